@@ -1,0 +1,128 @@
+// Tensor creation: empty, zeros, ones, full, arange, from nested initializer lists or a vector.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace neuron {
+
+inline void check_creation_device(Device d, const char* fn) {
+  if (!d.is_cpu())
+    throw_error<DeviceError>(fn, ": tensors are created on the cpu; create there and call .to(",
+                             d, ")");
+}
+
+inline Tensor empty(const Shape& shape, DType dtype = float32, Device device = cpu()) {
+  check_creation_device(device, "empty");
+  return Tensor::empty(shape, dtype);
+}
+inline Tensor empty(const Shape& shape, Device device) { return empty(shape, float32, device); }
+
+inline Tensor full(const Shape& shape, double value, DType dtype = float32, Device device = cpu()) {
+  Tensor t = empty(shape, dtype, device);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T v = convert_value<T>(value);
+    T* p = static_cast<T*>(t.raw_data());
+    std::fill(p, p + t.numel(), v);
+  });
+  return t;
+}
+inline Tensor full(const Shape& shape, double value, Device device) {
+  return full(shape, value, float32, device);
+}
+
+inline Tensor zeros(const Shape& shape, DType dtype = float32, Device device = cpu()) {
+  return full(shape, 0.0, dtype, device);
+}
+inline Tensor zeros(const Shape& shape, Device device) { return zeros(shape, float32, device); }
+inline Tensor ones(const Shape& shape, DType dtype = float32, Device device = cpu()) {
+  return full(shape, 1.0, dtype, device);
+}
+inline Tensor ones(const Shape& shape, Device device) { return ones(shape, float32, device); }
+
+// 0, 1, ..., n-1 as a 1-d tensor.
+inline Tensor arange(std::int64_t n, DType dtype = int64) {
+  if (n < 0) throw_error<ValueError>("arange: n must be >= 0, got ", n);
+  Tensor t = empty(Shape{n}, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(t.raw_data());
+    for (std::int64_t i = 0; i < n; ++i) p[i] = convert_value<T>(i);
+  });
+  return t;
+}
+
+// A tensor of `shape` holding a copy of `values` (row-major).
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
+  static_assert(is_element_type_v<T>, "from_vector: T must be bool, int32_t, int64_t, float or double");
+  if (static_cast<std::int64_t>(values.size()) != shape.numel())
+    throw_error<ShapeError>("from_vector: ", values.size(), " values do not fill shape ", shape,
+                            " (", shape.numel(), " elements)");
+  Tensor t = empty(shape, dtype_of_v<T>);
+  std::copy(values.begin(), values.end(), t.data<T>());
+  return t;
+}
+// std::vector<bool> is packed, so it gets its own path.
+inline Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
+  if (static_cast<std::int64_t>(values.size()) != shape.numel())
+    throw_error<ShapeError>("from_vector: ", values.size(), " values do not fill shape ", shape);
+  Tensor t = empty(shape, bool_);
+  std::copy(values.begin(), values.end(), t.data<bool>());
+  return t;
+}
+
+// A 0-d tensor.
+template <class T>
+Tensor scalar_tensor(T value) {
+  return from_vector(std::vector<T>{value}, Shape{});
+}
+
+// tensor<T>({...}), tensor<T>({{...}, {...}}), tensor<T>({{{...}}}): rows must be equally long.
+template <class T>
+Tensor tensor(std::initializer_list<T> values) {
+  return from_vector(std::vector<T>(values), Shape{static_cast<std::int64_t>(values.size())});
+}
+template <class T>
+Tensor tensor(std::initializer_list<std::initializer_list<T>> rows) {
+  std::vector<T> flat;
+  std::int64_t cols = rows.size() ? static_cast<std::int64_t>(rows.begin()->size()) : 0;
+  std::int64_t r = 0;
+  for (const auto& row : rows) {
+    if (static_cast<std::int64_t>(row.size()) != cols)
+      throw_error<ShapeError>("tensor: row ", r, " has ", row.size(), " elements, expected ", cols,
+                              " like row 0");
+    flat.insert(flat.end(), row.begin(), row.end());
+    ++r;
+  }
+  return from_vector(flat, Shape{static_cast<std::int64_t>(rows.size()), cols});
+}
+template <class T>
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
+  std::vector<T> flat;
+  std::int64_t rows = blocks.size() ? static_cast<std::int64_t>(blocks.begin()->size()) : 0;
+  std::int64_t cols =
+      rows ? static_cast<std::int64_t>(blocks.begin()->begin()->size()) : 0;
+  std::int64_t b = 0;
+  for (const auto& block : blocks) {
+    if (static_cast<std::int64_t>(block.size()) != rows)
+      throw_error<ShapeError>("tensor: block ", b, " has ", block.size(), " rows, expected ", rows);
+    std::int64_t r = 0;
+    for (const auto& row : block) {
+      if (static_cast<std::int64_t>(row.size()) != cols)
+        throw_error<ShapeError>("tensor: row [", b, "][", r, "] has ", row.size(),
+                                " elements, expected ", cols);
+      flat.insert(flat.end(), row.begin(), row.end());
+      ++r;
+    }
+    ++b;
+  }
+  return from_vector(flat, Shape{static_cast<std::int64_t>(blocks.size()), rows, cols});
+}
+
+}  // namespace neuron

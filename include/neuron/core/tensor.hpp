@@ -1,0 +1,176 @@
+// Tensor: a reference-counted handle to contiguous, row-major data of one dtype on one device.
+// Copying a Tensor copies the handle, not the data (like torch::Tensor).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "device.hpp"
+#include "dtype.hpp"
+#include "error.hpp"
+#include "shape.hpp"
+#include "storage.hpp"
+
+namespace neuron {
+
+// An elementwise expression (expr/) is any type with a nested `neuron_expression` tag and an
+// `evaluate()` returning a Tensor. Core only needs to recognise it to convert implicitly.
+template <class T, class = void>
+struct is_expression : std::false_type {};
+template <class T>
+struct is_expression<T, std::void_t<typename T::neuron_expression>> : std::true_type {};
+template <class T>
+inline constexpr bool is_expression_v = is_expression<std::decay_t<T>>::value;
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  std::size_t offset = 0;  // bytes from storage->data()
+  Shape shape;
+  DType dtype = DType::float32;
+  Device device;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  // Evaluates an elementwise expression in one pass into a new tensor.
+  template <class E, std::enable_if_t<is_expression_v<E>, int> = 0>
+  Tensor(const E& e) : Tensor(e.evaluate()) {}  // NOLINT: implicit by design, like Eigen
+
+  // New uninitialized contiguous tensor on the CPU.
+  static Tensor empty(const Shape& shape, DType dtype) {
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = Storage::allocate(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+    impl->shape = shape;
+    impl->dtype = dtype;
+    return Tensor(std::move(impl));
+  }
+
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const { return impl().shape; }
+  DType dtype() const { return impl().dtype; }
+  Device device() const { return impl().device; }
+  int rank() const { return impl().shape.rank(); }
+  int dim() const { return rank(); }
+  std::int64_t size(std::int64_t d) const {
+    return shape()[normalize_dim(d, rank(), "Tensor::size")];
+  }
+  std::int64_t numel() const { return impl().shape.numel(); }
+  std::size_t nbytes() const {
+    return static_cast<std::size_t>(numel()) * dtype_size(dtype());
+  }
+
+  // Typed pointer to the first element. T must be the tensor's dtype; the tensor must hold data.
+  template <class T>
+  T* data() const {
+    static_assert(is_element_type_v<T>, "data<T>(): T must be bool, int32_t, int64_t, float or double");
+    if (dtype_of_v<T> != dtype())
+      throw_error<DTypeError>("data<", dtype_name(dtype_of_v<T>), ">(): tensor has dtype ", dtype());
+    return static_cast<T*>(raw_data());
+  }
+  void* raw_data() const {
+    const TensorImpl& i = impl();
+    if (!i.storage)
+      throw_error<DeviceError>("tensor on device ", i.device,
+                               " holds no data yet; call .cpu() to compute it");
+    return i.storage->data() + i.offset;
+  }
+
+  // The single value of a one-element tensor, converted to T.
+  template <class T>
+  T item() const {
+    if (numel() != 1)
+      throw_error<ShapeError>("item(): expected a tensor with one element, got shape ", shape());
+    const Tensor c = cpu();
+    return visit_dtype(dtype(), [&](auto tag) -> T {
+      using S = decltype(tag);
+      return static_cast<T>(*static_cast<const S*>(c.raw_data()));
+    });
+  }
+
+  // Copies to `d` (returns *this when already there).
+  Tensor to(Device d) const;
+  // Converts to `dt` (returns *this when already that dtype).
+  Tensor to(DType dt) const;
+  Tensor cpu() const { return to(neuron::cpu()); }
+  // A new tensor with a copy of the data.
+  Tensor clone() const;
+
+  // Identity of the underlying handle (two Tensors can share one).
+  const TensorImpl* impl_ptr() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_shared() const { return impl_; }
+
+ private:
+  const TensorImpl& impl() const {
+    if (!impl_) throw_error<ValueError>("operation on an undefined (default-constructed) tensor");
+    return *impl_;
+  }
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// A view sharing `t`'s storage with another shape of the same element count.
+inline Tensor alias_with_shape(const Tensor& t, const Shape& shape) {
+  auto impl = std::make_shared<TensorImpl>(*t.impl_shared());
+  impl->shape = shape;
+  return Tensor(std::move(impl));
+}
+
+// Converts n values between dtypes. Float-to-integer conversions of NaN or out-of-range values are
+// undefined behaviour in C++; they produce the integer minimum instead (what x86 and torch give).
+template <class To, class From>
+inline To convert_value(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+    constexpr From lo = static_cast<From>(std::numeric_limits<To>::min());
+    constexpr From hi = -lo;  // 2^(bits-1), exactly representable
+    if (!(v >= lo && v < hi)) return std::numeric_limits<To>::min();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+inline void convert_buffer(const void* src, DType from, void* dst, DType to, std::int64_t n) {
+  if (from == to) {
+    std::memcpy(dst, src, static_cast<std::size_t>(n) * dtype_size(from));
+    return;
+  }
+  visit_dtype(from, [&](auto f) {
+    using F = decltype(f);
+    visit_dtype(to, [&](auto t) {
+      using T = decltype(t);
+      const F* s = static_cast<const F*>(src);
+      T* d = static_cast<T*>(dst);
+      for (std::int64_t i = 0; i < n; ++i) d[i] = convert_value<T>(s[i]);
+    });
+  });
+}
+
+inline Tensor Tensor::to(Device d) const {
+  if (d == device()) return *this;
+  throw_error<DeviceError>("cannot move a tensor from ", device(), " to ", d,
+                           ": that device is not available in this build");
+}
+
+inline Tensor Tensor::to(DType dt) const {
+  if (dt == dtype()) return *this;
+  Tensor src = cpu();
+  Tensor out = empty(shape(), dt);
+  convert_buffer(src.raw_data(), dtype(), out.raw_data(), dt, numel());
+  return out;
+}
+
+inline Tensor Tensor::clone() const {
+  Tensor src = cpu();
+  Tensor out = empty(shape(), dtype());
+  std::memcpy(out.raw_data(), src.raw_data(), nbytes());
+  return out;
+}
+
+}  // namespace neuron

@@ -1,0 +1,44 @@
+// Intra-op thread count. Eigen's GEMM runs on OpenMP threads when neuron is built with OpenMP
+// (the CMake package links it when the compiler supports it); without OpenMP everything runs on the
+// calling thread and the setting is only recorded.
+#pragma once
+
+#include <atomic>
+
+#include <Eigen/Core>
+
+#include "error.hpp"
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace neuron {
+
+namespace detail {
+inline std::atomic<int>& thread_setting() {
+  static std::atomic<int> n{0};  // 0: not set, use the library defaults
+  return n;
+}
+}  // namespace detail
+
+inline void set_num_threads(int n) {
+  if (n < 1) throw_error<ValueError>("set_num_threads: expected n >= 1, got ", n);
+  detail::thread_setting() = n;
+  Eigen::setNbThreads(n);
+#if defined(_OPENMP)
+  omp_set_num_threads(n);
+#endif
+}
+
+// Threads intra-op work may use.
+inline int get_num_threads() {
+#if defined(_OPENMP)
+  int n = detail::thread_setting();
+  return n > 0 ? n : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+}  // namespace neuron

@@ -1,0 +1,133 @@
+// The elementwise DSL: free functions and operators that build expression trees from tensors,
+// expressions and C++ numbers.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "../ops/binary.hpp"
+#include "../ops/cast.hpp"
+#include "../ops/compare.hpp"
+#include "../ops/unary.hpp"
+#include "../ops/where.hpp"
+#include "expr.hpp"
+
+namespace neuron {
+
+namespace expr {
+template <class T>
+using bare = std::remove_cv_t<std::remove_reference_t<T>>;
+
+// A tensor or an expression: something with a shape.
+template <class T>
+inline constexpr bool is_tensorish_v =
+    std::is_same_v<bare<T>, Tensor> || is_expression_v<bare<T>>;
+// A C++ number usable as an operand.
+template <class T>
+inline constexpr bool is_number_v = std::is_arithmetic_v<bare<T>> && !std::is_same_v<bare<T>, char>;
+template <class T>
+inline constexpr bool is_operand_v = is_tensorish_v<T> || is_number_v<T>;
+
+inline Leaf as_expr(const Tensor& t) { return Leaf(t); }
+template <class E, std::enable_if_t<is_expression_v<E>, int> = 0>
+const E& as_expr(const E& e) {
+  return e;
+}
+template <class S, std::enable_if_t<is_number_v<S>, int> = 0>
+Scalar<S> as_expr(S v) {
+  return Scalar<S>(v);
+}
+template <class T>
+using as_expr_t = bare<decltype(as_expr(std::declval<const bare<T>&>()))>;
+
+template <class Op, class... Args>
+Node<Op, as_expr_t<Args>...> make(Op op, const Args&... args) {
+  return Node<Op, as_expr_t<Args>...>(std::move(op), as_expr(args)...);
+}
+}  // namespace expr
+
+#define NEURON_UNARY_FN(fn, Op)                                             \
+  template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0> \
+  auto fn(const E& x) {                                                    \
+    return expr::make(Op{}, x);                                            \
+  }
+NEURON_UNARY_FN(relu, Relu)
+NEURON_UNARY_FN(sigmoid, Sigmoid)
+NEURON_UNARY_FN(tanh, Tanh)
+NEURON_UNARY_FN(exp, Exp)
+NEURON_UNARY_FN(log, Log)
+NEURON_UNARY_FN(sqrt, Sqrt)
+NEURON_UNARY_FN(rsqrt, Rsqrt)
+NEURON_UNARY_FN(abs, Abs)
+NEURON_UNARY_FN(neg, Neg)
+#undef NEURON_UNARY_FN
+
+enum class GeluApproximation { none, tanh };
+
+template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
+auto gelu(const E& x, GeluApproximation approximate = GeluApproximation::none) {
+  Gelu op;
+  op.tanh_approximation = approximate == GeluApproximation::tanh;
+  return expr::make(op, x);
+}
+
+template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
+auto cast(const E& x, DType to) {
+  Cast op;
+  op.to = to;
+  return expr::make(op, x);
+}
+
+// Binary functions take any mix of tensors, expressions and numbers, with at least one tensor or
+// expression.
+#define NEURON_BINARY_FN(fn, Op)                                                          \
+  template <class A, class B,                                                             \
+            std::enable_if_t<expr::is_operand_v<A> && expr::is_operand_v<B> &&            \
+                                 (expr::is_tensorish_v<A> || expr::is_tensorish_v<B>),    \
+                             int> = 0>                                                    \
+  auto fn(const A& a, const B& b) {                                                       \
+    return expr::make(Op{}, a, b);                                                        \
+  }
+NEURON_BINARY_FN(add, Add)
+NEURON_BINARY_FN(sub, Sub)
+NEURON_BINARY_FN(mul, Mul)
+NEURON_BINARY_FN(div, Div)
+NEURON_BINARY_FN(pow, Pow)
+NEURON_BINARY_FN(maximum, Maximum)
+NEURON_BINARY_FN(minimum, Minimum)
+NEURON_BINARY_FN(eq, Eq)
+NEURON_BINARY_FN(ne, Ne)
+NEURON_BINARY_FN(lt, Lt)
+NEURON_BINARY_FN(le, Le)
+NEURON_BINARY_FN(gt, Gt)
+NEURON_BINARY_FN(ge, Ge)
+#undef NEURON_BINARY_FN
+
+#define NEURON_BINARY_OPERATOR(sym, Op)                                                   \
+  template <class A, class B,                                                             \
+            std::enable_if_t<expr::is_operand_v<A> && expr::is_operand_v<B> &&            \
+                                 (expr::is_tensorish_v<A> || expr::is_tensorish_v<B>),    \
+                             int> = 0>                                                    \
+  auto operator sym(const A& a, const B& b) {                                             \
+    return expr::make(Op{}, a, b);                                                        \
+  }
+NEURON_BINARY_OPERATOR(+, Add)
+NEURON_BINARY_OPERATOR(-, Sub)
+NEURON_BINARY_OPERATOR(*, Mul)
+NEURON_BINARY_OPERATOR(/, Div)
+#undef NEURON_BINARY_OPERATOR
+
+template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
+auto operator-(const E& x) {
+  return expr::make(Neg{}, x);
+}
+
+template <class C, class A, class B,
+          std::enable_if_t<expr::is_tensorish_v<C> && expr::is_operand_v<A> &&
+                               expr::is_operand_v<B>,
+                           int> = 0>
+auto where(const C& cond, const A& a, const B& b) {
+  return expr::make(Where{}, cond, a, b);
+}
+
+}  // namespace neuron

@@ -1,0 +1,8 @@
+// neuron: tensor models in a C++ DSL. This header includes everything.
+#pragma once
+
+#include "core.hpp"
+#include "interop/eigen.hpp"
+#include "interop/xtensor.hpp"
+#include "ops.hpp"
+#include "version.hpp"

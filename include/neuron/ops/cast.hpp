@@ -1,0 +1,24 @@
+// cast(x, dtype): converts values; float -> int truncates toward zero, NaN and out-of-range values
+// become the integer minimum (defined here, undefined in C++), anything nonzero -> true.
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+
+#include "elementwise_kernel.hpp"
+
+namespace neuron {
+
+struct Cast {
+  static constexpr const char* name = "cast";
+  static constexpr int arity = 1;
+  DType to = float32;
+  auto attrs() const { return std::make_tuple(to); }
+  ElementwiseTypes types(const std::array<Operand, 1>& in) const { return {{in[0].dtype}, to}; }
+  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
+                 std::int64_t n) const {
+    convert_buffer(in[0], t.in[0], out, t.out, n);
+  }
+};
+
+}  // namespace neuron

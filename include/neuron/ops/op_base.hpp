@@ -1,0 +1,78 @@
+// What every op shares: the spec (shape + dtype) shape inference works on, the device check, and
+// run_op(), the single place where an op is executed eagerly (later stages hook lazy recording here).
+//
+// An op is one struct:
+//   static constexpr const char* name;            // unique, used in graphs and files
+//   auto attrs() const;                          // a std::tuple of its attributes
+//   TensorSpec infer(const std::vector<TensorSpec>& inputs) const;   // validates, throws
+//   void run(const std::vector<Tensor>& inputs, Tensor& out) const;   // CPU kernel into `out`
+// Elementwise ops instead provide types() and run_chunk() (see elementwise_kernel.hpp) and are
+// executed through expressions (expr/).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "../core/tensor.hpp"
+
+namespace neuron {
+
+struct TensorSpec {
+  Shape shape;
+  DType dtype = float32;
+  friend bool operator==(const TensorSpec& a, const TensorSpec& b) {
+    return a.shape == b.shape && a.dtype == b.dtype;
+  }
+};
+
+inline TensorSpec spec_of(const Tensor& t) { return {t.shape(), t.dtype()}; }
+
+// All inputs must be defined tensors on one device; returns that device.
+inline Device common_device(const char* op, const std::vector<Tensor>& inputs) {
+  Device d = cpu();
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined())
+      throw_error<ValueError>(op, ": input ", i, " is an undefined (default-constructed) tensor");
+    if (i == 0) {
+      d = inputs[i].device();
+    } else if (inputs[i].device() != d) {
+      throw_error<DeviceError>(op, ": input 0 is on ", d, " but input ", i, " is on ",
+                               inputs[i].device(), "; move them to one device with .to(device)");
+    }
+  }
+  return d;
+}
+
+inline void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t n) {
+  if (in.size() != n)
+    throw_error<ValueError>(op, ": expected ", n, " inputs, got ", in.size());
+}
+
+template <class Op>
+Tensor run_op(const Op& op, const std::vector<Tensor>& inputs) {
+  Device d = common_device(Op::name, inputs);
+  std::vector<TensorSpec> specs;
+  specs.reserve(inputs.size());
+  for (const Tensor& t : inputs) specs.push_back(spec_of(t));
+  TensorSpec out_spec = op.infer(specs);
+  if (!d.is_cpu())
+    throw_error<DeviceError>(Op::name, ": no kernels for device ", d, "; use .to(nr::cpu())");
+  Tensor out = Tensor::empty(out_spec.shape, out_spec.dtype);
+  op.run(inputs, out);
+  return out;
+}
+
+// Strides of `from` broadcast to `to` (0 where `from` is broadcast), right-aligned.
+inline std::array<std::int64_t, kMaxRank> broadcast_strides(const Shape& from, const Shape& to) {
+  std::array<std::int64_t, kMaxRank> out{};
+  auto st = contiguous_strides(from);
+  int off = to.rank() - from.rank();
+  for (int i = 0; i < from.rank(); ++i)
+    out[static_cast<std::size_t>(i + off)] =
+        from[i] == 1 && to[i + off] != 1 ? 0 : st[static_cast<std::size_t>(i)];
+  return out;
+}
+
+}  // namespace neuron

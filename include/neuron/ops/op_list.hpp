@@ -1,0 +1,61 @@
+// The op list: every op struct, registered once. Graphs, files and tools find ops only through it.
+#pragma once
+
+#include <string_view>
+#include <type_traits>
+
+#include "binary.hpp"
+#include "cast.hpp"
+#include "compare.hpp"
+#include "concat.hpp"
+#include "embedding.hpp"
+#include "layer_norm.hpp"
+#include "matmul.hpp"
+#include "permute.hpp"
+#include "reduce.hpp"
+#include "reshape.hpp"
+#include "slice.hpp"
+#include "softmax.hpp"
+#include "unary.hpp"
+#include "where.hpp"
+
+namespace neuron {
+
+template <class... Ops>
+struct OpList {
+  static constexpr std::size_t size = sizeof...(Ops);
+  // Calls f(Op{}) for each op type, in order.
+  template <class F>
+  static void for_each(F&& f) {
+    (f(Ops{}), ...);
+  }
+  // Calls f(Op{}) for the op called `name`; returns false when there is none.
+  template <class F>
+  static bool visit(std::string_view name, F&& f) {
+    return ((name == Ops::name ? (f(Ops{}), true) : false) || ...);
+  }
+};
+
+using AllOps = OpList<
+    // elementwise (expr/)
+    Relu, Gelu, Sigmoid, Tanh, Exp, Log, Sqrt, Rsqrt, Abs, Neg,  //
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum,                  //
+    Eq, Ne, Lt, Le, Gt, Ge, Where, Cast,                        //
+    // reductions and normalizations
+    Sum, Mean, Max, Min, Softmax, LogSoftmax, LayerNorm,  //
+    // linear algebra and lookup
+    Matmul, Linear, Embedding,  //
+    // layout
+    Reshape, Permute, Slice, Concat>;
+
+// Elementwise ops run chunk by chunk inside expressions; the others run whole tensors.
+template <class Op, class = void>
+struct is_elementwise_op : std::false_type {};
+template <class Op>
+struct is_elementwise_op<Op, std::void_t<decltype(&Op::run_chunk)>> : std::true_type {};
+
+inline bool is_known_op(std::string_view name) {
+  return AllOps::visit(name, [](auto) {});
+}
+
+}  // namespace neuron

@@ -1,0 +1,69 @@
+// slice(x, dim, start, end, step): x[..., start:end:step, ...] with Python's rules: negative start
+// and end count from the end, out-of-range bounds are clamped, step must be positive.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <tuple>
+#include <vector>
+
+#include "layout.hpp"
+
+namespace neuron {
+
+struct Slice {
+  static constexpr const char* name = "slice";
+  std::int64_t dim = 0;  // normalized
+  std::int64_t start = 0, end = 0, step = 1;  // resolved: 0 <= start, end <= extent
+  auto attrs() const { return std::make_tuple(dim, start, end, step); }
+
+  std::int64_t length() const { return end > start ? (end - start + step - 1) / step : 0; }
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const {
+    expect_arity(name, in, 1);
+    const Shape& s = in[0].shape;
+    if (s.rank() == 0) throw_error<ShapeError>("slice: cannot slice a 0-d tensor");
+    int d = normalize_dim(dim, s.rank(), name);
+    if (step <= 0) throw_error<ValueError>("slice: step must be positive, got ", step);
+    if (start < 0 || end < 0 || start > s[d] || end > s[d])
+      throw_error<ShapeError>("slice: bounds [", start, ", ", end, ") outside dim ", d,
+                              " of extent ", s[d]);
+    Shape out = s;
+    out[d] = length();
+    return {out, in[0].dtype};
+  }
+
+  void run(const std::vector<Tensor>& in, Tensor& out) const {
+    const Tensor& x = in[0];
+    int d = normalize_dim(dim, x.rank(), name);
+    Split3 sp = split_around(x.shape(), d, d + 1);
+    const std::size_t row = static_cast<std::size_t>(sp.inner) * dtype_size(x.dtype());
+    const std::byte* src = static_cast<const std::byte*>(x.raw_data());
+    std::byte* dst = static_cast<std::byte*>(out.raw_data());
+    const std::int64_t len = length();
+    for (std::int64_t o = 0; o < sp.outer; ++o)
+      for (std::int64_t k = 0; k < len; ++k, dst += row)
+        std::memcpy(dst, src + static_cast<std::size_t>(o * sp.mid + start + k * step) * row, row);
+  }
+};
+
+inline Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start,
+                    std::int64_t end = std::numeric_limits<std::int64_t>::max(),
+                    std::int64_t step = 1) {
+  if (x.rank() == 0) throw_error<ShapeError>("slice: cannot slice a 0-d tensor");
+  Slice op;
+  op.dim = normalize_dim(dim, x.rank(), Slice::name);
+  const std::int64_t n = x.shape()[static_cast<int>(op.dim)];
+  auto clamp = [n](std::int64_t v) {
+    if (v < 0) v = v < -n ? 0 : v + n;
+    return std::min(v, n);
+  };
+  op.start = clamp(start);
+  op.end = std::max(clamp(end), op.start);
+  op.step = step;
+  return run_op(op, {x});
+}
+
+}  // namespace neuron

@@ -1,0 +1,35 @@
+// where(cond, a, b): a where cond is true, else b; a and b promote together, cond must be bool.
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+
+#include "elementwise_kernel.hpp"
+
+namespace neuron {
+
+struct Where {
+  static constexpr const char* name = "where";
+  static constexpr int arity = 3;
+  auto attrs() const { return std::tuple<>(); }
+  ElementwiseTypes types(const std::array<Operand, 3>& in) const {
+    if (in[0].dtype != bool_)
+      throw_error<DTypeError>("where: condition (input 0) must be bool, got ", in[0].dtype,
+                              "; compare first, e.g. nr::gt(x, 0)");
+    DType d = result_type_of(std::array<Operand, 2>{in[1], in[2]});
+    return {{bool_, d, d}, d};
+  }
+  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
+                 std::int64_t n) const {
+    const bool* c = static_cast<const bool*>(in[0]);
+    visit_dtype(t.out, [&](auto tag) {
+      using T = decltype(tag);
+      const T* a = static_cast<const T*>(in[1]);
+      const T* b = static_cast<const T*>(in[2]);
+      T* o = static_cast<T*>(out);
+      for (std::int64_t i = 0; i < n; ++i) o[i] = c[i] ? a[i] : b[i];
+    });
+  }
+};
+
+}  // namespace neuron

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages neuron needs, only those missing. Safe to rerun.
+# Uses sudo when not root. Set NEURON_SKIP_APT=1 to skip (e.g. when packages come another way).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libeigen3-dev xtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libxxhash-dev
+  doctest-dev libbenchmark-dev
+)
+
+if [[ "${NEURON_SKIP_APT:-0}" == 1 ]]; then exit 0; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+echo "neuron: installing missing packages: ${missing[*]}"
+sudo_cmd=()
+if [[ "$(id -u)" != 0 ]]; then
+  if ! command -v sudo >/dev/null; then
+    echo "neuron: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

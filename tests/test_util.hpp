@@ -1,0 +1,118 @@
+// Shared test helpers (also the precompiled header of the test binary).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <neuron/neuron.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace nr = neuron;
+
+namespace test {
+
+// All values of a tensor as doubles (row-major).
+inline std::vector<double> values(const nr::Tensor& t) {
+  std::vector<double> out(static_cast<std::size_t>(t.numel()));
+  nr::visit_dtype(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = static_cast<const T*>(t.raw_data());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>(p[i]);
+  });
+  return out;
+}
+
+// Checks dtype, shape and every value (|got - want| <= atol + rtol * |want|; NaN matches NaN).
+inline void check_close(const nr::Tensor& got, const nr::Tensor& want, double rtol = 1e-5,
+                        double atol = 1e-6, const std::string& what = "") {
+  INFO(what);
+  REQUIRE(got.dtype() == want.dtype());
+  REQUIRE(got.shape() == want.shape());
+  auto g = values(got), w = values(want);
+  double worst = 0;
+  std::size_t worst_at = 0;
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (std::isnan(w[i]) && std::isnan(g[i])) continue;
+    if (std::isinf(w[i]) && g[i] == w[i]) continue;
+    double excess = std::abs(g[i] - w[i]) - (atol + rtol * std::abs(w[i]));
+    if (!(excess <= worst)) {
+      worst = std::isnan(excess) ? INFINITY : excess;
+      worst_at = i;
+    }
+  }
+  INFO("worst element " << worst_at << ": got " << (g.empty() ? 0 : g[worst_at]) << ", want "
+                        << (w.empty() ? 0 : w[worst_at]));
+  CHECK(worst <= 0);
+}
+
+inline void check_equal(const nr::Tensor& got, const nr::Tensor& want) {
+  check_close(got, want, 0, 0);
+}
+
+inline const nlohmann::json& fixtures() {
+  static const nlohmann::json j = [] {
+    std::ifstream in(std::string(NEURON_FIXTURES_DIR) + "/ops.json");
+    REQUIRE_MESSAGE(in.good(), "missing tests/fixtures/ops.json");
+    return nlohmann::json::parse(in);
+  }();
+  return j;
+}
+
+// {"dtype", "shape", "data"} -> Tensor; "nan"/"inf"/"-inf" strings become those floats.
+inline nr::Tensor tensor_from_json(const nlohmann::json& j) {
+  nr::DType dt = nr::dtype_from_name(j.at("dtype").get<std::string>());
+  nr::Shape shape(j.at("shape").get<std::vector<std::int64_t>>());
+  nr::Tensor t = nr::Tensor::empty(shape, dt);
+  const auto& data = j.at("data");
+  nr::visit_dtype(dt, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const auto& v = data[i];
+      if (v.is_string()) {
+        std::string s = v.get<std::string>();
+        double d = s == "nan" ? NAN : s == "inf" ? INFINITY : -INFINITY;
+        p[i] = static_cast<T>(d);
+      } else if constexpr (std::is_same_v<T, bool>) {
+        p[i] = v.get<bool>();
+      } else {
+        p[i] = v.get<T>();
+      }
+    }
+  });
+  return t;
+}
+
+template <class Fn>
+std::string error_message(Fn&& fn) {
+  try {
+    fn();
+  } catch (const nr::Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+}  // namespace test
+
+// CHECK that `expr` throws exception type `E` whose message contains every listed fragment.
+#define CHECK_THROWS_WITH_ALL(expr, E, ...)                                     \
+  do {                                                                          \
+    std::string msg_;                                                           \
+    bool thrown_ = false;                                                       \
+    try {                                                                       \
+      (void)(expr);                                                             \
+    } catch (const E& e_) {                                                     \
+      thrown_ = true;                                                           \
+      msg_ = e_.what();                                                         \
+    }                                                                           \
+    CHECK_MESSAGE(thrown_, "expected " #E " from " #expr);                      \
+    for (const char* frag_ : {__VA_ARGS__})                                     \
+      CHECK_MESSAGE(msg_.find(frag_) != std::string::npos,                      \
+                    "message '" << msg_ << "' lacks '" << frag_ << "'");        \
+  } while (0)
