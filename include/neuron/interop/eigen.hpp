@@ -25,7 +25,10 @@ Eigen::Map<EigenRowMatrix<T>> as_eigen(const Tensor& t) {
 template <class Derived>
 Tensor from_eigen(const Eigen::MatrixBase<Derived>& m) {
   using T = typename Derived::Scalar;
-  Tensor t = Tensor::empty(Shape{m.rows(), m.cols()}, dtype_of_v<T>);
+  Shape shape;
+  shape.push_back(static_cast<std::int64_t>(m.rows()));
+  shape.push_back(static_cast<std::int64_t>(m.cols()));
+  Tensor t = Tensor::empty(shape, dtype_of_v<T>);
   Eigen::Map<EigenRowMatrix<T>>(t.data<T>(), m.rows(), m.cols()) = m;
   return t;
 }
