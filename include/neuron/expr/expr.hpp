@@ -30,6 +30,7 @@ class Leaf {
   using neuron_expression = void;
   static constexpr int leaf_count = 1;
   static constexpr int slot_count = 1;
+  static constexpr bool all_map = true;
 
   explicit Leaf(Tensor t) : t_(std::move(t)) {
     if (!t_.defined()) throw_error<ValueError>("expression operand is an undefined tensor");
@@ -41,32 +42,33 @@ class Leaf {
   }
   const Tensor& tensor() const { return t_; }
   Tensor evaluate() const { return t_; }
+  bool uniform(DType d) const { return t_.dtype() == d; }
+  // Register path: leaf L's values at chunk position i.
+  template <int L, class B>
+  B batch(const typename B::value_type* const* lp, std::int64_t i) const {
+    return B::load_unaligned(lp[L] + i);
+  }
 
   template <class F>
   void for_each_leaf(F&& f) const {
     f(t_);
   }
-  // Produces n values of dtype `want` for the current chunk: a pointer into the tensor when no
-  // conversion is needed, else converted into this leaf's slot.
+  // Produces n values of dtype `want` for the current chunk: a pointer into the tensor when it
+  // lines up with the output and needs no conversion, else gathered into this leaf's slot.
   const void* eval(EvalContext& cx, int& slot, int& leaf, DType want, std::int64_t n,
                    void* dst) const {
-    LeafView& v = cx.leaves[leaf++];
+    const LeafView& v = cx.leaves[leaf++];
     std::byte* buf = dst ? static_cast<std::byte*>(dst) : cx.slots[slot];
     ++slot;
-    std::size_t es = dtype_size(v.dtype);
-    const std::byte* src = v.data + (v.row_offset + cx.inner * v.inner_stride) * es;
-    if (v.inner_stride == 1) {
+    if (v.contiguous) {
+      const std::byte* src = v.data + static_cast<std::size_t>(cx.start) * dtype_size(v.dtype);
       if (v.dtype == want && !dst) return src;
       convert_buffer(src, v.dtype, buf, want, n);
       return buf;
     }
-    // Broadcast along the chunk: splat one value.
-    visit_dtype(want, [&](auto tag) {
-      using T = decltype(tag);
-      T value;
-      convert_buffer(src, v.dtype, &value, want, 1);
-      std::fill(reinterpret_cast<T*>(buf), reinterpret_cast<T*>(buf) + n, value);
-    });
+    if (v.dtype == want && !dst)
+      if (const std::byte* run = leaf_run(v, cx, n)) return run;
+    gather_leaf(v, cx, want, n, buf);
     return buf;
   }
 
@@ -82,6 +84,7 @@ class Scalar {
   using neuron_expression = void;
   static constexpr int leaf_count = 0;
   static constexpr int slot_count = 1;
+  static constexpr bool all_map = true;
   using stored = std::conditional_t<std::is_same_v<S, bool>, bool,
                                     std::conditional_t<std::is_integral_v<S>, std::int64_t, double>>;
 
@@ -90,6 +93,11 @@ class Scalar {
   DType dtype() const { return wrapped_number_dtype<S>(); }
   Operand operand() const { return {dtype(), Priority::scalar}; }
   stored value() const { return value_; }
+  bool uniform(DType) const { return true; }
+  template <int L, class B>
+  B batch(const typename B::value_type* const*, std::int64_t) const {
+    return B(convert_value<typename B::value_type>(value_));
+  }
 
   template <class F>
   void for_each_leaf(F&&) const {}
@@ -119,6 +127,9 @@ class Node {
   static constexpr int leaf_count = (Cs::leaf_count + ... + 0);
   // Children's slots, plus one for this node's result and one to convert it for the parent.
   static constexpr int slot_count = (Cs::slot_count + ... + 0) + 2;
+  // Every op in the tree maps one dtype to itself, so the tree can run in SIMD registers.
+  static constexpr bool all_map =
+      std::is_base_of_v<MapOp<Op, Op::arity>, Op> && (Cs::all_map && ...);
 
   explicit Node(Op op, Cs... cs) : op_(std::move(op)), kids_(std::move(cs)...) {
     static_assert(Op::arity == arity, "wrong number of operands for this op");
@@ -165,6 +176,40 @@ class Node {
     return c;
   }
 
+  // True when every node computes in `d` and every leaf has dtype `d`: no conversions anywhere.
+  bool uniform(DType d) const {
+    for (int i = 0; i < arity; ++i)
+      if (types_.in[static_cast<std::size_t>(i)] != d) return false;
+    return types_.out == d &&
+           std::apply([d](const auto&... k) { return (k.uniform(d) && ...); }, kids_);
+  }
+
+  // Register path: this subtree's values at chunk position i, for leaves numbered from L.
+  template <int L, class B>
+  B batch(const typename B::value_type* const* lp, std::int64_t i) const {
+    return batch_children<L, B>(lp, i, std::make_index_sequence<arity>{});
+  }
+
+ private:
+  static constexpr std::array<int, arity> leaf_offsets() {
+    std::array<int, arity> off{};
+    int counts[] = {Cs::leaf_count...};
+    for (int i = 1; i < arity; ++i)
+      off[static_cast<std::size_t>(i)] = off[static_cast<std::size_t>(i - 1)] + counts[i - 1];
+    return off;
+  }
+  template <int L, class B, std::size_t... I>
+  B batch_children(const typename B::value_type* const* lp, std::int64_t i,
+                   std::index_sequence<I...>) const {
+    constexpr std::array<int, arity> off = leaf_offsets();
+    return op_(std::get<I>(kids_).template batch<L + off[I], B>(lp, i)...);
+  }
+
+  // The register path: each chunk's leaf pointers are resolved once, then the whole tree runs per
+  // SIMD batch with no intermediate stores; the ragged tail goes through zero-padded batches.
+  template <class T>
+  Tensor evaluate_in_registers() const;
+
   template <std::size_t... I>
   void eval_children(EvalContext& cx, int& slot, int& leaf, std::int64_t n, const void** in,
                      std::index_sequence<I...>) const {
@@ -203,6 +248,10 @@ namespace neuron::expr {
 
 template <class Op, class... Cs>
 Tensor Node<Op, Cs...>::evaluate() const {
+  if constexpr (all_map) {
+    if (types_.out == float32 && uniform(float32)) return evaluate_in_registers<float>();
+    if (types_.out == float64 && uniform(float64)) return evaluate_in_registers<double>();
+  }
   std::array<Tensor, leaf_count> leaves;
   std::size_t k = 0;
   for_each_leaf([&](const Tensor& t) { leaves[k++] = t; });
@@ -213,6 +262,52 @@ Tensor Node<Op, Cs...>::evaluate() const {
                          int slot = 0, leaf = 0;
                          return eval(cx, slot, leaf, types_.out, n, dst);
                        });
+}
+
+template <class Op, class... Cs>
+template <class T>
+Tensor Node<Op, Cs...>::evaluate_in_registers() const {
+  using B = xsimd::batch<T>;
+  constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
+  constexpr int NL = leaf_count > 0 ? leaf_count : 1;
+  std::array<Tensor, leaf_count> leaves;
+  std::size_t k = 0;
+  for_each_leaf([&](const Tensor& t) { leaves[k++] = t; });
+  // Longer chunks than the slot path: only broadcast leaves are staged, in T.
+  constexpr std::int64_t kRegisterChunk = 1024;
+  alignas(64) T slots[NL][kRegisterChunk];
+  return evaluate_tree(
+      shape_, types_.out, leaves.data(), leaf_count,
+      [&](EvalContext& cx, std::int64_t n, void* dst) -> const void* {
+        const T* lp[NL] = {};
+        for (int l = 0; l < leaf_count; ++l) {
+          const LeafView& v = cx.leaves[l];
+          if (v.contiguous) {
+            lp[l] = reinterpret_cast<const T*>(v.data) + cx.start;
+          } else if (const std::byte* run = leaf_run(v, cx, n)) {
+            lp[l] = reinterpret_cast<const T*>(run);
+          } else {
+            gather_leaf(v, cx, v.dtype, n, reinterpret_cast<std::byte*>(slots[l]));
+            lp[l] = slots[l];
+          }
+        }
+        T* o = static_cast<T*>(dst);
+        std::int64_t i = 0;
+        for (; i + W <= n; i += W) batch<0, B>(lp, i).store_unaligned(o + i);
+        if (i < n) {
+          alignas(64) T tail[NL][W] = {};
+          const T* tp[NL] = {};
+          for (int l = 0; l < leaf_count; ++l) {
+            std::copy(lp[l] + i, lp[l] + n, tail[l]);
+            tp[l] = tail[l];
+          }
+          alignas(64) T res[W];
+          batch<0, B>(tp, 0).store_aligned(res);
+          std::copy(res, res + (n - i), o + i);
+        }
+        return dst;
+      },
+      kRegisterChunk);
 }
 
 }  // namespace neuron::expr
