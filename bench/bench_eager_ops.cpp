@@ -1,6 +1,7 @@
 // Eager ops against hand-written Eigen doing the same math, in the same run:
 //   fused elementwise expression, matmul (GEMM), linear + bias, softmax over rows.
-// Run: build/bench/bench_eager_ops --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// Run: build/bench/bench_eager_ops --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true
 #include <neuron/neuron.hpp>
 
 #include <Eigen/Core>

@@ -21,7 +21,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (r.error_occurred) continue;
       // With repetitions keep the median; without, the single run.
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
-      std::string name = r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
+      std::string name =
+          r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
       times_[name] = r.GetAdjustedRealTime();
     }
   }

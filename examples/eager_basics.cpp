@@ -20,7 +20,8 @@ int main() {
 
   // Rough timing of the fused expression against the same math written as four separate passes.
   using clock = std::chrono::steady_clock;
-  nr::Tensor big_a = nr::rand({1024, 1024}), big_b = nr::randn({1024, 1024}), big_c = nr::rand({1024});
+  nr::Tensor big_a = nr::rand({1024, 1024}), big_b = nr::randn({1024, 1024}),
+             big_c = nr::rand({1024});
   auto time = [](auto&& fn) {
     double best = 1e30;
     for (int r = 0; r < 5; ++r) {

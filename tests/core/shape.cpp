@@ -25,8 +25,8 @@ TEST_CASE("broadcasting follows numpy rules and names the failing dim") {
   CHECK(nr::broadcast_shapes({2, 1, 4}, {3, 1}, "t") == nr::Shape{2, 3, 4});
   CHECK(nr::broadcast_shapes({}, {5}, "t") == nr::Shape{5});
   CHECK(nr::broadcast_shapes({0, 1}, {1, 3}, "t") == nr::Shape{0, 3});
-  CHECK_THROWS_WITH_ALL(nr::broadcast_shapes({2, 3}, {4}, "add"), nr::ShapeError, "add",
-                        "[2, 3]", "[4]", "dim -1 is 3 vs 4");
+  CHECK_THROWS_WITH_ALL(nr::broadcast_shapes({2, 3}, {4}, "add"), nr::ShapeError, "add", "[2, 3]",
+                        "[4]", "dim -1 is 3 vs 4");
 }
 
 TEST_CASE("negative dims normalize - out-of-range dims say the valid range") {

@@ -33,8 +33,8 @@ TEST_CASE("from_vector checks the element count") {
   nr::Tensor t = nr::from_vector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
   CHECK(t.dtype() == nr::float64);
   CHECK(test::values(t)[5] == 6);
-  CHECK_THROWS_WITH_ALL(nr::from_vector(std::vector<float>{1, 2}, {3}), nr::ShapeError,
-                        "2 values", "[3]");
+  CHECK_THROWS_WITH_ALL(nr::from_vector(std::vector<float>{1, 2}, {3}), nr::ShapeError, "2 values",
+                        "[3]");
   CHECK(test::values(nr::from_vector(std::vector<bool>{true, false}, {2})) ==
         std::vector<double>{1, 0});
 }

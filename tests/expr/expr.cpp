@@ -118,8 +118,7 @@ TEST_CASE("shape and dtype errors surface where the expression is built") {
   CHECK_THROWS_WITH_ALL(a * nr::rand({4}), nr::ShapeError, "mul", "[2, 3]", "[4]");
   CHECK_THROWS_WITH_ALL(nr::where(nr::gt(a, 0.5), a, nr::rand({5})), nr::ShapeError, "where",
                         "[5]");
-  CHECK_THROWS_WITH_ALL(nr::where(a, a, a), nr::DTypeError, "where", "condition",
-                        "float32");
+  CHECK_THROWS_WITH_ALL(nr::where(a, a, a), nr::DTypeError, "where", "condition", "float32");
   nr::Tensor flags = nr::tensor<bool>({true, false});
   CHECK_THROWS_WITH_ALL(flags - flags, nr::DTypeError, "sub", "bool");
   CHECK_THROWS_WITH_ALL(-flags, nr::DTypeError, "neg", "bool");

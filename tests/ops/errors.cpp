@@ -8,8 +8,8 @@ TEST_CASE("matmul and linear refuse mismatched shapes and dtypes") {
                         "batch", "[2]", "[3]");
   CHECK_THROWS_WITH_ALL(nr::matmul(nr::scalar_tensor(1.0f), nr::rand({1})), nr::ShapeError,
                         "at least 1 dim");
-  CHECK_THROWS_WITH_ALL(nr::matmul(nr::rand({2, 3}), nr::rand({3, 2}, nr::float64)),
-                        nr::DTypeError, "matmul", "float32", "float64");
+  CHECK_THROWS_WITH_ALL(nr::matmul(nr::rand({2, 3}), nr::rand({3, 2}, nr::float64)), nr::DTypeError,
+                        "matmul", "float32", "float64");
   CHECK_THROWS_WITH_ALL(nr::matmul(nr::ones({2, 2}, nr::bool_), nr::ones({2, 2}, nr::bool_)),
                         nr::DTypeError, "bool");
   CHECK_THROWS_WITH_ALL(nr::linear(nr::rand({2, 5}), nr::rand({4, 3})), nr::ShapeError, "linear",
@@ -48,12 +48,11 @@ TEST_CASE("embedding checks ids: dtype, range (naming the id and where it is), w
   nr::Tensor w = nr::rand({5, 3});
   CHECK_THROWS_WITH_ALL(nr::embedding(nr::tensor<std::int64_t>({{0, 1}, {7, 2}}), w),
                         nr::IndexError, "id 7", "index [1, 0]", "[5, 3]", "0 <= id < 5");
-  CHECK_THROWS_WITH_ALL(nr::embedding(nr::tensor<std::int32_t>({-1}), w), nr::IndexError,
-                        "id -1");
+  CHECK_THROWS_WITH_ALL(nr::embedding(nr::tensor<std::int32_t>({-1}), w), nr::IndexError, "id -1");
   CHECK_THROWS_WITH_ALL(nr::embedding(nr::tensor<float>({1.f}), w), nr::DTypeError, "ids",
                         "float32");
-  CHECK_THROWS_WITH_ALL(nr::embedding(nr::tensor<std::int64_t>({1}), nr::rand({5})),
-                        nr::ShapeError, "weight", "2-d");
+  CHECK_THROWS_WITH_ALL(nr::embedding(nr::tensor<std::int64_t>({1}), nr::rand({5})), nr::ShapeError,
+                        "weight", "2-d");
 }
 
 TEST_CASE("layout ops report bad shapes, dims and bounds") {

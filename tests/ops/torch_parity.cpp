@@ -91,10 +91,8 @@ const std::map<std::string, Runner>& runners() {
        }},
       {"softmax",
        [](const Inputs& x, const Args& a) { return nr::softmax(x[0], a.at("dim").get<int>()); }},
-      {"log_softmax",
-       [](const Inputs& x, const Args& a) {
-         return nr::log_softmax(x[0], a.at("dim").get<int>());
-       }},
+      {"log_softmax", [](const Inputs& x,
+                         const Args& a) { return nr::log_softmax(x[0], a.at("dim").get<int>()); }},
       {"layer_norm",
        [](const Inputs& x, const Args& a) {
          return nr::layer_norm(x[0], ints(a, "normalized_shape"),
@@ -107,8 +105,10 @@ const std::map<std::string, Runner>& runners() {
        [](const Inputs& x, const Args&) {
          return nr::linear(x[0], x[1], x.size() > 2 ? x[2] : nr::Tensor());
        }},
-      {"reshape", [](const Inputs& x, const Args& a) { return nr::reshape(x[0], ints(a, "shape")); }},
-      {"permute", [](const Inputs& x, const Args& a) { return nr::permute(x[0], ints(a, "dims")); }},
+      {"reshape",
+       [](const Inputs& x, const Args& a) { return nr::reshape(x[0], ints(a, "shape")); }},
+      {"permute",
+       [](const Inputs& x, const Args& a) { return nr::permute(x[0], ints(a, "dims")); }},
       {"transpose",
        [](const Inputs& x, const Args& a) {
          return nr::transpose(x[0], a.at("dim0").get<int>(), a.at("dim1").get<int>());
@@ -118,7 +118,8 @@ const std::map<std::string, Runner>& runners() {
          return nr::slice(x[0], a.at("dim").get<int>(), a.at("start").get<std::int64_t>(),
                           a.at("end").get<std::int64_t>(), a.at("step").get<std::int64_t>());
        }},
-      {"concat", [](const Inputs& x, const Args& a) { return nr::concat(x, a.at("dim").get<int>()); }},
+      {"concat",
+       [](const Inputs& x, const Args& a) { return nr::concat(x, a.at("dim").get<int>()); }},
   };
   return r;
 }
@@ -162,7 +163,7 @@ TEST_CASE("result types with scalars and 0-d tensors match torch.result_type") {
     rt.add({nr::dtype_from_name(row.at("tensor").get<std::string>()), nr::Priority::dimensioned});
     if (row.contains("scalar")) {
       std::string k = row.at("scalar");
-      nr::DType sd = k == "int" ? nr::wrapped_number_dtype<int>()
+      nr::DType sd = k == "int"     ? nr::wrapped_number_dtype<int>()
                      : k == "float" ? nr::wrapped_number_dtype<double>()
                                     : nr::wrapped_number_dtype<bool>();
       rt.add({sd, nr::Priority::scalar});

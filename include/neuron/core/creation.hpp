@@ -12,8 +12,8 @@ namespace neuron {
 
 inline void check_creation_device(Device d, const char* fn) {
   if (!d.is_cpu())
-    throw_error<DeviceError>(fn, ": tensors are created on the cpu; create there and call .to(",
-                             d, ")");
+    throw_error<DeviceError>(fn, ": tensors are created on the cpu; create there and call .to(", d,
+                             ")");
 }
 
 inline Tensor empty(const Shape& shape, DType dtype = float32, Device device = cpu()) {
@@ -60,7 +60,8 @@ inline Tensor arange(std::int64_t n, DType dtype = int64) {
 // A tensor of `shape` holding a copy of `values` (row-major).
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
-  static_assert(is_element_type_v<T>, "from_vector: T must be bool, int32_t, int64_t, float or double");
+  static_assert(is_element_type_v<T>,
+                "from_vector: T must be bool, int32_t, int64_t, float or double");
   if (static_cast<std::int64_t>(values.size()) != shape.numel())
     throw_error<ShapeError>("from_vector: ", values.size(), " values do not fill shape ", shape,
                             " (", shape.numel(), " elements)");
@@ -106,8 +107,7 @@ template <class T>
 Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks) {
   std::vector<T> flat;
   std::int64_t rows = blocks.size() ? static_cast<std::int64_t>(blocks.begin()->size()) : 0;
-  std::int64_t cols =
-      rows ? static_cast<std::int64_t>(blocks.begin()->begin()->size()) : 0;
+  std::int64_t cols = rows ? static_cast<std::int64_t>(blocks.begin()->begin()->size()) : 0;
   std::int64_t b = 0;
   for (const auto& block : blocks) {
     if (static_cast<std::int64_t>(block.size()) != rows)

@@ -1,4 +1,5 @@
-// Devices: where a tensor's data lives. The CPU holds data; the lazy device (lazy mode) records ops.
+// Devices: where a tensor's data lives. The CPU holds data; the lazy device (lazy mode) records
+// ops.
 #pragma once
 
 #include <cstdint>

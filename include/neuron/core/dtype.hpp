@@ -23,22 +23,32 @@ inline constexpr DType all_dtypes[] = {bool_, int32, int64, float32, float64};
 
 constexpr std::size_t dtype_size(DType d) {
   switch (d) {
-    case DType::bool_: return 1;
-    case DType::int32: return 4;
-    case DType::int64: return 8;
-    case DType::float32: return 4;
-    case DType::float64: return 8;
+    case DType::bool_:
+      return 1;
+    case DType::int32:
+      return 4;
+    case DType::int64:
+      return 8;
+    case DType::float32:
+      return 4;
+    case DType::float64:
+      return 8;
   }
   return 0;
 }
 
 constexpr std::string_view dtype_name(DType d) {
   switch (d) {
-    case DType::bool_: return "bool";
-    case DType::int32: return "int32";
-    case DType::int64: return "int64";
-    case DType::float32: return "float32";
-    case DType::float64: return "float64";
+    case DType::bool_:
+      return "bool";
+    case DType::int32:
+      return "int32";
+    case DType::int64:
+      return "int64";
+    case DType::float32:
+      return "float32";
+    case DType::float64:
+      return "float64";
   }
   return "?";
 }
@@ -59,11 +69,26 @@ constexpr bool is_integral(DType d) { return d == DType::int32 || d == DType::in
 // C++ type <-> DType.
 template <class T>
 struct dtype_of;
-template <> struct dtype_of<bool> { static constexpr DType value = DType::bool_; };
-template <> struct dtype_of<std::int32_t> { static constexpr DType value = DType::int32; };
-template <> struct dtype_of<std::int64_t> { static constexpr DType value = DType::int64; };
-template <> struct dtype_of<float> { static constexpr DType value = DType::float32; };
-template <> struct dtype_of<double> { static constexpr DType value = DType::float64; };
+template <>
+struct dtype_of<bool> {
+  static constexpr DType value = DType::bool_;
+};
+template <>
+struct dtype_of<std::int32_t> {
+  static constexpr DType value = DType::int32;
+};
+template <>
+struct dtype_of<std::int64_t> {
+  static constexpr DType value = DType::int64;
+};
+template <>
+struct dtype_of<float> {
+  static constexpr DType value = DType::float32;
+};
+template <>
+struct dtype_of<double> {
+  static constexpr DType value = DType::float64;
+};
 template <class T>
 inline constexpr DType dtype_of_v = dtype_of<std::remove_cv_t<T>>::value;
 
@@ -74,12 +99,28 @@ struct is_element_type<T, std::void_t<decltype(dtype_of<T>::value)>> : std::true
 template <class T>
 inline constexpr bool is_element_type_v = is_element_type<std::remove_cv_t<T>>::value;
 
-template <DType D> struct ctype_of;
-template <> struct ctype_of<DType::bool_> { using type = bool; };
-template <> struct ctype_of<DType::int32> { using type = std::int32_t; };
-template <> struct ctype_of<DType::int64> { using type = std::int64_t; };
-template <> struct ctype_of<DType::float32> { using type = float; };
-template <> struct ctype_of<DType::float64> { using type = double; };
+template <DType D>
+struct ctype_of;
+template <>
+struct ctype_of<DType::bool_> {
+  using type = bool;
+};
+template <>
+struct ctype_of<DType::int32> {
+  using type = std::int32_t;
+};
+template <>
+struct ctype_of<DType::int64> {
+  using type = std::int64_t;
+};
+template <>
+struct ctype_of<DType::float32> {
+  using type = float;
+};
+template <>
+struct ctype_of<DType::float64> {
+  using type = double;
+};
 template <DType D>
 using ctype_t = typename ctype_of<D>::type;
 
@@ -87,11 +128,16 @@ using ctype_t = typename ctype_of<D>::type;
 template <class F>
 decltype(auto) visit_dtype(DType d, F&& f) {
   switch (d) {
-    case DType::bool_: return f(bool{});
-    case DType::int32: return f(std::int32_t{});
-    case DType::int64: return f(std::int64_t{});
-    case DType::float32: return f(float{});
-    case DType::float64: return f(double{});
+    case DType::bool_:
+      return f(bool{});
+    case DType::int32:
+      return f(std::int32_t{});
+    case DType::int64:
+      return f(std::int64_t{});
+    case DType::float32:
+      return f(float{});
+    case DType::float64:
+      return f(double{});
   }
   throw_error<DTypeError>("invalid dtype value ", static_cast<int>(d));
 }
@@ -145,9 +191,12 @@ class ResultType {
 // integers -> int64, bool -> bool.
 template <class T>
 constexpr DType wrapped_number_dtype() {
-  if constexpr (std::is_same_v<T, bool>) return DType::bool_;
-  else if constexpr (std::is_integral_v<T>) return DType::int64;
-  else return DType::float32;
+  if constexpr (std::is_same_v<T, bool>)
+    return DType::bool_;
+  else if constexpr (std::is_integral_v<T>)
+    return DType::int64;
+  else
+    return DType::float32;
 }
 
 // dtype used when an integral or bool input goes into a floating-point function (exp, div, ...).

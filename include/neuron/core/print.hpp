@@ -164,8 +164,8 @@ inline std::string to_string(const Tensor& t, const PrintOptions& opt = {}) {
   detail::Printer p{c, opt, fmt, c.numel() > opt.threshold};
   p.measure(0, 0);
   std::string body = c.numel() == 0 && c.rank() > 0 ? "[]" : p.render(0, 0, 7);
-  return "tensor(" + body + ", shape=" + c.shape().str() + ", dtype=" +
-         std::string(dtype_name(c.dtype())) + ")";
+  return "tensor(" + body + ", shape=" + c.shape().str() +
+         ", dtype=" + std::string(dtype_name(c.dtype())) + ")";
 }
 
 inline std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << to_string(t); }

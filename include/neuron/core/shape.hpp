@@ -95,7 +95,8 @@ class Shape {
     std::int64_t n = 1;
     for (int i = 0; i < rank_; ++i) {
       std::int64_t d = dims_[static_cast<std::size_t>(i)];
-      if (d != 0 && n > limit / d) throw_error<ShapeError>("shape ", str(), " has too many elements");
+      if (d != 0 && n > limit / d)
+        throw_error<ShapeError>("shape ", str(), " has too many elements");
       n *= d;
     }
   }

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 
@@ -101,7 +101,9 @@ inline void set_allocator_cache_limit(std::size_t bytes) {
   detail::BlockCache::instance().set_limit(bytes);
 }
 inline void release_cached_memory() { detail::BlockCache::instance().release(); }
-inline std::size_t allocator_cached_bytes() { return detail::BlockCache::instance().cached_bytes(); }
+inline std::size_t allocator_cached_bytes() {
+  return detail::BlockCache::instance().cached_bytes();
+}
 
 class Storage {
  public:

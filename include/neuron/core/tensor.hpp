@@ -61,16 +61,16 @@ class Tensor {
     return shape()[normalize_dim(d, rank(), "Tensor::size")];
   }
   std::int64_t numel() const { return impl().shape.numel(); }
-  std::size_t nbytes() const {
-    return static_cast<std::size_t>(numel()) * dtype_size(dtype());
-  }
+  std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype()); }
 
   // Typed pointer to the first element. T must be the tensor's dtype; the tensor must hold data.
   template <class T>
   T* data() const {
-    static_assert(is_element_type_v<T>, "data<T>(): T must be bool, int32_t, int64_t, float or double");
+    static_assert(is_element_type_v<T>,
+                  "data<T>(): T must be bool, int32_t, int64_t, float or double");
     if (dtype_of_v<T> != dtype())
-      throw_error<DTypeError>("data<", dtype_name(dtype_of_v<T>), ">(): tensor has dtype ", dtype());
+      throw_error<DTypeError>("data<", dtype_name(dtype_of_v<T>), ">(): tensor has dtype ",
+                              dtype());
     return static_cast<T*>(raw_data());
   }
   void* raw_data() const {

@@ -29,9 +29,9 @@ struct LeafView {
 struct EvalContext {
   LeafView* leaves = nullptr;
   std::byte (*slots)[kSlotBytes] = nullptr;
-  int rank = 0;                             // coalesced output dims
+  int rank = 0;                              // coalesced output dims
   std::array<std::int64_t, kMaxRank> ext{};  // their extents
-  std::int64_t start = 0;                   // linear output index of the current chunk
+  std::int64_t start = 0;                    // linear output index of the current chunk
   std::array<std::int64_t, kMaxRank> idx{};  // multi-index of `start`
 };
 
@@ -54,7 +54,8 @@ inline void gather_leaf(const LeafView& v, const EvalContext& cx, DType want, st
   std::int64_t done = 0;
   while (done < n) {
     std::int64_t off = 0;
-    for (int i = 0; i < cx.rank; ++i) off += idx[static_cast<std::size_t>(i)] * v.strides[static_cast<std::size_t>(i)];
+    for (int i = 0; i < cx.rank; ++i)
+      off += idx[static_cast<std::size_t>(i)] * v.strides[static_cast<std::size_t>(i)];
     const std::size_t l = static_cast<std::size_t>(last);
     std::int64_t piece = std::min(n - done, cx.ext[l] - idx[l]);
     const std::byte* src = v.data + static_cast<std::size_t>(off) * es;
@@ -71,7 +72,8 @@ inline void gather_leaf(const LeafView& v, const EvalContext& cx, DType want, st
     }
     done += piece;
     idx[l] += piece;
-    for (int i = last; i > 0 && idx[static_cast<std::size_t>(i)] == cx.ext[static_cast<std::size_t>(i)]; --i) {
+    for (int i = last;
+         i > 0 && idx[static_cast<std::size_t>(i)] == cx.ext[static_cast<std::size_t>(i)]; --i) {
       idx[static_cast<std::size_t>(i)] = 0;
       ++idx[static_cast<std::size_t>(i - 1)];
     }

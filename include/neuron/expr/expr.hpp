@@ -85,8 +85,9 @@ class Scalar {
   static constexpr int leaf_count = 0;
   static constexpr int slot_count = 1;
   static constexpr bool all_map = true;
-  using stored = std::conditional_t<std::is_same_v<S, bool>, bool,
-                                    std::conditional_t<std::is_integral_v<S>, std::int64_t, double>>;
+  using stored =
+      std::conditional_t<std::is_same_v<S, bool>, bool,
+                         std::conditional_t<std::is_integral_v<S>, std::int64_t, double>>;
 
   explicit Scalar(S v) : value_(static_cast<stored>(v)) {}
   Shape shape() const { return Shape{}; }
@@ -221,10 +222,10 @@ class Node {
     int i = 0;
     std::apply(
         [&](const auto&... k) {
-          ((s = i == 0 ? k.shape()
-                       : broadcast_shapes(s, k.shape(), Op::name,
-                                          i == 1 ? "input 0" : "the previous inputs",
-                                          input_name(i)),
+          ((s = i == 0
+                    ? k.shape()
+                    : broadcast_shapes(s, k.shape(), Op::name,
+                                       i == 1 ? "input 0" : "the previous inputs", input_name(i)),
             ++i),
            ...);
         },

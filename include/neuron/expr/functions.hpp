@@ -20,8 +20,7 @@ using bare = std::remove_cv_t<std::remove_reference_t<T>>;
 
 // A tensor or an expression: something with a shape.
 template <class T>
-inline constexpr bool is_tensorish_v =
-    std::is_same_v<bare<T>, Tensor> || is_expression_v<bare<T>>;
+inline constexpr bool is_tensorish_v = std::is_same_v<bare<T>, Tensor> || is_expression_v<bare<T>>;
 // A C++ number usable as an operand.
 template <class T>
 inline constexpr bool is_number_v = std::is_arithmetic_v<bare<T>> && !std::is_same_v<bare<T>, char>;
@@ -46,10 +45,10 @@ Node<Op, as_expr_t<Args>...> make(Op op, const Args&... args) {
 }
 }  // namespace expr
 
-#define NEURON_UNARY_FN(fn, Op)                                             \
+#define NEURON_UNARY_FN(fn, Op)                                          \
   template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0> \
-  auto fn(const E& x) {                                                    \
-    return expr::make(Op{}, x);                                            \
+  auto fn(const E& x) {                                                  \
+    return expr::make(Op{}, x);                                          \
   }
 NEURON_UNARY_FN(relu, Relu)
 NEURON_UNARY_FN(sigmoid, Sigmoid)
@@ -80,13 +79,13 @@ auto cast(const E& x, DType to) {
 
 // Binary functions take any mix of tensors, expressions and numbers, with at least one tensor or
 // expression.
-#define NEURON_BINARY_FN(fn, Op)                                                          \
-  template <class A, class B,                                                             \
-            std::enable_if_t<expr::is_operand_v<A> && expr::is_operand_v<B> &&            \
-                                 (expr::is_tensorish_v<A> || expr::is_tensorish_v<B>),    \
-                             int> = 0>                                                    \
-  auto fn(const A& a, const B& b) {                                                       \
-    return expr::make(Op{}, a, b);                                                        \
+#define NEURON_BINARY_FN(fn, Op)                                                       \
+  template <class A, class B,                                                          \
+            std::enable_if_t<expr::is_operand_v<A> && expr::is_operand_v<B> &&         \
+                                 (expr::is_tensorish_v<A> || expr::is_tensorish_v<B>), \
+                             int> = 0>                                                 \
+  auto fn(const A& a, const B& b) {                                                    \
+    return expr::make(Op{}, a, b);                                                     \
   }
 NEURON_BINARY_FN(add, Add)
 NEURON_BINARY_FN(sub, Sub)
@@ -103,13 +102,13 @@ NEURON_BINARY_FN(gt, Gt)
 NEURON_BINARY_FN(ge, Ge)
 #undef NEURON_BINARY_FN
 
-#define NEURON_BINARY_OPERATOR(sym, Op)                                                   \
-  template <class A, class B,                                                             \
-            std::enable_if_t<expr::is_operand_v<A> && expr::is_operand_v<B> &&            \
-                                 (expr::is_tensorish_v<A> || expr::is_tensorish_v<B>),    \
-                             int> = 0>                                                    \
-  auto operator sym(const A& a, const B& b) {                                             \
-    return expr::make(Op{}, a, b);                                                        \
+#define NEURON_BINARY_OPERATOR(sym, Op)                                                \
+  template <class A, class B,                                                          \
+            std::enable_if_t<expr::is_operand_v<A> && expr::is_operand_v<B> &&         \
+                                 (expr::is_tensorish_v<A> || expr::is_tensorish_v<B>), \
+                             int> = 0>                                                 \
+  auto operator sym(const A& a, const B& b) {                                          \
+    return expr::make(Op{}, a, b);                                                     \
   }
 NEURON_BINARY_OPERATOR(+, Add)
 NEURON_BINARY_OPERATOR(-, Sub)
@@ -123,9 +122,8 @@ auto operator-(const E& x) {
 }
 
 template <class C, class A, class B,
-          std::enable_if_t<expr::is_tensorish_v<C> && expr::is_operand_v<A> &&
-                               expr::is_operand_v<B>,
-                           int> = 0>
+          std::enable_if_t<
+              expr::is_tensorish_v<C> && expr::is_operand_v<A> && expr::is_operand_v<B>, int> = 0>
 auto where(const C& cond, const A& a, const B& b) {
   return expr::make(Where{}, cond, a, b);
 }

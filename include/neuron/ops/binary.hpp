@@ -26,15 +26,15 @@ V wrapping(const V& a, const V& b, F f) {
 struct Add : MapOp<Add, 2> {
   static constexpr const char* name = "add";
   auto attrs() const { return std::tuple<>(); }
-  ElementwiseTypes types(const std::array<Operand, 2>& in) const {
-    return detail::same_binary(in);
-  }
+  ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
-    if constexpr (std::is_same_v<V, bool>) return a || b;
+    if constexpr (std::is_same_v<V, bool>)
+      return a || b;
     else if constexpr (std::is_integral_v<V>)
       return detail::wrapping(a, b, [](auto x, auto y) { return x + y; });
-    else return a + b;
+    else
+      return a + b;
   }
 };
 
@@ -46,30 +46,32 @@ struct Sub : MapOp<Sub, 2> {
   ElementwiseTypes types(const std::array<Operand, 2>& in) const {
     ElementwiseTypes t = detail::same_binary(in);
     if (t.out == bool_)
-      throw_error<DTypeError>("sub: subtraction of bool tensors is not supported; cast to a "
-                              "numeric dtype or use logical operations");
+      throw_error<DTypeError>(
+          "sub: subtraction of bool tensors is not supported; cast to a "
+          "numeric dtype or use logical operations");
     return t;
   }
   template <class V>
   V operator()(const V& a, const V& b) const {
     if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>)
       return detail::wrapping(a, b, [](auto x, auto y) { return x - y; });
-    else return a - b;
+    else
+      return a - b;
   }
 };
 
 struct Mul : MapOp<Mul, 2> {
   static constexpr const char* name = "mul";
   auto attrs() const { return std::tuple<>(); }
-  ElementwiseTypes types(const std::array<Operand, 2>& in) const {
-    return detail::same_binary(in);
-  }
+  ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
-    if constexpr (std::is_same_v<V, bool>) return a && b;
+    if constexpr (std::is_same_v<V, bool>)
+      return a && b;
     else if constexpr (std::is_integral_v<V>)
       return detail::wrapping(a, b, [](auto x, auto y) { return x * y; });
-    else return a * b;
+    else
+      return a * b;
   }
 };
 
@@ -107,8 +109,8 @@ struct Pow : MapOp<Pow, 2> {
         if (a == 1) return V(1);
         if (a == -1) return (b % 2 == 0) ? V(1) : V(-1);
         throw_error<ValueError>("pow: integers to negative integer powers are not allowed (",
-                                static_cast<std::int64_t>(a), " ** ",
-                                static_cast<std::int64_t>(b), "); cast to a floating dtype");
+                                static_cast<std::int64_t>(a), " ** ", static_cast<std::int64_t>(b),
+                                "); cast to a floating dtype");
       }
       using U = std::make_unsigned_t<V>;
       U base = static_cast<U>(a), acc = 1;
@@ -129,26 +131,26 @@ struct Pow : MapOp<Pow, 2> {
 struct Maximum : MapOp<Maximum, 2> {
   static constexpr const char* name = "maximum";
   auto attrs() const { return std::tuple<>(); }
-  ElementwiseTypes types(const std::array<Operand, 2>& in) const {
-    return detail::same_binary(in);
-  }
+  ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
-    if constexpr (std::is_integral_v<V>) return a > b ? a : b;
-    else return simd::select(simd::isnan(a) | (a > b), a, b);
+    if constexpr (std::is_integral_v<V>)
+      return a > b ? a : b;
+    else
+      return simd::select(simd::isnan(a) | (a > b), a, b);
   }
 };
 
 struct Minimum : MapOp<Minimum, 2> {
   static constexpr const char* name = "minimum";
   auto attrs() const { return std::tuple<>(); }
-  ElementwiseTypes types(const std::array<Operand, 2>& in) const {
-    return detail::same_binary(in);
-  }
+  ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
-    if constexpr (std::is_integral_v<V>) return a < b ? a : b;
-    else return simd::select(simd::isnan(a) | (a < b), a, b);
+    if constexpr (std::is_integral_v<V>)
+      return a < b ? a : b;
+    else
+      return simd::select(simd::isnan(a) | (a < b), a, b);
   }
 };
 

@@ -31,11 +31,23 @@ struct CompareOp {
   }
 };
 
-struct Eq : CompareOp<Eq, std::equal_to<>> { static constexpr const char* name = "eq"; };
-struct Ne : CompareOp<Ne, std::not_equal_to<>> { static constexpr const char* name = "ne"; };
-struct Lt : CompareOp<Lt, std::less<>> { static constexpr const char* name = "lt"; };
-struct Le : CompareOp<Le, std::less_equal<>> { static constexpr const char* name = "le"; };
-struct Gt : CompareOp<Gt, std::greater<>> { static constexpr const char* name = "gt"; };
-struct Ge : CompareOp<Ge, std::greater_equal<>> { static constexpr const char* name = "ge"; };
+struct Eq : CompareOp<Eq, std::equal_to<>> {
+  static constexpr const char* name = "eq";
+};
+struct Ne : CompareOp<Ne, std::not_equal_to<>> {
+  static constexpr const char* name = "ne";
+};
+struct Lt : CompareOp<Lt, std::less<>> {
+  static constexpr const char* name = "lt";
+};
+struct Le : CompareOp<Le, std::less_equal<>> {
+  static constexpr const char* name = "le";
+};
+struct Gt : CompareOp<Gt, std::greater<>> {
+  static constexpr const char* name = "gt";
+};
+struct Ge : CompareOp<Ge, std::greater_equal<>> {
+  static constexpr const char* name = "ge";
+};
 
 }  // namespace neuron

@@ -20,8 +20,9 @@ struct Concat {
     if (in.empty()) throw_error<ValueError>("concat: expected at least one tensor");
     const Shape& first = in[0].shape;
     if (first.rank() == 0)
-      throw_error<ShapeError>("concat: input 0 is 0-d; zero-dimensional tensors cannot be "
-                              "concatenated (reshape to [1] first)");
+      throw_error<ShapeError>(
+          "concat: input 0 is 0-d; zero-dimensional tensors cannot be "
+          "concatenated (reshape to [1] first)");
     int d = normalize_dim(dim, first.rank(), name);
     Shape out = first;
     ResultType rt;
@@ -49,8 +50,7 @@ struct Concat {
       const std::int64_t chunk = len * osp.inner;
       const std::byte* src = static_cast<const std::byte*>(t.raw_data());
       for (std::int64_t o = 0; o < osp.outer; ++o)
-        convert_buffer(src + static_cast<std::size_t>(o * chunk) * dtype_size(t.dtype()),
-                       t.dtype(),
+        convert_buffer(src + static_cast<std::size_t>(o * chunk) * dtype_size(t.dtype()), t.dtype(),
                        base + static_cast<std::size_t>((o * osp.mid + at) * osp.inner) * es,
                        out.dtype(), chunk);
       at += len;

@@ -1,5 +1,5 @@
-// embedding(ids, weight): rows of weight [num_embeddings, dim] gathered by integer ids of any shape.
-// Every id is checked; an out-of-range id is an IndexError naming it and where it is.
+// embedding(ids, weight): rows of weight [num_embeddings, dim] gathered by integer ids of any
+// shape. Every id is checked; an out-of-range id is an IndexError naming it and where it is.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +23,10 @@ struct Embedding {
     if (!is_integral(ids.dtype))
       throw_error<DTypeError>("embedding: ids (input 0) must be int32 or int64, got ", ids.dtype);
     if (w.shape.rank() != 2)
-      throw_error<ShapeError>("embedding: weight (input 1) must be 2-d [num_embeddings, dim], got "
-                              "shape ",
-                              w.shape);
+      throw_error<ShapeError>(
+          "embedding: weight (input 1) must be 2-d [num_embeddings, dim], got "
+          "shape ",
+          w.shape);
     Shape out = ids.shape;
     out.push_back(w.shape[1]);
     return {out, w.dtype};

@@ -19,9 +19,12 @@ struct Split3 {
 inline Split3 split_around(const Shape& s, int first, int last) {
   Split3 r;
   for (int i = 0; i < s.rank(); ++i) {
-    if (i < first) r.outer *= s[i];
-    else if (i < last) r.mid *= s[i];
-    else r.inner *= s[i];
+    if (i < first)
+      r.outer *= s[i];
+    else if (i < last)
+      r.mid *= s[i];
+    else
+      r.inner *= s[i];
   }
   return r;
 }
@@ -34,7 +37,8 @@ inline void permute_copy(const void* in, const Shape& in_shape, const std::vecto
   std::array<std::int64_t, kMaxRank> ext{}, st{};
   for (int i = 0; i < r; ++i) {
     ext[static_cast<std::size_t>(i)] = in_shape[perm[static_cast<std::size_t>(i)]];
-    st[static_cast<std::size_t>(i)] = in_st[static_cast<std::size_t>(perm[static_cast<std::size_t>(i)])];
+    st[static_cast<std::size_t>(i)] =
+        in_st[static_cast<std::size_t>(perm[static_cast<std::size_t>(i)])];
   }
   std::int64_t n = in_shape.numel();
   if (n == 0) return;
@@ -48,7 +52,8 @@ inline void permute_copy(const void* in, const Shape& in_shape, const std::vecto
     std::int64_t off = 0;
     for (std::size_t i = 0; i < last; ++i) off += idx[i] * st[i];
     if (inner_stride == 1) {
-      std::memcpy(dst, src + static_cast<std::size_t>(off) * es, static_cast<std::size_t>(inner) * es);
+      std::memcpy(dst, src + static_cast<std::size_t>(off) * es,
+                  static_cast<std::size_t>(inner) * es);
       dst += static_cast<std::size_t>(inner) * es;
     } else {
       for (std::int64_t j = 0; j < inner; ++j, dst += es)

@@ -30,7 +30,7 @@ inline void check_matmul_dtypes(const char* op, DType a, DType b) {
 
 // Shapes after torch's 1-d promotion, the broadcast batch shape and the result shape.
 struct MatmulPlan {
-  Shape batch;        // broadcast batch dims
+  Shape batch;  // broadcast batch dims
   Shape a_batch, b_batch;
   std::int64_t m = 1, k = 1, n = 1;
   Shape out;
@@ -134,11 +134,10 @@ struct Linear {
                               w.shape, ")");
     if (has_bias) {
       if (in[2].shape != Shape{w.shape[0]})
-        throw_error<ShapeError>("linear: bias has shape ", in[2].shape, ", expected [",
-                                w.shape[0], "] for weight of shape ", w.shape);
+        throw_error<ShapeError>("linear: bias has shape ", in[2].shape, ", expected [", w.shape[0],
+                                "] for weight of shape ", w.shape);
       if (in[2].dtype != x.dtype)
-        throw_error<DTypeError>("linear: bias has dtype ", in[2].dtype, " but input has ",
-                                x.dtype);
+        throw_error<DTypeError>("linear: bias has dtype ", in[2].dtype, " but input has ", x.dtype);
     }
     Shape out = x.shape;
     out[out.rank() - 1] = w.shape[0];
@@ -153,9 +152,11 @@ struct Linear {
       using T = decltype(tag);
       if constexpr (!std::is_same_v<T, bool>) {
         detail::MutMap<T> o(out.data<T>(), m, n);
-        if (k == 0) o.setZero();
-        else o.noalias() = detail::ConstMap<T>(x.data<T>(), m, k) *
-                           detail::ConstMap<T>(w.data<T>(), n, k).transpose();
+        if (k == 0)
+          o.setZero();
+        else
+          o.noalias() = detail::ConstMap<T>(x.data<T>(), m, k) *
+                        detail::ConstMap<T>(w.data<T>(), n, k).transpose();
         if (has_bias)
           o.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(in[2].data<T>(), n);
       }

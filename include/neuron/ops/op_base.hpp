@@ -1,5 +1,6 @@
 // What every op shares: the spec (shape + dtype) shape inference works on, the device check, and
-// run_op(), the single place where an op is executed eagerly (later stages hook lazy recording here).
+// run_op(), the single place where an op is executed eagerly (later stages hook lazy recording
+// here).
 //
 // An op is one struct:
 //   static constexpr const char* name;            // unique, used in graphs and files
@@ -46,8 +47,7 @@ inline Device common_device(const char* op, const std::vector<Tensor>& inputs) {
 }
 
 inline void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t n) {
-  if (in.size() != n)
-    throw_error<ValueError>(op, ": expected ", n, " inputs, got ", in.size());
+  if (in.size() != n) throw_error<ValueError>(op, ": expected ", n, " inputs, got ", in.size());
 }
 
 template <class Op>

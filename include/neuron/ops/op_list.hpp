@@ -39,8 +39,8 @@ struct OpList {
 using AllOps = OpList<
     // elementwise (expr/)
     Relu, Gelu, Sigmoid, Tanh, Exp, Log, Sqrt, Rsqrt, Abs, Neg,  //
-    Add, Sub, Mul, Div, Pow, Maximum, Minimum,                  //
-    Eq, Ne, Lt, Le, Gt, Ge, Where, Cast,                        //
+    Add, Sub, Mul, Div, Pow, Maximum, Minimum,                   //
+    Eq, Ne, Lt, Le, Gt, Ge, Where, Cast,                         //
     // reductions and normalizations
     Sum, Mean, Max, Min, Softmax, LogSoftmax, LayerNorm,  //
     // linear algebra and lookup

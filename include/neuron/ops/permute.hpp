@@ -20,8 +20,8 @@ struct Permute {
     expect_arity(name, in, 1);
     const Shape& s = in[0].shape;
     if (static_cast<int>(dims.size()) != s.rank())
-      throw_error<ShapeError>("permute: got ", dims.size(), " dims for a tensor of rank ",
-                              s.rank(), " (shape ", s, ")");
+      throw_error<ShapeError>("permute: got ", dims.size(), " dims for a tensor of rank ", s.rank(),
+                              " (shape ", s, ")");
     std::vector<bool> seen(dims.size(), false);
     Shape out;
     for (std::int64_t d : dims) {

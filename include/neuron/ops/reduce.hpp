@@ -39,8 +39,10 @@ inline Shape reduced_shape(const Shape& s, const std::vector<std::int64_t>& dims
   Shape out;
   for (int i = 0; i < s.rank(); ++i) {
     bool reduced = std::find(dims.begin(), dims.end(), i) != dims.end();
-    if (!reduced) out.push_back(s[i]);
-    else if (keepdim) out.push_back(1);
+    if (!reduced)
+      out.push_back(s[i]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }
@@ -55,8 +57,10 @@ void reduce_kernel(const T* x, Out* y, const Split3& s) {
   for (std::int64_t o = 0; o < s.outer; ++o) {
     const T* base = x + o * s.mid * s.inner;
     for (std::int64_t i = 0; i < s.inner; ++i) {
-      if constexpr (K == ReduceKind::sum || K == ReduceKind::mean) acc[static_cast<std::size_t>(i)] = 0;
-      else acc[static_cast<std::size_t>(i)] = static_cast<Acc>(base[i]);
+      if constexpr (K == ReduceKind::sum || K == ReduceKind::mean)
+        acc[static_cast<std::size_t>(i)] = 0;
+      else
+        acc[static_cast<std::size_t>(i)] = static_cast<Acc>(base[i]);
     }
     for (std::int64_t m = (K == ReduceKind::max || K == ReduceKind::min) ? 1 : 0; m < s.mid; ++m) {
       const T* row = base + m * s.inner;
@@ -76,8 +80,10 @@ void reduce_kernel(const T* x, Out* y, const Split3& s) {
     Out* dst = y + o * s.inner;
     for (std::int64_t i = 0; i < s.inner; ++i) {
       Acc a = acc[static_cast<std::size_t>(i)];
-      if constexpr (K == ReduceKind::mean) dst[i] = static_cast<Out>(a / static_cast<double>(s.mid));
-      else dst[i] = static_cast<Out>(a);
+      if constexpr (K == ReduceKind::mean)
+        dst[i] = static_cast<Out>(a / static_cast<double>(s.mid));
+      else
+        dst[i] = static_cast<Out>(a);
     }
   }
 }
@@ -148,12 +154,18 @@ struct ReduceOp {
   }
 };
 
-struct Sum : ReduceOp<Sum, detail::ReduceKind::sum> { static constexpr const char* name = "sum"; };
+struct Sum : ReduceOp<Sum, detail::ReduceKind::sum> {
+  static constexpr const char* name = "sum";
+};
 struct Mean : ReduceOp<Mean, detail::ReduceKind::mean> {
   static constexpr const char* name = "mean";
 };
-struct Max : ReduceOp<Max, detail::ReduceKind::max> { static constexpr const char* name = "max"; };
-struct Min : ReduceOp<Min, detail::ReduceKind::min> { static constexpr const char* name = "min"; };
+struct Max : ReduceOp<Max, detail::ReduceKind::max> {
+  static constexpr const char* name = "max";
+};
+struct Min : ReduceOp<Min, detail::ReduceKind::min> {
+  static constexpr const char* name = "min";
+};
 
 namespace detail {
 template <class Op>
@@ -166,25 +178,29 @@ Tensor reduce(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepd
 }  // namespace detail
 
 // Reduce over `dims` (all dims when empty); keepdim keeps them as size 1.
-inline Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
+inline Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {},
+                  bool keepdim = false) {
   return detail::reduce<Sum>(x, dims, keepdim);
 }
 inline Tensor sum(const Tensor& x, std::int64_t dim, bool keepdim = false) {
   return sum(x, std::vector<std::int64_t>{dim}, keepdim);
 }
-inline Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
+inline Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims = {},
+                   bool keepdim = false) {
   return detail::reduce<Mean>(x, dims, keepdim);
 }
 inline Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim = false) {
   return mean(x, std::vector<std::int64_t>{dim}, keepdim);
 }
-inline Tensor max(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
+inline Tensor max(const Tensor& x, const std::vector<std::int64_t>& dims = {},
+                  bool keepdim = false) {
   return detail::reduce<Max>(x, dims, keepdim);
 }
 inline Tensor max(const Tensor& x, std::int64_t dim, bool keepdim = false) {
   return max(x, std::vector<std::int64_t>{dim}, keepdim);
 }
-inline Tensor min(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false) {
+inline Tensor min(const Tensor& x, const std::vector<std::int64_t>& dims = {},
+                  bool keepdim = false) {
   return detail::reduce<Min>(x, dims, keepdim);
 }
 inline Tensor min(const Tensor& x, std::int64_t dim, bool keepdim = false) {

@@ -15,7 +15,7 @@ namespace neuron {
 
 struct Slice {
   static constexpr const char* name = "slice";
-  std::int64_t dim = 0;  // normalized
+  std::int64_t dim = 0;                       // normalized
   std::int64_t start = 0, end = 0, step = 1;  // resolved: 0 <= start, end <= extent
   auto attrs() const { return std::make_tuple(dim, start, end, step); }
 

@@ -128,7 +128,9 @@ struct SoftmaxOp {
   }
 };
 
-struct Softmax : SoftmaxOp<Softmax, false> { static constexpr const char* name = "softmax"; };
+struct Softmax : SoftmaxOp<Softmax, false> {
+  static constexpr const char* name = "softmax";
+};
 struct LogSoftmax : SoftmaxOp<LogSoftmax, true> {
   static constexpr const char* name = "log_softmax";
 };
