@@ -2,7 +2,9 @@
 #pragma once
 
 #include "core.hpp"
+#include "format.hpp"
 #include "interop/eigen.hpp"
 #include "interop/xtensor.hpp"
+#include "nn.hpp"
 #include "ops.hpp"
 #include "version.hpp"

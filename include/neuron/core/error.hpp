@@ -38,6 +38,10 @@ class IOError : public Error {
 class IndexError : public Error {
   using Error::Error;
 };
+// Names that do not match: state-dict keys missing, unexpected or of the wrong shape.
+class KeyError : public Error {
+  using Error::Error;
+};
 // A value outside what an op accepts (a negative count, a bad option) that is not a shape or dtype.
 class ValueError : public Error {
   using Error::Error;

@@ -1,0 +1,12 @@
+// The nn DSL: modules and layers with PyTorch's names and semantics.
+#pragma once
+
+#include "nn/activation.hpp"
+#include "nn/dropout.hpp"
+#include "nn/embedding.hpp"
+#include "nn/layer_norm.hpp"
+#include "nn/linear.hpp"
+#include "nn/module.hpp"
+#include "nn/multihead_attention.hpp"
+#include "nn/sequential.hpp"
+#include "nn/transformer.hpp"
