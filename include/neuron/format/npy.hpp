@@ -142,13 +142,13 @@ struct NpyType {
 };
 
 inline NpyType npy_type(const std::string& descr, const std::string& where) {
+  if (descr.size() >= 2 && descr[1] == 'O')
+    throw_error<FormatError>(where, ": object arrays ('", descr,
+                             "') hold pickled Python objects and are refused");
   if (descr.size() < 3)
     throw_error<FormatError>(where, ": unsupported .npy dtype '", descr, "'");
   char order = descr[0];
   std::string kind = descr.substr(1);
-  if (kind[0] == 'O')
-    throw_error<FormatError>(where, ": object arrays ('", descr,
-                             "') hold pickled Python objects and are refused");
   if (order != '<' && order != '>' && order != '|' && order != '=')
     throw_error<FormatError>(where, ": unknown byte order in dtype '", descr, "'");
   NpyType t;
@@ -214,7 +214,10 @@ inline Tensor load_npy_from_memory(const std::byte* data, std::size_t size,
 
   // Stage in file order (C order of the reversed shape for Fortran arrays).
   Shape file_shape = shape;
-  if (h.fortran_order) file_shape = Shape(std::vector<std::int64_t>(shape.vec().rbegin(), shape.vec().rend()));
+  if (h.fortran_order) {
+    std::vector<std::int64_t> dims = shape.vec();
+    file_shape = Shape(dims.rbegin(), dims.rend());
+  }
   Tensor staged = Tensor::empty(file_shape, type.dtype);
   if (type.half) {
     float* dst = staged.data<float>();
