@@ -1,11 +1,11 @@
 // Helpers for file-format tests: byte images, temporary files.
 #pragma once
 
+#include <unistd.h>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace test {
 
@@ -25,7 +25,8 @@ inline std::string read_bytes(const std::string& path) {
 
 inline std::string u64le(std::uint64_t v) {
   std::string s(8, '\0');
-  for (int i = 0; i < 8; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    s[static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
   return s;
 }
 

@@ -31,8 +31,8 @@ void refused(const std::string& bytes, const std::string& fragment) {
 
 TEST_CASE("npy round trip for every dtype and rank") {
   for (nr::Tensor t : {nr::randn({2, 3}), nr::randn({4}, nr::float64), nr::scalar_tensor(3),
-                       nr::tensor<std::int64_t>({{{1, 2}}, {{3, 4}}}), nr::tensor<bool>({true, false}),
-                       nr::zeros({0, 2})}) {
+                       nr::tensor<std::int64_t>({{{1, 2}}, {{3, 4}}}),
+                       nr::tensor<bool>({true, false}), nr::zeros({0, 2})}) {
     std::string path = test::temp_path("rt.npy");
     nr::save_npy(path, t);
     test::check_equal(nr::load_npy(path), t);
@@ -45,7 +45,8 @@ TEST_CASE("npy round trip for every dtype and rank") {
 TEST_CASE("npy versions 1, 2 and 3, big-endian data and Fortran order are read") {
   std::string le = test::floats({1, 2, 3, 4, 5, 6});
   for (int v : {1, 2, 3}) {
-    nr::Tensor t = load_image(npy_image(v, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", le));
+    nr::Tensor t =
+        load_image(npy_image(v, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", le));
     CHECK(test::values(t) == std::vector<double>{1, 2, 3, 4, 5, 6});
   }
   std::string be;
@@ -53,12 +54,16 @@ TEST_CASE("npy versions 1, 2 and 3, big-endian data and Fortran order are read")
     std::string word = le.substr(i, 4);
     be += std::string(word.rbegin(), word.rend());
   }
-  nr::Tensor b = load_image(npy_image(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }", be));
+  nr::Tensor b =
+      load_image(npy_image(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }", be));
   CHECK(test::values(b) == std::vector<double>{1, 2, 3, 4, 5, 6});
   // Fortran order: column-major [[1, 3, 5], [2, 4, 6]].
-  nr::Tensor f = load_image(npy_image(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", le));
+  nr::Tensor f =
+      load_image(npy_image(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", le));
   CHECK(test::values(f) == std::vector<double>{1, 3, 5, 2, 4, 6});
-  nr::Tensor h = load_image(npy_image(1, "{\"descr\": \"<f2\", \"fortran_order\": False, \"shape\": (1,)}", std::string("\x00\x3E", 2)));
+  nr::Tensor h =
+      load_image(npy_image(1, "{\"descr\": \"<f2\", \"fortran_order\": False, \"shape\": (1,)}",
+                           std::string("\x00\x3E", 2)));
   CHECK(h.dtype() == nr::float32);
   CHECK(h.item<float>() == 1.5f);
 }
@@ -81,10 +86,13 @@ TEST_CASE("malformed or unsupported npy files are refused with a FormatError tha
   refused(npy_image(1, dict("<f4", "(99999999999999999999,)"), d), "overflows");
   refused(npy_image(1, dict("<f4", "(4294967296, 4294967296)"), d), "too many elements");
   refused(npy_image(1, "{'descr': '<f4', 'shape': (2,), }", d), "needs the keys");
-  refused(npy_image(1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", d),
-          "repeated key");
-  refused(npy_image(1, "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,)}", d), "True or False");
-  refused(npy_image(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} junk", d), "after the header");
+  refused(
+      npy_image(1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", d),
+      "repeated key");
+  refused(npy_image(1, "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,)}", d),
+          "True or False");
+  refused(npy_image(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} junk", d),
+          "after the header");
   refused(npy_image(1, dict("|b1", "(2,)"), std::string("\x01\x05", 2)), "expected 0 or 1");
   std::string good = npy_image(1, dict("<f4", "(2,)"), d);
   std::string huge = good;
@@ -92,6 +100,7 @@ TEST_CASE("malformed or unsupported npy files are refused with a FormatError tha
   huge[9] = '\xff';
   refused(huge, "runs past the end");
   CHECK_NOTHROW(load_image(good));
-  for (std::size_t n = 0; n < good.size(); ++n) CHECK_THROWS_AS(load_image(good.substr(0, n)), nr::FormatError);
+  for (std::size_t n = 0; n < good.size(); ++n)
+    CHECK_THROWS_AS(load_image(good.substr(0, n)), nr::FormatError);
   CHECK_THROWS_AS(nr::load_npy("/nonexistent.npy"), nr::IOError);
 }

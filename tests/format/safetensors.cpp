@@ -80,43 +80,54 @@ TEST_CASE("malformed safetensors files are refused with a FormatError that says 
   refused(test::safetensors_image("{\"a\":", ""), "invalid JSON");
   refused(test::safetensors_image("{} x", ""), "invalid JSON");
   refused(test::safetensors_image("{\"\xff\xfe\":1}", ""), "invalid JSON");  // bad UTF-8
-  refused(test::safetensors_image(
-              R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-              test::floats({1, 2})),
-          "duplicate JSON key \"a\"");
+  refused(
+      test::safetensors_image(
+          R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+          test::floats({1, 2})),
+      "duplicate JSON key \"a\"");
   refused(test::safetensors_image(std::string(200, '[') + std::string(200, ']'), ""), "starting");
-  refused(test::safetensors_image("{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}", ""),
-          "nested deeper");
+  refused(
+      test::safetensors_image("{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}", ""),
+      "nested deeper");
   refused(test::safetensors_image(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}})", "x"),
           "unsupported dtype 'U8'");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", data),
-          "non-negative integers");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", data),
-          "non-negative integers");
-  refused(test::safetensors_image(
-              R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", data),
-          "too many elements");
+  refused(
+      test::safetensors_image(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", data),
+      "non-negative integers");
+  refused(
+      test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", data),
+      "non-negative integers");
+  refused(
+      test::safetensors_image(
+          R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", data),
+      "too many elements");
   refused(test::safetensors_image(
               R"({"a":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}})", data),
           "rank 9");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,12]}})", data),
-          "needs 8");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", data),
-          "do not lie within");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", data),
-          "do not lie within");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data),
-          "4 trailing bytes");
-  refused(test::safetensors_image(
-              R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-              data),
-          "(overlap)");
+  refused(
+      test::safetensors_image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,12]}})", data),
+      "needs 8");
+  refused(
+      test::safetensors_image(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", data),
+      "do not lie within");
+  refused(
+      test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", data),
+      "do not lie within");
+  refused(
+      test::safetensors_image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data),
+      "4 trailing bytes");
+  refused(
+      test::safetensors_image(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+          data),
+      "(overlap)");
   refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                                   test::floats({1, 2})),
           "(gap)");
-  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1]}})", data), "exactly the fields");
-  refused(test::safetensors_image(
-              R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}})", test::floats({1})),
+  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1]}})", data),
+          "exactly the fields");
+  refused(test::safetensors_image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}})",
+                                  test::floats({1})),
           "exactly the fields");
   refused(test::safetensors_image(R"({"a":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}})",
                                   std::string("\x01\x02", 2)),
@@ -129,7 +140,8 @@ TEST_CASE("malformed safetensors files are refused with a FormatError that says 
   // Every truncation of a valid file is refused.
   std::string good = test::safetensors_image(kGood, data);
   CHECK_NOTHROW(load_image(good));
-  for (std::size_t n = 0; n < good.size(); ++n) CHECK_THROWS_AS(load_image(good.substr(0, n)), nr::FormatError);
+  for (std::size_t n = 0; n < good.size(); ++n)
+    CHECK_THROWS_AS(load_image(good.substr(0, n)), nr::FormatError);
 }
 
 TEST_CASE("missing files are IOErrors naming the path") {

@@ -24,7 +24,8 @@ TEST_CASE("strict load_state_dict lists every missing, unexpected and mis-shaped
   std::string msg = test::error_message([&] { m.load_state_dict(sd); });
   CHECK(msg.find("3 problems") != std::string::npos);
   CHECK(msg.find("missing key '0.bias' (expected shape [3])") != std::string::npos);
-  CHECK(msg.find("shape mismatch for '2.weight': expected [2, 3], got [5, 3]") != std::string::npos);
+  CHECK(msg.find("shape mismatch for '2.weight': expected [2, 3], got [5, 3]") !=
+        std::string::npos);
   CHECK(msg.find("unexpected key 'extra' (shape [1])") != std::string::npos);
   CHECK_THROWS_AS(m.load_state_dict(sd), nr::KeyError);
   // Nothing was changed by the failed load.
@@ -77,8 +78,10 @@ TEST_CASE("Dropout: identity in eval, zeroes about p and rescales in training") 
   auto y = test::values(d(x));
   std::size_t zeros = 0;
   for (double v : y) {
-    if (v == 0) ++zeros;
-    else CHECK(v == doctest::Approx(1.0 / 0.75));
+    if (v == 0)
+      ++zeros;
+    else
+      CHECK(v == doctest::Approx(1.0 / 0.75));
   }
   CHECK(static_cast<double>(zeros) / y.size() == doctest::Approx(0.25).epsilon(0.03));
   d.eval();
@@ -100,9 +103,9 @@ TEST_CASE("layers check their inputs") {
   nn::MultiheadAttention mha(8, 2);
   CHECK_THROWS_WITH_ALL(mha(nr::rand({2, 3, 5})), nr::ShapeError, "query", "[2, 3, 5]");
   CHECK_THROWS_WITH_ALL(nn::MultiheadAttention(10, 3), nr::ValueError, "multiple of num_heads");
-  CHECK_THROWS_WITH_ALL(mha.forward(nr::rand({2, 3, 8}), nr::rand({2, 4, 8}), nr::rand({2, 4, 8}),
-                                    nr::zeros({3, 3})),
-                        nr::ShapeError, "attn_mask", "[3, 4]");
+  CHECK_THROWS_WITH_ALL(
+      mha.forward(nr::rand({2, 3, 8}), nr::rand({2, 4, 8}), nr::rand({2, 4, 8}), nr::zeros({3, 3})),
+      nr::ShapeError, "attn_mask", "[3, 4]");
   nn::Linear l(4, 2);
   CHECK_THROWS_WITH_ALL(l(nr::rand({3, 5})), nr::ShapeError, "linear", "in_features = 4");
   nn::Embedding e(10, 3);
@@ -117,8 +120,10 @@ TEST_CASE("MultiheadAttention: unbatched input and boolean masks") {
   nr::Tensor batched = mha(nr::reshape(x, {1, 4, 8}));
   test::check_close(mha(x), nr::reshape(batched, {4, 8}), 1e-6, 1e-7);
   // A boolean mask blocking position 3 equals a float mask adding -inf there.
-  nr::Tensor bmask = nr::tensor<bool>({{false, false, false, true}, {false, false, false, true},
-                                       {false, false, false, true}, {false, false, false, true}});
+  nr::Tensor bmask = nr::tensor<bool>({{false, false, false, true},
+                                       {false, false, false, true},
+                                       {false, false, false, true},
+                                       {false, false, false, true}});
   nr::Tensor fmask = nr::where(bmask, -INFINITY, nr::zeros({4, 4}));
   test::check_close(mha.forward(x, x, x, bmask), mha.forward(x, x, x, fmask), 1e-6, 1e-7);
   // Padding key 3 out is the same as blocking it for every query.

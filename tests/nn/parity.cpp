@@ -6,7 +6,9 @@ namespace nn = neuron::nn;
 
 namespace {
 
-std::string dir(const std::string& name) { return std::string(NEURON_FIXTURES_DIR) + "/nn/" + name; }
+std::string dir(const std::string& name) {
+  return std::string(NEURON_FIXTURES_DIR) + "/nn/" + name;
+}
 
 // Loads weights strictly, checks the output against y.npy, reports the worst relative error.
 void check_model(const std::string& name, nn::Module& model, const nr::Tensor& got_fn_output,

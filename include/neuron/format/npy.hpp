@@ -56,8 +56,10 @@ class NpyHeaderParser {
         fail("unexpected or repeated key '" + key + "'");
       }
       skip_ws();
-      if (peek() == ',') ++pos_;
-      else if (peek() != '}') fail("expected ',' or '}'");
+      if (peek() == ',')
+        ++pos_;
+      else if (peek() != '}')
+        fail("expected ',' or '}'");
     }
     ++pos_;
     skip_ws();
@@ -110,7 +112,8 @@ class NpyHeaderParser {
     while (true) {
       skip_ws();
       if (peek() == ')') break;
-      if (!std::isdigit(static_cast<unsigned char>(peek()))) fail("expected a non-negative integer");
+      if (!std::isdigit(static_cast<unsigned char>(peek())))
+        fail("expected a non-negative integer");
       std::int64_t v = 0;
       while (std::isdigit(static_cast<unsigned char>(peek()))) {
         int digit = peek() - '0';
@@ -122,8 +125,10 @@ class NpyHeaderParser {
         fail("rank exceeds the maximum rank " + std::to_string(kMaxRank));
       out.push_back(v);
       skip_ws();
-      if (peek() == ',') ++pos_;
-      else if (peek() != ')') fail("expected ',' or ')'");
+      if (peek() == ',')
+        ++pos_;
+      else if (peek() != ')')
+        fail("expected ',' or ')'");
     }
     ++pos_;
     return out;
@@ -145,20 +150,25 @@ inline NpyType npy_type(const std::string& descr, const std::string& where) {
   if (descr.size() >= 2 && descr[1] == 'O')
     throw_error<FormatError>(where, ": object arrays ('", descr,
                              "') hold pickled Python objects and are refused");
-  if (descr.size() < 3)
-    throw_error<FormatError>(where, ": unsupported .npy dtype '", descr, "'");
+  if (descr.size() < 3) throw_error<FormatError>(where, ": unsupported .npy dtype '", descr, "'");
   char order = descr[0];
   std::string kind = descr.substr(1);
   if (order != '<' && order != '>' && order != '|' && order != '=')
     throw_error<FormatError>(where, ": unknown byte order in dtype '", descr, "'");
   NpyType t;
   t.big_endian = order == '>';
-  if (kind == "f4") t = {float32, 4, t.big_endian, false};
-  else if (kind == "f8") t = {float64, 8, t.big_endian, false};
-  else if (kind == "i4") t = {int32, 4, t.big_endian, false};
-  else if (kind == "i8") t = {int64, 8, t.big_endian, false};
-  else if (kind == "b1") t = {bool_, 1, false, false};
-  else if (kind == "f2") t = {float32, 2, t.big_endian, true};
+  if (kind == "f4")
+    t = {float32, 4, t.big_endian, false};
+  else if (kind == "f8")
+    t = {float64, 8, t.big_endian, false};
+  else if (kind == "i4")
+    t = {int32, 4, t.big_endian, false};
+  else if (kind == "i8")
+    t = {int64, 8, t.big_endian, false};
+  else if (kind == "b1")
+    t = {bool_, 1, false, false};
+  else if (kind == "f2")
+    t = {float32, 2, t.big_endian, true};
   else
     throw_error<FormatError>(where, ": unsupported .npy dtype '", descr,
                              "' (neuron reads f2, f4, f8, i4, i8, b1)");
@@ -234,9 +244,12 @@ inline Tensor load_npy_from_memory(const std::byte* data, std::size_t size,
           throw_error<FormatError>(where, ": bool element ", i, " holds byte ",
                                    static_cast<int>(src[i]), " (expected 0 or 1)");
     if (want) std::memcpy(staged.raw_data(), src, want);
-    if (type.big_endian) detail::byteswap(static_cast<std::byte*>(staged.raw_data()), type.size, static_cast<std::int64_t>(n));
+    if (type.big_endian)
+      detail::byteswap(static_cast<std::byte*>(staged.raw_data()), type.size,
+                       static_cast<std::int64_t>(n));
   }
-  if (!h.fortran_order || shape.rank() < 2) return h.fortran_order ? alias_with_shape(staged, shape) : staged;
+  if (!h.fortran_order || shape.rank() < 2)
+    return h.fortran_order ? alias_with_shape(staged, shape) : staged;
   std::vector<int> perm;
   for (int i = shape.rank() - 1; i >= 0; --i) perm.push_back(i);
   Tensor out = Tensor::empty(shape, type.dtype);
@@ -259,9 +272,11 @@ inline void save_npy(const std::string& path, const Tensor& t) {
                       : c.dtype() == int64   ? "<i8"
                                              : "|b1";
   std::string shape = "(";
-  for (int i = 0; i < c.rank(); ++i) shape += std::to_string(c.shape()[i]) + (c.rank() == 1 ? "," : i + 1 < c.rank() ? ", " : "");
+  for (int i = 0; i < c.rank(); ++i)
+    shape += std::to_string(c.shape()[i]) + (c.rank() == 1 ? "," : i + 1 < c.rank() ? ", " : "");
   shape += ")";
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string header =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   int major = header.size() + 11 > 65535 ? 2 : 1;
   std::size_t prefix = major == 1 ? 10 : 12;
   std::size_t total = prefix + header.size() + 1;

@@ -66,11 +66,16 @@ inline DType safetensors_to_dtype(const std::string& d) {
 
 inline const char* dtype_to_safetensors(DType d) {
   switch (d) {
-    case DType::float32: return "F32";
-    case DType::float64: return "F64";
-    case DType::int32: return "I32";
-    case DType::int64: return "I64";
-    case DType::bool_: return "BOOL";
+    case DType::float32:
+      return "F32";
+    case DType::float64:
+      return "F64";
+    case DType::int32:
+      return "I32";
+    case DType::int64:
+      return "I64";
+    case DType::bool_:
+      return "BOOL";
   }
   return "?";
 }
@@ -87,7 +92,8 @@ inline std::uint64_t read_u64_le(const std::byte* p) {
 inline SafetensorsHeader parse_safetensors_header(const std::byte* data, std::size_t size,
                                                   const std::string& where) {
   if (size < 8)
-    throw_error<FormatError>(where, ": ", size, " bytes is too short for a safetensors file (the "
+    throw_error<FormatError>(where, ": ", size,
+                             " bytes is too short for a safetensors file (the "
                              "8-byte header length is missing)");
   SafetensorsHeader h;
   h.header_bytes = detail::read_u64_le(data);
@@ -95,8 +101,8 @@ inline SafetensorsHeader parse_safetensors_header(const std::byte* data, std::si
     throw_error<FormatError>(where, ": header length ", h.header_bytes, " exceeds the limit of ",
                              kMaxHeaderBytes, " bytes");
   if (h.header_bytes > size - 8)
-    throw_error<FormatError>(where, ": header length ", h.header_bytes, " runs past the end of the ",
-                             size, "-byte file");
+    throw_error<FormatError>(where, ": header length ", h.header_bytes,
+                             " runs past the end of the ", size, "-byte file");
   if (h.header_bytes == 0 || static_cast<char>(data[8]) != '{')
     throw_error<FormatError>(where, ": header must be a JSON object starting with '{'");
   h.data_offset = 8 + h.header_bytes;
@@ -120,8 +126,8 @@ inline SafetensorsHeader parse_safetensors_header(const std::byte* data, std::si
     }
     const std::string at = where + ": tensor '" + name + "'";
     if (name.empty() || name.size() > kMaxTensorNameBytes)
-      throw_error<FormatError>(where, ": tensor name of ", name.size(),
-                               " bytes (expected 1 to ", kMaxTensorNameBytes, ")");
+      throw_error<FormatError>(where, ": tensor name of ", name.size(), " bytes (expected 1 to ",
+                               kMaxTensorNameBytes, ")");
     if (!v.is_object() || v.size() != 3 || !v.contains("dtype") || !v.contains("shape") ||
         !v.contains("data_offsets"))
       throw_error<FormatError>(at, ": expected exactly the fields dtype, shape, data_offsets");
@@ -140,9 +146,9 @@ inline SafetensorsHeader parse_safetensors_header(const std::byte* data, std::si
     std::vector<std::int64_t> dims;
     for (const auto& d : shape) {
       if (!d.is_number_unsigned() ||
-          d.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        throw_error<FormatError>(at, ": shape ", shape.dump(),
-                                 " must hold non-negative integers");
+          d.get<std::uint64_t>() >
+              static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw_error<FormatError>(at, ": shape ", shape.dump(), " must hold non-negative integers");
       dims.push_back(static_cast<std::int64_t>(d.get<std::uint64_t>()));
     }
     try {
@@ -153,7 +159,8 @@ inline SafetensorsHeader parse_safetensors_header(const std::byte* data, std::si
     const nlohmann::json& off = v["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
         !off[1].is_number_unsigned())
-      throw_error<FormatError>(at, ": data_offsets must be [begin, end] with non-negative integers");
+      throw_error<FormatError>(at,
+                               ": data_offsets must be [begin, end] with non-negative integers");
     e.begin = off[0].get<std::uint64_t>();
     e.end = off[1].get<std::uint64_t>();
     if (e.begin > e.end || e.end > data_size)
@@ -195,8 +202,9 @@ inline Tensor safetensors_tensor(const SafetensorsEntry& e, std::byte* base,
     for (std::int64_t i = 0; i < n; ++i) {
       std::uint16_t bits;
       std::memcpy(&bits, src + 2 * i, 2);
-      dst[i] = e.dtype == "BF16" ? static_cast<float>(Eigen::numext::bit_cast<Eigen::bfloat16>(bits))
-                                 : static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(bits));
+      dst[i] = e.dtype == "BF16"
+                   ? static_cast<float>(Eigen::numext::bit_cast<Eigen::bfloat16>(bits))
+                   : static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(bits));
     }
     return t;
   }
@@ -222,10 +230,10 @@ inline Tensor safetensors_tensor(const SafetensorsEntry& e, std::byte* base,
 }  // namespace detail
 
 // Reads every tensor of a safetensors image that `owner` keeps alive.
-inline StateDict load_safetensors_from_memory(std::byte* data, std::size_t size,
-                                              std::shared_ptr<void> owner,
-                                              const std::string& where = "safetensors buffer",
-                                              std::map<std::string, std::string>* metadata = nullptr) {
+inline StateDict load_safetensors_from_memory(
+    std::byte* data, std::size_t size, std::shared_ptr<void> owner,
+    const std::string& where = "safetensors buffer",
+    std::map<std::string, std::string>* metadata = nullptr) {
   SafetensorsHeader h = parse_safetensors_header(data, size, where);
   StateDict out;
   for (const auto& e : h.entries)

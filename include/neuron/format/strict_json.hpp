@@ -15,8 +15,8 @@ namespace neuron {
 inline constexpr int kMaxJsonDepth = 64;
 
 // Parses [first, last) or throws FormatError starting with `where`.
-inline nlohmann::json parse_strict_json(const char* first, const char* last, const std::string& where,
-                                        int max_depth = kMaxJsonDepth) {
+inline nlohmann::json parse_strict_json(const char* first, const char* last,
+                                        const std::string& where, int max_depth = kMaxJsonDepth) {
   std::vector<std::set<std::string>> keys;  // one set per open object
   auto callback = [&](int depth, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;

@@ -11,8 +11,7 @@ namespace neuron::nn {
 class Dropout : public Module {
  public:
   explicit Dropout(double p = 0.5) : p_(p) {
-    if (!(p >= 0.0 && p <= 1.0))
-      throw_error<ValueError>("Dropout: p must be in [0, 1], got ", p);
+    if (!(p >= 0.0 && p <= 1.0)) throw_error<ValueError>("Dropout: p must be in [0, 1], got ", p);
   }
   Tensor forward(const Tensor& x) override {
     if (!is_training() || p_ == 0.0) return x;

@@ -66,7 +66,8 @@ class Module {
     for (const auto& [name, t] : own) {
       auto it = dict.find(name);
       if (it == dict.end()) {
-        if (strict) problems.push_back("missing key '" + name + "' (expected shape " + t.shape().str() + ")");
+        if (strict)
+          problems.push_back("missing key '" + name + "' (expected shape " + t.shape().str() + ")");
       } else if (!it->second.defined()) {
         problems.push_back("key '" + name + "' holds an undefined tensor");
       } else if (it->second.shape() != t.shape()) {

@@ -54,8 +54,8 @@ class MultiheadAttention : public Module {
       return unbatched ? reshape(t, {1, t.size(0), t.size(1)}) : t;
     };
     Tensor q = batched(query, "query"), k = batched(key, "key"), v = batched(value, "value");
-    const std::int64_t B = q.size(0), L = q.size(1), S = k.size(1), E = embed_dim_,
-                       H = num_heads_, D = E / H;
+    const std::int64_t B = q.size(0), L = q.size(1), S = k.size(1), E = embed_dim_, H = num_heads_,
+                       D = E / H;
     if (k.size(0) != B || v.size(0) != B || v.size(1) != S)
       throw_error<ShapeError>("MultiheadAttention: query ", q.shape(), ", key ", k.shape(),
                               " and value ", v.shape(), " disagree on batch or source length");

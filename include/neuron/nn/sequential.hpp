@@ -20,7 +20,8 @@ class Sequential : public Module {
   void push_back(M&& module) {
     using T = std::decay_t<M>;
     static_assert(std::is_base_of_v<Module, T>, "Sequential holds nn::Module subclasses");
-    register_module(std::to_string(children().size()), std::make_shared<T>(std::forward<M>(module)));
+    register_module(std::to_string(children().size()),
+                    std::make_shared<T>(std::forward<M>(module)));
   }
 
   Tensor forward(const Tensor& x) override {

@@ -1,7 +1,8 @@
 // nn::TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout): PyTorch's layer with
 // batch_first=True, post-norm (norm_first=False) and ReLU, with PyTorch's parameter names
 // (self_attn.*, linear1, linear2, norm1, norm2):
-//   x = norm1(x + dropout1(self_attn(x)));  x = norm2(x + dropout2(linear2(dropout(relu(linear1(x))))))
+//   x = norm1(x + dropout1(self_attn(x)));  x = norm2(x +
+//   dropout2(linear2(dropout(relu(linear1(x))))))
 #pragma once
 
 #include "activation.hpp"
@@ -17,8 +18,8 @@ class TransformerEncoderLayer : public Module {
   TransformerEncoderLayer(std::int64_t d_model, std::int64_t nhead,
                           std::int64_t dim_feedforward = 2048, double dropout = 0.1,
                           double layer_norm_eps = 1e-5) {
-    self_attn_ = register_module("self_attn",
-                                 std::make_shared<MultiheadAttention>(d_model, nhead, dropout));
+    self_attn_ =
+        register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout));
     linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward));
     dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout));
     linear2_ = register_module("linear2", std::make_shared<Linear>(dim_feedforward, d_model));
