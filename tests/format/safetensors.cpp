@@ -150,3 +150,17 @@ TEST_CASE("missing files are IOErrors naming the path") {
   CHECK_THROWS_WITH_ALL(nr::save_safetensors("/nonexistent/dir/w.safetensors", {}), nr::IOError,
                         "/nonexistent/dir");
 }
+
+TEST_CASE("saving refuses what cannot be written") {
+  std::string path = test::temp_path("bad.safetensors");
+  CHECK_THROWS_WITH_ALL(nr::save_safetensors(path, {{"", nr::zeros({1})}}), nr::ValueError,
+                        "invalid tensor name");
+  CHECK_THROWS_WITH_ALL(nr::save_safetensors(path, {{"__metadata__", nr::zeros({1})}}),
+                        nr::ValueError, "invalid tensor name");
+  CHECK_THROWS_WITH_ALL(nr::save_safetensors(path, {{"w", nr::Tensor()}}), nr::ValueError,
+                        "'w' is undefined");
+  CHECK_THROWS_WITH_ALL(nr::save_npy(path, nr::Tensor()), nr::ValueError, "undefined");
+  CHECK_THROWS_AS(nr::save_npy("/nonexistent/dir/x.npy", nr::zeros({1})), nr::IOError);
+  std::ifstream f(path);
+  CHECK_FALSE(f.good());  // nothing half-written was left behind
+}

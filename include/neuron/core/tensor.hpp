@@ -26,13 +26,28 @@ struct is_expression<T, std::void_t<typename T::neuron_expression>> : std::true_
 template <class T>
 inline constexpr bool is_expression_v = is_expression<std::decay_t<T>>::value;
 
+// Lazy-mode state of a tensor on the lazy device (defined by the lazy stage).
+struct LazyState;
+
 struct TensorImpl {
-  std::shared_ptr<Storage> storage;
-  std::size_t offset = 0;  // bytes from storage->data()
+  std::shared_ptr<Storage> storage;  // null while a lazy tensor's value is pending
+  std::size_t offset = 0;            // bytes from storage->data()
   Shape shape;
   DType dtype = DType::float32;
   Device device;
+  std::shared_ptr<LazyState> lazy;  // set on the lazy device
 };
+
+class Tensor;
+// Moves between devices other than the CPU. The lazy stage installs these when it is built in.
+struct DeviceHooks {
+  Tensor (*to_lazy)(const Tensor& cpu_tensor) = nullptr;
+  Tensor (*to_cpu)(const Tensor& lazy_tensor) = nullptr;
+};
+inline DeviceHooks& device_hooks() {
+  static DeviceHooks hooks;
+  return hooks;
+}
 
 class Tensor {
  public:
@@ -73,11 +88,12 @@ class Tensor {
                               dtype());
     return static_cast<T*>(raw_data());
   }
+  // Address of the first element of a CPU tensor.
   void* raw_data() const {
     const TensorImpl& i = impl();
-    if (!i.storage)
-      throw_error<DeviceError>("tensor on device ", i.device,
-                               " holds no data yet; call .cpu() to compute it");
+    if (!i.device.is_cpu() || !i.storage)
+      throw_error<DeviceError>("the data of a tensor on the ", i.device,
+                               " device is not addressable; call .cpu() first");
     return i.storage->data() + i.offset;
   }
 
@@ -154,12 +170,18 @@ inline void convert_buffer(const void* src, DType from, void* dst, DType to, std
 
 inline Tensor Tensor::to(Device d) const {
   if (d == device()) return *this;
+  const DeviceHooks& h = device_hooks();
+  if (d.is_lazy() && device().is_cpu() && h.to_lazy) return h.to_lazy(*this);
+  if (d.is_cpu() && device().is_lazy() && h.to_cpu) return h.to_cpu(*this);
   throw_error<DeviceError>("cannot move a tensor from ", device(), " to ", d,
                            ": that device is not available in this build");
 }
 
 inline Tensor Tensor::to(DType dt) const {
   if (dt == dtype()) return *this;
+  if (!device().is_cpu())
+    throw_error<DeviceError>("to(", dt, ") of a tensor on the ", device(),
+                             " device: use nr::cast(x, dtype), which is recorded like other ops");
   Tensor src = cpu();
   Tensor out = empty(shape(), dt);
   convert_buffer(src.raw_data(), dtype(), out.raw_data(), dt, numel());
@@ -167,6 +189,8 @@ inline Tensor Tensor::to(DType dt) const {
 }
 
 inline Tensor Tensor::clone() const {
+  if (!device().is_cpu())
+    throw_error<DeviceError>("clone() of a tensor on the ", device(), " device: call .cpu() first");
   Tensor src = cpu();
   Tensor out = empty(shape(), dtype());
   std::memcpy(out.raw_data(), src.raw_data(), nbytes());

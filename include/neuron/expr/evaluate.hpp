@@ -97,22 +97,13 @@ using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* ds
 // kChunk elements, whatever the row length, so short rows cost no extra per-chunk overhead.
 // `chunk` computes n output values at the context's position, preferably into `dst`, and returns
 // where they are.
-inline Tensor evaluate_tree(const Shape& shape, DType dtype, const Tensor* leaves, int leaf_count,
-                            const ChunkFn& chunk, std::int64_t chunk_size = kChunk) {
-  for (int k = 0; k < leaf_count; ++k) {
-    if (!leaves[k].defined())
-      throw_error<ValueError>("elementwise expression: operand ", k, " is undefined");
-    if (leaves[k].device() != leaves[0].device())
-      throw_error<DeviceError>("elementwise expression: operand 0 is on ", leaves[0].device(),
-                               " but operand ", k, " is on ", leaves[k].device(),
-                               "; move them to one device with .to(device)");
-  }
-  if (leaf_count > 0 && !leaves[0].device().is_cpu())
-    throw_error<DeviceError>("elementwise expression: no kernels for device ", leaves[0].device(),
-                             "; use .to(nr::cpu())");
-  Tensor out = Tensor::empty(shape, dtype);
+// Evaluates into `out` (CPU, contiguous, of the expression's shape and dtype) from CPU leaves.
+inline void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count, const ChunkFn& chunk,
+                          std::int64_t chunk_size = kChunk) {
+  const Shape& shape = out.shape();
+  const DType dtype = out.dtype();
   const std::int64_t numel = out.numel();
-  if (numel == 0) return out;
+  if (numel == 0) return;
 
   constexpr int kSmall = 16;
   std::array<LeafView, kSmall> small;
@@ -173,7 +164,19 @@ inline Tensor evaluate_tree(const Shape& shape, DType dtype, const Tensor* leave
     const void* got = chunk(cx, n, target);
     if (got != target) std::memcpy(target, got, static_cast<std::size_t>(n) * es);
   }
-  return out;
+}
+
+// The device all leaves share; throws DeviceError when they differ.
+inline Device leaves_device(const Tensor* leaves, int leaf_count) {
+  for (int k = 0; k < leaf_count; ++k) {
+    if (!leaves[k].defined())
+      throw_error<ValueError>("elementwise expression: operand ", k, " is undefined");
+    if (leaves[k].device() != leaves[0].device())
+      throw_error<DeviceError>("elementwise expression: operand 0 is on ", leaves[0].device(),
+                               " but operand ", k, " is on ", leaves[k].device(),
+                               "; move them to one device with .to(device)");
+  }
+  return leaf_count ? leaves[0].device() : cpu();
 }
 
 }  // namespace neuron::expr

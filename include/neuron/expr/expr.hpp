@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "../core/tensor.hpp"
+#include "../ops/any_op.hpp"
 #include "../ops/elementwise_kernel.hpp"
 #include "evaluate.hpp"
 
@@ -29,6 +30,7 @@ class Leaf {
  public:
   using neuron_expression = void;
   static constexpr int leaf_count = 1;
+  static constexpr int scalar_count = 0;
   static constexpr int slot_count = 1;
   static constexpr bool all_map = true;
 
@@ -43,6 +45,7 @@ class Leaf {
   const Tensor& tensor() const { return t_; }
   Tensor evaluate() const { return t_; }
   bool uniform(DType d) const { return t_.dtype() == d; }
+  bool uniform_nodes(DType) const { return true; }
   // Register path: leaf L's values at chunk position i.
   template <int L, class B>
   B batch(const typename B::value_type* const* lp, std::int64_t i) const {
@@ -53,6 +56,13 @@ class Leaf {
   void for_each_leaf(F&& f) const {
     f(t_);
   }
+  template <class F>
+  void for_each_scalar(F&&) const {}
+  template <class F>
+  void for_each_scalar_mut(F&&) {}
+  // Drops the tensor (a recorded expression keeps only its structure; inputs are bound later).
+  void strip() { t_ = Tensor(); }
+  void structure(std::string& out) const { out += 'x'; }
   // Produces n values of dtype `want` for the current chunk: a pointer into the tensor when it
   // lines up with the output and needs no conversion, else gathered into this leaf's slot.
   const void* eval(EvalContext& cx, int& slot, int& leaf, DType want, std::int64_t n,
@@ -83,6 +93,7 @@ class Scalar {
  public:
   using neuron_expression = void;
   static constexpr int leaf_count = 0;
+  static constexpr int scalar_count = 1;
   static constexpr int slot_count = 1;
   static constexpr bool all_map = true;
   using stored =
@@ -95,6 +106,7 @@ class Scalar {
   Operand operand() const { return {dtype(), Priority::scalar}; }
   stored value() const { return value_; }
   bool uniform(DType) const { return true; }
+  bool uniform_nodes(DType) const { return true; }
   template <int L, class B>
   B batch(const typename B::value_type* const*, std::int64_t) const {
     return B(convert_value<typename B::value_type>(value_));
@@ -102,6 +114,20 @@ class Scalar {
 
   template <class F>
   void for_each_leaf(F&&) const {}
+  template <class F>
+  void for_each_scalar(F&& f) const {
+    f(static_cast<ScalarValue>(value_));
+  }
+  // Replaces the value (a cached executable runs with the values of the graph it is given).
+  template <class F>
+  void for_each_scalar_mut(F&& f) {
+    value_ = static_cast<stored>(f());
+  }
+  void strip() {}
+  void structure(std::string& out) const {
+    out += "scalar:";  // the kind of number, never its value
+    out += dtype_name(dtype());
+  }
   const void* eval(EvalContext& cx, int& slot, int&, DType want, std::int64_t n, void* dst) const {
     std::byte* buf = dst ? static_cast<std::byte*>(dst) : cx.slots[slot];
     ++slot;
@@ -120,12 +146,17 @@ class Scalar {
 template <class Op, class... Cs>
 class Node;
 
+// Records an expression over lazy tensors as one fused node (expr_op.hpp).
+template <class E, std::size_t N>
+Tensor record_lazy_expression(const E& e, const std::array<Tensor, N>& leaves);
+
 template <class Op, class... Cs>
 class Node {
  public:
   using neuron_expression = void;
   static constexpr int arity = sizeof...(Cs);
   static constexpr int leaf_count = (Cs::leaf_count + ... + 0);
+  static constexpr int scalar_count = (Cs::scalar_count + ... + 0);
   // Children's slots, plus one for this node's result and one to convert it for the parent.
   static constexpr int slot_count = (Cs::slot_count + ... + 0) + 2;
   // Every op in the tree maps one dtype to itself, so the tree can run in SIMD registers.
@@ -153,9 +184,45 @@ class Node {
   void for_each_leaf(F&& f) const {
     std::apply([&](const auto&... k) { (k.for_each_leaf(f), ...); }, kids_);
   }
+  template <class F>
+  void for_each_scalar(F&& f) const {
+    std::apply([&](const auto&... k) { (k.for_each_scalar(f), ...); }, kids_);
+  }
+  template <class F>
+  void for_each_scalar_mut(F&& f) {
+    std::apply([&](auto&... k) { (k.for_each_scalar_mut(f), ...); }, kids_);
+  }
+  void strip() {
+    std::apply([](auto&... k) { (k.strip(), ...); }, kids_);
+  }
+  // The tree's structure as bytes: ops, their attributes, the kinds of operands, and the dtypes
+  // each node computes in. Never tensor data or scalar values.
+  void structure(std::string& out) const {
+    out += Op::name;
+    std::string a = attr::encode_all(op_.attrs());
+    if (!a.empty()) {
+      static const char* hex = "0123456789abcdef";
+      out += '[';
+      for (unsigned char c : a) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+      out += ']';
+    }
+    out += ':';
+    out += dtype_name(types_.out);
+    out += '(';
+    int i = 0;
+    std::apply([&](const auto&... k) { ((out += (i++ ? "," : ""), k.structure(out)), ...); },
+               kids_);
+    out += ')';
+  }
 
-  // One pass over the output, one allocation.
+  // One pass over the output, one allocation. On the lazy device: records one fused node.
   Tensor evaluate() const;
+  // Evaluates with `leaves` in place of this tree's own tensors (CPU, in for_each_leaf order)
+  // into `out`, which has this expression's shape and dtype.
+  void evaluate_into(const Tensor* leaves, Tensor& out) const;
 
   // Evaluates the children (each returns values already in the dtype this op wants for it), runs
   // the op into `dst` or this node's slot, and converts when the parent wants another dtype.
@@ -177,6 +244,18 @@ class Node {
     return c;
   }
 
+  // uniform(d) with the dtypes of the bound leaves (which match the recorded ones).
+  bool uniform_leaves(const Tensor* leaves, DType d) const {
+    for (int k = 0; k < leaf_count; ++k)
+      if (leaves[k].dtype() != d) return false;
+    return uniform_nodes(d);
+  }
+  bool uniform_nodes(DType d) const {
+    for (int i = 0; i < arity; ++i)
+      if (types_.in[static_cast<std::size_t>(i)] != d) return false;
+    return types_.out == d &&
+           std::apply([d](const auto&... k) { return (k.uniform_nodes(d) && ...); }, kids_);
+  }
   // True when every node computes in `d` and every leaf has dtype `d`: no conversions anywhere.
   bool uniform(DType d) const {
     for (int i = 0; i < arity; ++i)
@@ -209,7 +288,7 @@ class Node {
   // The register path: each chunk's leaf pointers are resolved once, then the whole tree runs per
   // SIMD batch with no intermediate stores; the ragged tail goes through zero-padded batches.
   template <class T>
-  Tensor evaluate_in_registers() const;
+  void evaluate_in_registers(const Tensor* leaves, Tensor& out) const;
 
   template <std::size_t... I>
   void eval_children(EvalContext& cx, int& slot, int& leaf, std::int64_t n, const void** in,
@@ -249,36 +328,43 @@ namespace neuron::expr {
 
 template <class Op, class... Cs>
 Tensor Node<Op, Cs...>::evaluate() const {
-  if constexpr (all_map) {
-    if (types_.out == float32 && uniform(float32)) return evaluate_in_registers<float>();
-    if (types_.out == float64 && uniform(float64)) return evaluate_in_registers<double>();
-  }
   std::array<Tensor, leaf_count> leaves;
   std::size_t k = 0;
   for_each_leaf([&](const Tensor& t) { leaves[k++] = t; });
+  Device d = leaves_device(leaves.data(), leaf_count);
+  if (d.is_lazy()) return record_lazy_expression(*this, leaves);
+  Tensor out = Tensor::empty(shape_, types_.out);
+  evaluate_into(leaves.data(), out);
+  return out;
+}
+
+template <class Op, class... Cs>
+void Node<Op, Cs...>::evaluate_into(const Tensor* leaves, Tensor& out) const {
+  if constexpr (all_map) {
+    if (types_.out == float32 && uniform_leaves(leaves, float32))
+      return evaluate_in_registers<float>(leaves, out);
+    if (types_.out == float64 && uniform_leaves(leaves, float64))
+      return evaluate_in_registers<double>(leaves, out);
+  }
   alignas(64) std::byte slots[slot_count][kSlotBytes];
-  return evaluate_tree(shape_, types_.out, leaves.data(), leaf_count,
-                       [&](EvalContext& cx, std::int64_t n, void* dst) {
-                         cx.slots = slots;
-                         int slot = 0, leaf = 0;
-                         return eval(cx, slot, leaf, types_.out, n, dst);
-                       });
+  evaluate_tree(out, leaves, leaf_count, [&](EvalContext& cx, std::int64_t n, void* dst) {
+    cx.slots = slots;
+    int slot = 0, leaf = 0;
+    return eval(cx, slot, leaf, types_.out, n, dst);
+  });
 }
 
 template <class Op, class... Cs>
 template <class T>
-Tensor Node<Op, Cs...>::evaluate_in_registers() const {
+void Node<Op, Cs...>::evaluate_in_registers(const Tensor* leaves, Tensor& out) const {
   using B = xsimd::batch<T>;
   constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
   constexpr int NL = leaf_count > 0 ? leaf_count : 1;
-  std::array<Tensor, leaf_count> leaves;
-  std::size_t k = 0;
-  for_each_leaf([&](const Tensor& t) { leaves[k++] = t; });
   // Longer chunks than the slot path: only broadcast leaves are staged, in T.
   constexpr std::int64_t kRegisterChunk = 1024;
   alignas(64) T slots[NL][kRegisterChunk];
-  return evaluate_tree(
-      shape_, types_.out, leaves.data(), leaf_count,
+  evaluate_tree(
+      out, leaves, leaf_count,
       [&](EvalContext& cx, std::int64_t n, void* dst) -> const void* {
         const T* lp[NL] = {};
         for (int l = 0; l < leaf_count; ++l) {

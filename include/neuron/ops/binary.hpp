@@ -25,7 +25,7 @@ V wrapping(const V& a, const V& b, F f) {
 
 struct Add : MapOp<Add, 2> {
   static constexpr const char* name = "add";
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
@@ -42,7 +42,7 @@ struct Sub : MapOp<Sub, 2> {
   static constexpr const char* name = "sub";
   template <class T>
   static constexpr bool accepts = is_number_not_bool_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const {
     ElementwiseTypes t = detail::same_binary(in);
     if (t.out == bool_)
@@ -62,7 +62,7 @@ struct Sub : MapOp<Sub, 2> {
 
 struct Mul : MapOp<Mul, 2> {
   static constexpr const char* name = "mul";
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
@@ -80,7 +80,7 @@ struct Div : MapOp<Div, 2> {
   static constexpr const char* name = "div";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const {
     DType d = to_floating(result_type_of(in));
     return {{d, d}, d};
@@ -95,7 +95,7 @@ struct Pow : MapOp<Pow, 2> {
   static constexpr const char* name = "pow";
   template <class T>
   static constexpr bool accepts = is_number_not_bool_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const {
     ElementwiseTypes t = detail::same_binary(in);
     if (t.out == bool_) t = {{int64, int64}, int64};  // torch: bool ** bool is integral
@@ -130,7 +130,7 @@ struct Pow : MapOp<Pow, 2> {
 // Elementwise maximum / minimum; a NaN in either operand gives NaN (torch.maximum).
 struct Maximum : MapOp<Maximum, 2> {
   static constexpr const char* name = "maximum";
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {
@@ -143,7 +143,7 @@ struct Maximum : MapOp<Maximum, 2> {
 
 struct Minimum : MapOp<Minimum, 2> {
   static constexpr const char* name = "minimum";
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
   V operator()(const V& a, const V& b) const {

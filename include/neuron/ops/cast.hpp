@@ -13,7 +13,7 @@ struct Cast {
   static constexpr const char* name = "cast";
   static constexpr int arity = 1;
   DType to = float32;
-  auto attrs() const { return std::make_tuple(to); }
+  NEURON_ATTRS(to)
   ElementwiseTypes types(const std::array<Operand, 1>& in) const { return {{in[0].dtype}, to}; }
   void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
                  std::int64_t n) const {

@@ -13,7 +13,7 @@ namespace neuron {
 template <class Derived, class Cmp>
 struct CompareOp {
   static constexpr int arity = 2;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const {
     DType d = result_type_of(in);
     return {{d, d}, bool_};

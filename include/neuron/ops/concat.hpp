@@ -14,7 +14,7 @@ namespace neuron {
 struct Concat {
   static constexpr const char* name = "concat";
   std::int64_t dim = 0;  // normalized
-  auto attrs() const { return std::make_tuple(dim); }
+  NEURON_ATTRS(dim)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     if (in.empty()) throw_error<ValueError>("concat: expected at least one tensor");

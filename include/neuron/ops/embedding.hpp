@@ -8,13 +8,13 @@
 #include <tuple>
 #include <vector>
 
-#include "op_base.hpp"
+#include "any_op.hpp"
 
 namespace neuron {
 
 struct Embedding {
   static constexpr const char* name = "embedding";
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, 2);

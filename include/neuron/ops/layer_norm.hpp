@@ -7,7 +7,7 @@
 #include <tuple>
 #include <vector>
 
-#include "op_base.hpp"
+#include "any_op.hpp"
 
 namespace neuron {
 
@@ -17,7 +17,7 @@ struct LayerNorm {
   double eps = 1e-5;
   bool has_weight = false;
   bool has_bias = false;
-  auto attrs() const { return std::make_tuple(normalized_shape, eps, has_weight, has_bias); }
+  NEURON_ATTRS(normalized_shape, eps, has_weight, has_bias)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, 1 + (has_weight ? 1 : 0) + (has_bias ? 1 : 0));

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "op_base.hpp"
+#include "any_op.hpp"
 
 namespace neuron {
 

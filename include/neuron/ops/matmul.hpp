@@ -9,7 +9,7 @@
 
 #include <Eigen/Core>
 
-#include "op_base.hpp"
+#include "any_op.hpp"
 
 namespace neuron {
 
@@ -63,7 +63,7 @@ inline MatmulPlan plan_matmul(const Shape& a, const Shape& b) {
 
 struct Matmul {
   static constexpr const char* name = "matmul";
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, 2);
@@ -119,7 +119,7 @@ struct Matmul {
 struct Linear {
   static constexpr const char* name = "linear";
   bool has_bias = true;
-  auto attrs() const { return std::make_tuple(has_bias); }
+  NEURON_ATTRS(has_bias)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, has_bias ? 3 : 2);

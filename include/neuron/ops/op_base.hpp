@@ -4,7 +4,7 @@
 //
 // An op is one struct:
 //   static constexpr const char* name;            // unique, used in graphs and files
-//   auto attrs() const;                          // a std::tuple of its attributes
+//   NEURON_ATTRS(a, b);                          // attrs(): a tuple of references to its fields
 //   TensorSpec infer(const std::vector<TensorSpec>& inputs) const;   // validates, throws
 //   void run(const std::vector<Tensor>& inputs, Tensor& out) const;   // CPU kernel into `out`
 // Elementwise ops instead provide types() and run_chunk() (see elementwise_kernel.hpp) and are
@@ -17,6 +17,12 @@
 #include <vector>
 
 #include "../core/tensor.hpp"
+
+// An op's attributes as a tuple of references: compared and hashed to identify ops, written to
+// and read from JSON. `NEURON_ATTRS()` for ops without attributes.
+#define NEURON_ATTRS(...)                              \
+  auto attrs() const { return std::tie(__VA_ARGS__); } \
+  auto attrs() { return std::tie(__VA_ARGS__); }
 
 namespace neuron {
 
@@ -51,18 +57,7 @@ inline void expect_arity(const char* op, const std::vector<TensorSpec>& in, std:
 }
 
 template <class Op>
-Tensor run_op(const Op& op, const std::vector<Tensor>& inputs) {
-  Device d = common_device(Op::name, inputs);
-  std::vector<TensorSpec> specs;
-  specs.reserve(inputs.size());
-  for (const Tensor& t : inputs) specs.push_back(spec_of(t));
-  TensorSpec out_spec = op.infer(specs);
-  if (!d.is_cpu())
-    throw_error<DeviceError>(Op::name, ": no kernels for device ", d, "; use .to(nr::cpu())");
-  Tensor out = Tensor::empty(out_spec.shape, out_spec.dtype);
-  op.run(inputs, out);
-  return out;
-}
+Tensor run_op(const Op& op, const std::vector<Tensor>& inputs);  // any_op.hpp
 
 // Strides of `from` broadcast to `to` (0 where `from` is broadcast), right-aligned.
 inline std::array<std::int64_t, kMaxRank> broadcast_strides(const Shape& from, const Shape& to) {

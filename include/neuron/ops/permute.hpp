@@ -14,7 +14,7 @@ namespace neuron {
 struct Permute {
   static constexpr const char* name = "permute";
   std::vector<std::int64_t> dims;  // normalized
-  auto attrs() const { return std::make_tuple(dims); }
+  NEURON_ATTRS(dims)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, 1);

@@ -94,7 +94,7 @@ template <class Derived, detail::ReduceKind Kind>
 struct ReduceOp {
   std::vector<std::int64_t> dims;  // normalized and sorted; empty reduces nothing
   bool keepdim = false;
-  auto attrs() const { return std::make_tuple(dims, keepdim); }
+  NEURON_ATTRS(dims, keepdim)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(Derived::name, in, 1);

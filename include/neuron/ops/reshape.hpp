@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "op_base.hpp"
+#include "any_op.hpp"
 
 namespace neuron {
 
@@ -55,7 +55,7 @@ inline Shape resolve_reshape(const Shape& from, const std::vector<std::int64_t>&
 struct Reshape {
   static constexpr const char* name = "reshape";
   std::vector<std::int64_t> shape;  // resolved: no -1
-  auto attrs() const { return std::make_tuple(shape); }
+  NEURON_ATTRS(shape)
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, 1);
     return {detail::resolve_reshape(in[0].shape, shape), in[0].dtype};

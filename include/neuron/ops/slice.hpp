@@ -17,7 +17,7 @@ struct Slice {
   static constexpr const char* name = "slice";
   std::int64_t dim = 0;                       // normalized
   std::int64_t start = 0, end = 0, step = 1;  // resolved: 0 <= start, end <= extent
-  auto attrs() const { return std::make_tuple(dim, start, end, step); }
+  NEURON_ATTRS(dim, start, end, step)
 
   std::int64_t length() const { return end > start ? (end - start + step - 1) / step : 0; }
 

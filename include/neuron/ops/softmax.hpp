@@ -108,7 +108,7 @@ void softmax_kernel(const T* x, T* y, const Split3& s) {
 template <class Derived, bool Log>
 struct SoftmaxOp {
   std::int64_t dim = -1;  // normalized by the free function
-  auto attrs() const { return std::make_tuple(dim); }
+  NEURON_ATTRS(dim)
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(Derived::name, in, 1);
     if (!is_floating(in[0].dtype))

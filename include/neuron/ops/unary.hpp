@@ -32,7 +32,7 @@ struct Relu : MapOp<Relu, 1> {
   static constexpr const char* name = "relu";
   template <class T>
   static constexpr bool accepts = is_number_not_bool_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::numeric_unary(name, in);
   }
@@ -48,7 +48,7 @@ struct Gelu : MapOp<Gelu, 1> {
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
   bool tanh_approximation = false;
-  auto attrs() const { return std::make_tuple(tanh_approximation); }
+  NEURON_ATTRS(tanh_approximation)
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -70,7 +70,7 @@ struct Sigmoid : MapOp<Sigmoid, 1> {
   static constexpr const char* name = "sigmoid";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -86,7 +86,7 @@ struct Tanh : MapOp<Tanh, 1> {
   static constexpr const char* name = "tanh";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -102,7 +102,7 @@ struct Exp : MapOp<Exp, 1> {
   static constexpr const char* name = "exp";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -118,7 +118,7 @@ struct Log : MapOp<Log, 1> {
   static constexpr const char* name = "log";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -134,7 +134,7 @@ struct Sqrt : MapOp<Sqrt, 1> {
   static constexpr const char* name = "sqrt";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -151,7 +151,7 @@ struct Rsqrt : MapOp<Rsqrt, 1> {
   static constexpr const char* name = "rsqrt";
   template <class T>
   static constexpr bool accepts = is_floating_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::floating_unary(in);
   }
@@ -167,7 +167,7 @@ struct Abs : MapOp<Abs, 1> {
   static constexpr const char* name = "abs";
   template <class T>
   static constexpr bool accepts = is_number_not_bool_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::numeric_unary(name, in);
   }
@@ -189,7 +189,7 @@ struct Neg : MapOp<Neg, 1> {
   static constexpr const char* name = "neg";
   template <class T>
   static constexpr bool accepts = is_number_not_bool_v<T>;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 1>& in) const {
     return detail::numeric_unary(name, in);
   }

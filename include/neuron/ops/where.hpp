@@ -11,7 +11,7 @@ namespace neuron {
 struct Where {
   static constexpr const char* name = "where";
   static constexpr int arity = 3;
-  auto attrs() const { return std::tuple<>(); }
+  NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 3>& in) const {
     if (in[0].dtype != bool_)
       throw_error<DTypeError>("where: condition (input 0) must be bool, got ", in[0].dtype,
