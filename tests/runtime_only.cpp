@@ -9,5 +9,12 @@ int main() {
   nr::Tensor y = nr::relu(x * 2.f);
   float s = nr::sum(y).item<float>();
   std::printf("runtime-only sum = %g\n", s);
+  // The lazy stage is not part of this program: moving there is refused, clearly.
+  try {
+    (void)x.to(nr::Device(nr::Device::Kind::lazy));
+    return 1;
+  } catch (const nr::DeviceError& e) {
+    std::printf("without lazy mode: %s\n", e.what());
+  }
   return s == 8.f ? 0 : 1;
 }

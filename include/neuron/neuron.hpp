@@ -5,6 +5,7 @@
 #include "format.hpp"
 #include "interop/eigen.hpp"
 #include "interop/xtensor.hpp"
+#include "lazy.hpp"
 #include "nn.hpp"
 #include "ops.hpp"
 #include "version.hpp"

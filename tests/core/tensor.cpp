@@ -69,7 +69,7 @@ TEST_CASE("accessors check what they are asked for") {
   CHECK_THROWS_WITH_ALL(nr::softmax(undefined, 0), nr::ValueError, "undefined");
 }
 
-TEST_CASE("item converts - to(dtype) converts - to(device) without the lazy device is refused") {
+TEST_CASE("item converts - to(dtype) converts - to(device) round-trips through the lazy device") {
   CHECK(nr::tensor<int>({7}).item<double>() == 7.0);
   CHECK(nr::tensor<float>({2.75f}).item<int>() == 2);
   nr::Tensor f = nr::tensor<float>({1.5f, -2.5f});
@@ -78,9 +78,12 @@ TEST_CASE("item converts - to(dtype) converts - to(device) without the lazy devi
   CHECK(test::values(i) == std::vector<double>{1, -2});
   CHECK(f.to(nr::float32).impl_ptr() == f.impl_ptr());
   CHECK(f.cpu().impl_ptr() == f.impl_ptr());
-  CHECK_THROWS_WITH_ALL(f.to(nr::Device(nr::Device::Kind::lazy)), nr::DeviceError, "cpu", "lazy");
-  CHECK_THROWS_WITH_ALL(nr::zeros({2}, nr::Device(nr::Device::Kind::lazy)), nr::DeviceError,
-                        ".to(lazy)");
+  nr::Tensor l = f.to(nr::lazy_device());
+  CHECK(l.device() == nr::lazy_device());
+  test::check_equal(l.cpu(), f);
+  CHECK(nr::zeros({2}, nr::lazy_device()).device() == nr::lazy_device());
+  CHECK_THROWS_WITH_ALL(l.data<float>(), nr::DeviceError, "lazy", ".cpu()");
+  CHECK_THROWS_WITH_ALL(l.to(nr::float64), nr::DeviceError, "nr::cast");
 }
 
 TEST_CASE("float to int conversions of NaN and out-of-range values are defined") {

@@ -89,14 +89,19 @@ TEST_CASE("Dropout: identity in eval, zeroes about p and rescales in training") 
   CHECK_THROWS_WITH_ALL(nn::Dropout(1.5), nr::ValueError, "[0, 1]");
 }
 
-TEST_CASE("train()/eval() reach every child; to(cpu) keeps working, lazy needs the lazy device") {
+TEST_CASE("train() and eval() reach every child - to(device) moves every parameter") {
   nn::TransformerEncoderLayer enc(8, 2, 16, 0.1);
   enc.eval();
   for (const auto& [name, child] : enc.children()) CHECK_FALSE(child->is_training());
   nr::Tensor x = nr::randn({1, 3, 8});
   test::check_equal(enc(x), enc(x));  // no dropout in eval: deterministic
+  nr::Tensor eager = enc(x);
+  enc.to(nr::lazy_device());
+  for (const auto& [name, p] : enc.named_parameters()) CHECK(p.device() == nr::lazy_device());
+  nr::Tensor lazy = enc(x.to(nr::lazy_device()));
+  test::check_equal(lazy.cpu(), eager);
   enc.to(nr::cpu());
-  CHECK_THROWS_AS(enc.to(nr::Device(nr::Device::Kind::lazy)), nr::DeviceError);
+  test::check_equal(enc(x), eager);
 }
 
 TEST_CASE("layers check their inputs") {

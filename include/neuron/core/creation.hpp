@@ -10,27 +10,23 @@
 
 namespace neuron {
 
-inline void check_creation_device(Device d, const char* fn) {
-  if (!d.is_cpu())
-    throw_error<DeviceError>(fn, ": tensors are created on the cpu; create there and call .to(", d,
-                             ")");
-}
+// Tensors are made on the CPU and moved when another device is asked for.
+inline Tensor on_device(Tensor t, Device device) { return device.is_cpu() ? t : t.to(device); }
 
 inline Tensor empty(const Shape& shape, DType dtype = float32, Device device = cpu()) {
-  check_creation_device(device, "empty");
-  return Tensor::empty(shape, dtype);
+  return on_device(Tensor::empty(shape, dtype), device);
 }
 inline Tensor empty(const Shape& shape, Device device) { return empty(shape, float32, device); }
 
 inline Tensor full(const Shape& shape, double value, DType dtype = float32, Device device = cpu()) {
-  Tensor t = empty(shape, dtype, device);
+  Tensor t = Tensor::empty(shape, dtype);
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     T v = convert_value<T>(value);
     T* p = static_cast<T*>(t.raw_data());
     std::fill(p, p + t.numel(), v);
   });
-  return t;
+  return on_device(t, device);
 }
 inline Tensor full(const Shape& shape, double value, Device device) {
   return full(shape, value, float32, device);

@@ -72,7 +72,7 @@ inline Tensor uniform(const Shape& shape, double low, double high, DType dtype =
                       Device device = cpu()) {
   if (!is_floating(dtype))
     throw_error<DTypeError>("uniform/rand: dtype must be float32 or float64, got ", dtype);
-  Tensor t = empty(shape, dtype, device);
+  Tensor t = Tensor::empty(shape, dtype);
   std::int64_t n = t.numel();
   with_generator([&](Generator& g) {
     if (dtype == float32) {
@@ -84,7 +84,7 @@ inline Tensor uniform(const Shape& shape, double low, double high, DType dtype =
       for (std::int64_t i = 0; i < n; ++i) p[i] = low + (high - low) * g.uniform_f64();
     }
   });
-  return t;
+  return on_device(t, device);
 }
 
 inline Tensor rand(const Shape& shape, DType dtype = float32, Device device = cpu()) {
@@ -97,7 +97,7 @@ inline Tensor normal(const Shape& shape, double mean, double stddev, DType dtype
                      Device device = cpu()) {
   if (!is_floating(dtype))
     throw_error<DTypeError>("normal/randn: dtype must be float32 or float64, got ", dtype);
-  Tensor t = empty(shape, dtype, device);
+  Tensor t = Tensor::empty(shape, dtype);
   std::int64_t n = t.numel();
   with_generator([&](Generator& g) {
     visit_dtype(dtype, [&](auto tag) {
@@ -108,7 +108,7 @@ inline Tensor normal(const Shape& shape, double mean, double stddev, DType dtype
       }
     });
   });
-  return t;
+  return on_device(t, device);
 }
 
 inline Tensor randn(const Shape& shape, DType dtype = float32, Device device = cpu()) {

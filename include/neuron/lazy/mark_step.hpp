@@ -1,0 +1,93 @@
+// mark_step(): compiles (or finds in the cache) and runs one graph computing every live pending
+// lazy tensor, then turns them into device data, cutting the graph. Reading a pending tensor
+// (.cpu(), item(), printing) runs the part of the graph it needs: an implicit sync, counted.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "executable_cache.hpp"
+#include "lazy_tensor.hpp"
+#include "metrics.hpp"
+
+namespace neuron {
+
+namespace lazy {
+
+inline bool log_compiles() {
+  const char* v = std::getenv("NEURON_LOG");
+  return v && std::strstr(v, "compile") != nullptr;
+}
+
+inline CompileOptions& compile_options() {
+  static CompileOptions o;
+  return o;
+}
+
+// Finds or compiles the executable for `g`.
+inline std::shared_ptr<const Executable> executable_for(const Graph& g) {
+  ExecutableCache& cache = ExecutableCache::instance();
+  if (auto exe = cache.find(g)) {
+    metrics::add("CacheHit");
+    return exe;
+  }
+  metrics::add("CacheMiss");
+  std::string reason = cache.miss_reason(g);
+  metrics::ScopedTimer timer("CompileTime");
+  std::shared_ptr<const Executable> exe = compile(g, compile_options());
+  double ms = timer.elapsed_ms();
+  cache.insert(g, exe);
+  metrics::add("CompileCount");
+  metrics::add("CompiledNodes", static_cast<std::int64_t>(g.op_count()));
+  metrics::log_compile({g.hash.hex(), reason, g.op_count(), ms});
+  if (log_compiles())
+    std::fprintf(stderr, "[neuron] compile %s: %zu nodes, %.3f ms, %s\n",
+                 g.hash.hex().substr(0, 12).c_str(), g.op_count(), ms, reason.c_str());
+  return exe;
+}
+
+// Computes the pending `tensors` (all lazy, pending) and makes them device data.
+inline void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors) {
+  if (tensors.empty()) return;
+  std::vector<IrNodePtr> outputs;
+  for (const auto& t : tensors) outputs.push_back(t->lazy->node);
+  Graph g = build_graph(outputs);
+  metrics::add("GraphNodes", static_cast<std::int64_t>(g.op_count()));
+  std::shared_ptr<const Executable> exe = executable_for(g);
+  std::vector<Tensor> results;
+  {
+    metrics::ScopedTimer timer("ExecuteTime");
+    results = exe->run(g.inputs, g.scalars);
+  }
+  metrics::add("ExecuteCount");
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    TensorImpl& impl = *tensors[i];
+    const TensorImpl& r = *results[i].impl_shared();
+    impl.storage = r.storage;
+    impl.offset = r.offset;
+    impl.lazy->node = make_data_node(results[i]);
+  }
+}
+
+inline Tensor to_cpu(const Tensor& lazy_tensor) {
+  const auto& impl = lazy_tensor.impl_shared();
+  if (!impl->storage) {
+    metrics::add("ImplicitSync");
+    sync({impl});
+  }
+  return cpu_view(*impl).clone();  // a copy: changing it never changes the device data
+}
+
+}  // namespace lazy
+
+// Computes every live pending lazy tensor in one graph; afterwards they hold data.
+inline void mark_step() {
+  metrics::add("MarkStep");
+  lazy::sync(lazy::LiveTensors::instance().pending());
+}
+
+}  // namespace neuron
