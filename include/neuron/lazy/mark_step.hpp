@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "disk_cache.hpp"
 #include "executable_cache.hpp"
 #include "lazy_tensor.hpp"
 #include "metrics.hpp"
@@ -36,11 +37,17 @@ inline std::shared_ptr<const Executable> executable_for(const Graph& g) {
     return exe;
   }
   metrics::add("CacheMiss");
+  if (std::shared_ptr<const Executable> exe = DiskCache::instance().load(g, compile_options())) {
+    metrics::add("DiskCacheHit");
+    cache.insert(g, exe);
+    return exe;
+  }
   std::string reason = cache.miss_reason(g);
   metrics::ScopedTimer timer("CompileTime");
   std::shared_ptr<const Executable> exe = compile(g, compile_options());
   double ms = timer.elapsed_ms();
   cache.insert(g, exe);
+  DiskCache::instance().store(g, compile_options(), *exe);
   metrics::add("CompileCount");
   metrics::add("CompiledNodes", static_cast<std::int64_t>(g.op_count()));
   metrics::log_compile({g.hash.hex(), reason, g.op_count(), ms});
