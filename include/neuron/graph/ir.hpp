@@ -24,6 +24,24 @@ struct IrNode {
   Hash128 shapeless;  // op structure only (explains recompiles)
 
   bool is_data() const { return op == nullptr; }
+
+  IrNode() = default;
+  IrNode(const IrNode&) = delete;
+  IrNode& operator=(const IrNode&) = delete;
+  // Releases long chains iteratively: a recursive release of 100k nested nodes would overflow
+  // the stack.
+  ~IrNode() {
+    std::vector<IrNodePtr> pending = std::move(inputs);
+    while (!pending.empty()) {
+      IrNodePtr n = std::move(pending.back());
+      pending.pop_back();
+      if (n.use_count() == 1) {  // the last owner: take its inputs before it goes
+        auto& ins = const_cast<IrNode&>(*n).inputs;
+        for (auto& i : ins) pending.push_back(std::move(i));
+        ins.clear();
+      }
+    }
+  }
 };
 
 namespace detail {
