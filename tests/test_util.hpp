@@ -88,6 +88,13 @@ inline nr::Tensor tensor_from_json(const nlohmann::json& j) {
   return t;
 }
 
+// The graph mark_step would build for these lazy tensors.
+inline nr::Graph graph_of(const std::vector<nr::Tensor>& outs) {
+  std::vector<nr::IrNodePtr> nodes;
+  for (const auto& t : outs) nodes.push_back(nr::lazy::node_of(t));
+  return nr::build_graph(nodes);
+}
+
 template <class Fn>
 std::string error_message(Fn&& fn) {
   try {

@@ -2,11 +2,7 @@
 
 namespace {
 const nr::Device lazy = nr::lazy_device();
-nr::Graph graph_of(const std::vector<nr::Tensor>& outs) {
-  std::vector<nr::IrNodePtr> nodes;
-  for (const auto& t : outs) nodes.push_back(nr::lazy::node_of(t));
-  return nr::build_graph(nodes);
-}
+using test::graph_of;
 }  // namespace
 
 TEST_CASE("graph hash: data and scalar values never enter it; shapes, dtypes, ops and wiring do") {

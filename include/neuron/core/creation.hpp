@@ -11,7 +11,12 @@
 namespace neuron {
 
 // Tensors are made on the CPU and moved when another device is asked for.
-inline Tensor on_device(Tensor t, Device device) { return device.is_cpu() ? t : t.to(device); }
+inline Tensor on_device(Tensor t, Device device) {
+  if (device.is_cpu()) return t;
+  const DeviceHooks& h = device_hooks();
+  if (device.is_lazy() && h.to_lazy) return h.to_lazy(t, /*adopt=*/true);
+  return t.to(device);  // refused with the usual message
+}
 
 inline Tensor empty(const Shape& shape, DType dtype = float32, Device device = cpu()) {
   return on_device(Tensor::empty(shape, dtype), device);

@@ -41,7 +41,9 @@ struct TensorImpl {
 class Tensor;
 // Moves between devices other than the CPU. The lazy stage installs these when it is built in.
 struct DeviceHooks {
-  Tensor (*to_lazy)(const Tensor& cpu_tensor) = nullptr;
+  // `adopt`: the caller gives up `cpu_tensor` (freshly created), so its storage is taken over
+  // instead of copied.
+  Tensor (*to_lazy)(const Tensor& cpu_tensor, bool adopt) = nullptr;
   Tensor (*to_cpu)(const Tensor& lazy_tensor) = nullptr;
 };
 inline DeviceHooks& device_hooks() {
@@ -171,7 +173,7 @@ inline void convert_buffer(const void* src, DType from, void* dst, DType to, std
 inline Tensor Tensor::to(Device d) const {
   if (d == device()) return *this;
   const DeviceHooks& h = device_hooks();
-  if (d.is_lazy() && device().is_cpu() && h.to_lazy) return h.to_lazy(*this);
+  if (d.is_lazy() && device().is_cpu() && h.to_lazy) return h.to_lazy(*this, false);
   if (d.is_cpu() && device().is_lazy() && h.to_cpu) return h.to_cpu(*this);
   throw_error<DeviceError>("cannot move a tensor from ", device(), " to ", d,
                            ": that device is not available in this build");

@@ -166,17 +166,4 @@ inline void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count, con
   }
 }
 
-// The device all leaves share; throws DeviceError when they differ.
-inline Device leaves_device(const Tensor* leaves, int leaf_count) {
-  for (int k = 0; k < leaf_count; ++k) {
-    if (!leaves[k].defined())
-      throw_error<ValueError>("elementwise expression: operand ", k, " is undefined");
-    if (leaves[k].device() != leaves[0].device())
-      throw_error<DeviceError>("elementwise expression: operand 0 is on ", leaves[0].device(),
-                               " but operand ", k, " is on ", leaves[k].device(),
-                               "; move them to one device with .to(device)");
-  }
-  return leaf_count ? leaves[0].device() : cpu();
-}
-
 }  // namespace neuron::expr

@@ -44,7 +44,6 @@ class Leaf {
   }
   const Tensor& tensor() const { return t_; }
   Tensor evaluate() const { return t_; }
-  bool uniform(DType d) const { return t_.dtype() == d; }
   bool uniform_nodes(DType) const { return true; }
   // Register path: leaf L's values at chunk position i.
   template <int L, class B>
@@ -105,7 +104,6 @@ class Scalar {
   DType dtype() const { return wrapped_number_dtype<S>(); }
   Operand operand() const { return {dtype(), Priority::scalar}; }
   stored value() const { return value_; }
-  bool uniform(DType) const { return true; }
   bool uniform_nodes(DType) const { return true; }
   template <int L, class B>
   B batch(const typename B::value_type* const*, std::int64_t) const {
@@ -244,7 +242,7 @@ class Node {
     return c;
   }
 
-  // uniform(d) with the dtypes of the bound leaves (which match the recorded ones).
+  // True when every node computes in `d` and every bound leaf has dtype `d`: no conversions.
   bool uniform_leaves(const Tensor* leaves, DType d) const {
     for (int k = 0; k < leaf_count; ++k)
       if (leaves[k].dtype() != d) return false;
@@ -255,13 +253,6 @@ class Node {
       if (types_.in[static_cast<std::size_t>(i)] != d) return false;
     return types_.out == d &&
            std::apply([d](const auto&... k) { return (k.uniform_nodes(d) && ...); }, kids_);
-  }
-  // True when every node computes in `d` and every leaf has dtype `d`: no conversions anywhere.
-  bool uniform(DType d) const {
-    for (int i = 0; i < arity; ++i)
-      if (types_.in[static_cast<std::size_t>(i)] != d) return false;
-    return types_.out == d &&
-           std::apply([d](const auto&... k) { return (k.uniform(d) && ...); }, kids_);
   }
 
   // Register path: this subtree's values at chunk position i, for leaves numbered from L.
@@ -331,7 +322,7 @@ Tensor Node<Op, Cs...>::evaluate() const {
   std::array<Tensor, leaf_count> leaves;
   std::size_t k = 0;
   for_each_leaf([&](const Tensor& t) { leaves[k++] = t; });
-  Device d = leaves_device(leaves.data(), leaf_count);
+  Device d = common_device("elementwise expression", leaves.data(), leaves.size());
   if (d.is_lazy()) return record_lazy_expression(*this, leaves);
   Tensor out = Tensor::empty(shape_, types_.out);
   evaluate_into(leaves.data(), out);

@@ -88,7 +88,6 @@ class DiskCache {
 
  private:
   static void make_dirs(const std::string& dir) {
-    std::string at;
     for (std::size_t i = 0; i <= dir.size(); ++i) {
       if (i == dir.size() || (dir[i] == '/' && i > 0)) ::mkdir(dir.substr(0, i).c_str(), 0755);
     }

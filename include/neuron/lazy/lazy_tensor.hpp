@@ -101,8 +101,11 @@ inline Tensor record(std::shared_ptr<const AnyOp> op, const std::vector<Tensor>&
   return Tensor(std::move(impl));
 }
 
-// CPU -> lazy: the values are copied, so later changes to the CPU tensor do not leak in.
-inline Tensor to_lazy(const Tensor& cpu_tensor) { return make_data_tensor(cpu_tensor.clone()); }
+// CPU -> lazy: the values are copied, so later changes to the CPU tensor do not leak in, unless
+// the tensor was just created for the lazy device and nobody else holds it.
+inline Tensor to_lazy(const Tensor& cpu_tensor, bool adopt) {
+  return make_data_tensor(adopt ? cpu_tensor : cpu_tensor.clone());
+}
 
 Tensor to_cpu(const Tensor& lazy_tensor);  // mark_step.hpp
 

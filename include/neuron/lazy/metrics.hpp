@@ -3,6 +3,7 @@
 // that says why each compile happened. Thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -88,14 +89,16 @@ inline std::string report() {
   auto& s = detail::store();
   std::lock_guard<std::mutex> lock(s.mutex);
   std::ostringstream out;
-  for (const char* name : {"MarkStep", "CompileCount", "CacheHit", "CacheMiss", "DiskCacheHit",
-                           "ExecuteCount", "ImplicitSync"}) {
+  // The standard counters always appear, zero or not, in this order; any others follow.
+  static const std::vector<std::string> standard = {"MarkStep",    "CompileCount", "CacheHit",
+                                                    "CacheMiss",   "DiskCacheHit", "ExecuteCount",
+                                                    "ImplicitSync"};
+  for (const std::string& name : standard) {
     auto it = s.counters.find(name);
     out << name << ": " << (it == s.counters.end() ? 0 : it->second) << "\n";
   }
   for (const auto& [name, v] : s.counters)
-    if (name != "MarkStep" && name != "CompileCount" && name != "CacheHit" && name != "CacheMiss" &&
-        name != "DiskCacheHit" && name != "ExecuteCount" && name != "ImplicitSync")
+    if (std::find(standard.begin(), standard.end(), name) == standard.end())
       out << name << ": " << v << "\n";
   for (const auto& [name, t] : s.timers) {
     char buf[128];

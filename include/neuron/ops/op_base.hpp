@@ -37,9 +37,9 @@ struct TensorSpec {
 inline TensorSpec spec_of(const Tensor& t) { return {t.shape(), t.dtype()}; }
 
 // All inputs must be defined tensors on one device; returns that device.
-inline Device common_device(const char* op, const std::vector<Tensor>& inputs) {
+inline Device common_device(const char* op, const Tensor* inputs, std::size_t n) {
   Device d = cpu();
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     if (!inputs[i].defined())
       throw_error<ValueError>(op, ": input ", i, " is an undefined (default-constructed) tensor");
     if (i == 0) {
@@ -50,6 +50,9 @@ inline Device common_device(const char* op, const std::vector<Tensor>& inputs) {
     }
   }
   return d;
+}
+inline Device common_device(const char* op, const std::vector<Tensor>& inputs) {
+  return common_device(op, inputs.data(), inputs.size());
 }
 
 inline void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t n) {
