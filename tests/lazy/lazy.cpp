@@ -110,6 +110,23 @@ TEST_CASE("an elementwise expression over lazy tensors records one fused node") 
   test::check_equal(y.cpu(), want);
 }
 
+TEST_CASE("one expression type over operands of other dtypes is another kernel") {
+  // eq and cast give the same output dtype for int64 and float32 operands, but compare and convert
+  // in the operands' dtype: 2^40+1 == 2^40 only in float32.
+  auto run = [](nr::DType dt) {
+    nr::Tensor a = nr::full({3}, 1099511627777.0, dt).to(lazy);
+    nr::Tensor b = nr::full({3}, 1099511627776.0, dt).to(lazy);
+    nr::Tensor e = nr::eq(a, b);
+    nr::Tensor c = nr::cast(a, nr::float64);
+    nr::mark_step();
+    return std::make_pair(e.cpu().data<bool>()[0], c.cpu().data<double>()[0]);
+  };
+  CHECK(run(nr::float32).first);
+  auto [equal, value] = run(nr::int64);
+  CHECK_FALSE(equal);
+  CHECK(value == 1099511627777.0);
+}
+
 TEST_CASE("dead tensors are not computed; live intermediates are") {
   nr::ExecutableCache::instance().clear();
   nr::metrics::reset();

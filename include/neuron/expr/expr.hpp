@@ -209,6 +209,18 @@ class Node {
     }
     out += ':';
     out += dtype_name(types_.out);
+    // The dtypes the operands are converted to, when they are not the output's (compare, cast):
+    // eq on int64 and eq on float32 both give bool, but they are different kernels.
+    bool mixed = false;
+    for (int i = 0; i < arity; ++i) mixed |= types_.in[static_cast<std::size_t>(i)] != types_.out;
+    if (mixed) {
+      out += '<';
+      for (int i = 0; i < arity; ++i) {
+        if (i) out += ',';
+        out += dtype_name(types_.in[static_cast<std::size_t>(i)]);
+      }
+      out += '>';
+    }
     out += '(';
     int i = 0;
     std::apply([&](const auto&... k) { ((out += (i++ ? "," : ""), k.structure(out)), ...); },
