@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Builds and runs neuron's main demo: eager ops, then the seed's two lazy-mode examples with their
-# metrics. Installs missing packages first.
+# Builds and runs neuron's main demo: eager ops; the seed's two lazy-mode examples with their
+# metrics; the seed MLP traced, saved and timed against lazy mode (the table); the saved module
+# loaded by a runtime-only program; buckets. Installs missing packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 build="${BUILD_DIR:-build}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNEURON_BUILD_EXAMPLES=ON
-cmake --build "$build" -j "${JOBS:-$(nproc)}" --target eager_basics lazy_fixed_shape lazy_dynamic_shape
-for demo in eager_basics lazy_fixed_shape lazy_dynamic_shape; do
+demos=(eager_basics lazy_fixed_shape lazy_dynamic_shape trace_mlp deploy_runtime_only trace_buckets)
+cmake --build "$build" -j "${JOBS:-$(nproc)}" --target "${demos[@]}"
+module="$build/examples/mlp.neuron"
+for demo in "${demos[@]}"; do
   echo
   echo "=== $demo ==="
-  "$build/examples/$demo"
+  case "$demo" in
+    trace_mlp | deploy_runtime_only) "$build/examples/$demo" "$module" ;;
+    *) "$build/examples/$demo" ;;
+  esac
 done

@@ -1,4 +1,4 @@
-// File formats: safetensors and .npy (and, later, .neuron modules).
+// File formats: safetensors and .npy (.neuron modules: format/module_file.hpp, in runtime.hpp).
 #pragma once
 
 #include "format/npy.hpp"

@@ -8,4 +8,6 @@
 #include "lazy.hpp"
 #include "nn.hpp"
 #include "ops.hpp"
+#include "runtime.hpp"
+#include "trace/trace.hpp"
 #include "version.hpp"

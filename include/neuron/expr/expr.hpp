@@ -62,6 +62,7 @@ class Leaf {
   // Drops the tensor (a recorded expression keeps only its structure; inputs are bound later).
   void strip() { t_ = Tensor(); }
   void structure(std::string& out) const { out += 'x'; }
+  nlohmann::json tree() const { return "x"; }
   // Produces n values of dtype `want` for the current chunk: a pointer into the tensor when it
   // lines up with the output and needs no conversion, else gathered into this leaf's slot.
   const void* eval(EvalContext& cx, int& slot, int& leaf, DType want, std::int64_t n,
@@ -126,6 +127,7 @@ class Scalar {
     out += "scalar:";  // the kind of number, never its value
     out += dtype_name(dtype());
   }
+  nlohmann::json tree() const { return {{"scalar", dtype_name(dtype())}}; }
   const void* eval(EvalContext& cx, int& slot, int&, DType want, std::int64_t n, void* dst) const {
     std::byte* buf = dst ? static_cast<std::byte*>(dst) : cx.slots[slot];
     ++slot;
@@ -226,6 +228,16 @@ class Node {
     std::apply([&](const auto&... k) { ((out += (i++ ? "," : ""), k.structure(out)), ...); },
                kids_);
     out += ')';
+  }
+
+  // The tree as JSON (files): {"op", "attrs", "dtype", "args"}; leaves are "x", bound in order;
+  // C++ numbers are {"scalar": dtype}, their values are runtime scalars.
+  nlohmann::json tree() const {
+    nlohmann::json attrs = nlohmann::json::array();
+    std::apply([&](const auto&... a) { (attrs.push_back(attr::to_json(a)), ...); }, op_.attrs());
+    nlohmann::json args = nlohmann::json::array();
+    std::apply([&](const auto&... k) { (args.push_back(k.tree()), ...); }, kids_);
+    return {{"op", Op::name}, {"attrs", attrs}, {"dtype", dtype_name(types_.out)}, {"args", args}};
   }
 
   // One pass over the output, one allocation. On the lazy device: records one fused node.

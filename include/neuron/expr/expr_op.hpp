@@ -25,7 +25,19 @@ class ExprOp final : public AnyOp {
   }
   std::string name() const override { return "fused"; }
   std::string structure() const override { return structure_; }
-  nlohmann::json attrs_json() const override { return nlohmann::json::array({structure_}); }
+  nlohmann::json attrs_json() const override { return e_.tree(); }
+  TensorSpec infer(const std::vector<TensorSpec>& inputs) const override {
+    if (static_cast<int>(inputs.size()) != E::leaf_count)
+      throw_error<ValueError>("fused expression: expected ", E::leaf_count, " inputs, got ",
+                              inputs.size());
+    Shape s;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      s = i == 0 ? inputs[i].shape : broadcast_shapes(s, inputs[i].shape, "fused", "inputs", "input");
+    return {s, e_.dtype()};
+  }
+  DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override {
+    return DimFlow::broadcast(inputs, out);
+  }
   int scalar_count() const override { return E::scalar_count; }
   void run(const std::vector<Tensor>& inputs, const ScalarValue* scalars,
            Tensor& out) const override {

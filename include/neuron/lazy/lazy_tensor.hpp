@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "../graph/ir.hpp"
@@ -66,8 +67,27 @@ inline Tensor cpu_view(const TensorImpl& impl) {
   return Tensor(std::move(v));
 }
 
+// Constants captured while tracing (trace/): one data node per CPU tensor, kept alive.
+struct ConstantCapture {
+  std::unordered_map<const TensorImpl*, IrNodePtr> nodes;
+  std::vector<Tensor> keep;  // so the TensorImpl addresses stay unique while tracing
+};
+inline ConstantCapture*& active_capture() {
+  thread_local ConstantCapture* c = nullptr;
+  return c;
+}
+
 inline const IrNodePtr& node_of(const Tensor& t) {
   const TensorImpl* impl = t.impl_ptr();
+  if (impl && !impl->lazy && impl->device.is_cpu() && active_capture()) {
+    ConstantCapture& c = *active_capture();
+    auto it = c.nodes.find(impl);
+    if (it == c.nodes.end()) {
+      c.keep.push_back(t);
+      it = c.nodes.emplace(impl, make_data_node(t)).first;
+    }
+    return it->second;
+  }
   if (!impl || !impl->lazy) throw_error<DeviceError>("tensor is not on the lazy device");
   return impl->lazy->node;
 }

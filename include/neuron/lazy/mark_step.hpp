@@ -81,6 +81,10 @@ inline void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors) {
 }
 
 inline Tensor to_cpu(const Tensor& lazy_tensor) {
+  if (active_capture())
+    throw_error<ValueError>(
+        "trace: the model reads the values of a traced tensor (.cpu(), item() or printing); a "
+        "traced graph cannot depend on input data. Keep control flow independent of values");
   const auto& impl = lazy_tensor.impl_shared();
   if (!impl->storage) {
     metrics::add("ImplicitSync");

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dim_flow.hpp"
 #include "op_base.hpp"
 
 namespace neuron {
@@ -75,12 +76,21 @@ class AnyOp {
     return name() == other.name() && structure() == other.structure();
   }
   virtual nlohmann::json attrs_json() const = 0;
+  // Output spec for input specs; throws ShapeError/DTypeError when they do not fit the op.
+  virtual TensorSpec infer(const std::vector<TensorSpec>& inputs) const = 0;
+  // How input dims reach the output (dim_flow.hpp).
+  virtual DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const = 0;
   // Number of runtime scalar values run() takes.
   virtual int scalar_count() const { return 0; }
   // Computes `out` (allocated by the caller with the inferred spec) from `inputs`.
   virtual void run(const std::vector<Tensor>& inputs, const ScalarValue* scalars,
                    Tensor& out) const = 0;
 };
+
+template <class Op, class = void>
+struct has_dim_flow : std::false_type {};
+template <class Op>
+struct has_dim_flow<Op, std::void_t<decltype(&Op::dim_flow)>> : std::true_type {};
 
 template <class Op>
 class OpModel final : public AnyOp {
@@ -95,6 +105,15 @@ class OpModel final : public AnyOp {
     std::apply([&](const auto&... a) { (j.push_back(attr::to_json(a)), ...); }, op_.attrs());
     return j;
   }
+  TensorSpec infer(const std::vector<TensorSpec>& inputs) const override {
+    return op_.infer(inputs);
+  }
+  DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override {
+    if constexpr (has_dim_flow<Op>::value)
+      return op_.dim_flow(inputs, out);
+    else
+      return DimFlow::all(inputs, DimFlow::kLost);  // undescribed: padding stops here
+  }
   void run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const override {
     op_.run(inputs, out);
   }
@@ -104,9 +123,9 @@ class OpModel final : public AnyOp {
   Op op_;
 };
 
-// Builds the op `name` of the op list from its JSON attributes (files, disk caches).
+// Reads an op struct's attributes from JSON (files, disk caches); FormatError when they do not fit.
 template <class Op>
-std::shared_ptr<const AnyOp> op_from_json(const nlohmann::json& attrs) {
+Op op_attrs_from_json(const nlohmann::json& attrs) {
   Op op;
   auto fields = op.attrs();
   constexpr std::size_t n = std::tuple_size_v<decltype(fields)>;
@@ -121,7 +140,12 @@ std::shared_ptr<const AnyOp> op_from_json(const nlohmann::json& attrs) {
   } catch (const DTypeError& e) {
     throw_error<FormatError>("op '", Op::name, "': ", e.what());
   }
-  return std::make_shared<OpModel<Op>>(std::move(op));
+  return op;
+}
+
+template <class Op>
+std::shared_ptr<const AnyOp> op_from_json(const nlohmann::json& attrs) {
+  return std::make_shared<OpModel<Op>>(op_attrs_from_json<Op>(attrs));
 }
 
 // Lazy recording. The lazy stage installs this when it is part of the build; ops whose inputs are

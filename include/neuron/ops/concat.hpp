@@ -39,6 +39,14 @@ struct Concat {
     return {out, rt.result()};
   }
 
+  // Along the concatenated dim, later inputs start where earlier ones end: padding would shift them.
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::broadcast(in, out);
+    int d = normalize_dim(dim, in[0].shape.rank(), name);
+    for (std::size_t k = 0; k < in.size(); ++k) f.set(k, d, DimFlow::kLost);
+    return f;
+  }
+
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     int d = normalize_dim(dim, out.rank(), name);
     Split3 osp = split_around(out.shape(), d, d + 1);

@@ -32,6 +32,14 @@ struct Embedding {
     return {out, w.dtype};
   }
 
+  // Each id picks a row: id dims reach the output; the table's rows are indexed (mixed).
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::all(in, DimFlow::kMixed);
+    for (int d = 0; d < in[0].shape.rank(); ++d) f.set(0, d, d);
+    f.set(1, 1, out.shape.rank() - 1);
+    return f;
+  }
+
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     const Tensor& ids = in[0];
     const Tensor& w = in[1];

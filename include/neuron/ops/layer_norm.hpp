@@ -47,6 +47,14 @@ struct LayerNorm {
     return x;
   }
 
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::broadcast(in, out);
+    const int r = in[0].shape.rank(), n = static_cast<int>(normalized_shape.size());
+    for (int d = r - n; d < r; ++d) f.set(0, d, DimFlow::kMixed);
+    for (std::size_t k = 1; k < in.size(); ++k)  // weight and bias are read along the same dims
+      for (int d = 0; d < in[k].shape.rank(); ++d) f.set(k, d, DimFlow::kMixed);
+    return f;
+  }
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     const Tensor& x = in[0];
     std::int64_t n = Shape(normalized_shape).numel();

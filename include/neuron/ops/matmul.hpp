@@ -71,6 +71,21 @@ struct Matmul {
     return {detail::plan_matmul(in[0].shape, in[1].shape).out, in[0].dtype};
   }
 
+  // Batch dims broadcast; rows of a and columns of b reach the output; the contracted dim mixes.
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::broadcast(in, out);
+    const int ra = in[0].shape.rank(), rb = in[1].shape.rank(), ro = out.shape.rank();
+    f.set(0, ra - 1, DimFlow::kMixed);
+    f.set(1, rb >= 2 ? rb - 2 : 0, DimFlow::kMixed);
+    if (ra >= 2) f.set(0, ra - 2, rb >= 2 ? ro - 2 : ro - 1);
+    if (rb >= 2) f.set(1, rb - 1, ro - 1);
+    if (ra >= 2 && rb == 1)  // batch dims of a sit before its row dim
+      for (int d = 0; d < ra - 2; ++d) f.set(0, d, d);
+    if (rb >= 2 && ra >= 1)
+      for (int d = 0; d < rb - 2; ++d) f.set(1, d, ro - 2 - (rb - 2) + d);
+    return f;
+  }
+
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     const Tensor &a = in[0], &b = in[1];
     detail::MatmulPlan p = detail::plan_matmul(a.shape(), b.shape());
@@ -142,6 +157,13 @@ struct Linear {
     Shape out = x.shape;
     out[out.rank() - 1] = w.shape[0];
     return {out, x.dtype};
+  }
+
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::all(in, DimFlow::kMixed);  // weight and bias: every value is used
+    for (int d = 0; d + 1 < in[0].shape.rank(); ++d) f.set(0, d, d);
+    (void)out;
+    return f;
   }
 
   void run(const std::vector<Tensor>& in, Tensor& out) const {

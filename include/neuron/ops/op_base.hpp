@@ -36,6 +36,13 @@ struct TensorSpec {
 
 inline TensorSpec spec_of(const Tensor& t) { return {t.shape(), t.dtype()}; }
 
+// While trace() records a model on this thread, CPU tensors that meet lazy ones (weights, constants
+// the model made) are captured as constants of the traced graph instead of being refused.
+inline bool& capturing_constants() {
+  thread_local bool on = false;
+  return on;
+}
+
 // All inputs must be defined tensors on one device; returns that device.
 inline Device common_device(const char* op, const Tensor* inputs, std::size_t n) {
   Device d = cpu();
@@ -44,6 +51,8 @@ inline Device common_device(const char* op, const Tensor* inputs, std::size_t n)
       throw_error<ValueError>(op, ": input ", i, " is an undefined (default-constructed) tensor");
     if (i == 0) {
       d = inputs[i].device();
+    } else if (inputs[i].device() != d && capturing_constants()) {
+      d = Device(Device::Kind::lazy);  // cpu meets lazy: the cpu tensor becomes a constant
     } else if (inputs[i].device() != d) {
       throw_error<DeviceError>(op, ": input 0 is on ", d, " but input ", i, " is on ",
                                inputs[i].device(), "; move them to one device with .to(device)");

@@ -33,6 +33,12 @@ struct Permute {
     }
     return {out, in[0].dtype};
   }
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec&) const {
+    DimFlow f = DimFlow::all(in, DimFlow::kLost);
+    for (std::size_t k = 0; k < dims.size(); ++k)
+      f.set(0, normalize_dim(dims[k], in[0].shape.rank(), name), static_cast<int>(k));
+    return f;
+  }
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     std::vector<int> perm;
     for (std::int64_t d : dims) perm.push_back(normalize_dim(d, in[0].rank(), name));

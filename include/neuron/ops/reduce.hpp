@@ -119,6 +119,17 @@ struct ReduceOp {
     return {detail::reduced_shape(x.shape, dims, keepdim), out};
   }
 
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec&) const {
+    DimFlow f = DimFlow::all(in, DimFlow::kMixed);
+    int at = 0;
+    for (int d = 0; d < in[0].shape.rank(); ++d) {
+      bool reduced = std::find(dims.begin(), dims.end(), d) != dims.end();
+      if (!reduced) f.set(0, d, at);
+      if (!reduced || keepdim) ++at;
+    }
+    return f;
+  }
+
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     const Tensor& x = in[0];
     const Shape& s = x.shape();

@@ -60,6 +60,24 @@ struct Reshape {
     expect_arity(name, in, 1);
     return {detail::resolve_reshape(in[0].shape, shape), in[0].dtype};
   }
+  // A dim survives when it keeps its size and everything before it keeps its element count.
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::all(in, DimFlow::kLost);
+    const Shape& s = in[0].shape;
+    std::int64_t before_in = 1;
+    for (int d = 0; d < s.rank(); ++d) {
+      std::int64_t before_out = 1;
+      for (int k = 0; k < out.shape.rank(); ++k) {
+        if (before_out == before_in && out.shape[k] == s[d]) {
+          f.set(0, d, k);
+          break;
+        }
+        before_out *= out.shape[k];
+      }
+      before_in *= s[d];
+    }
+    return f;
+  }
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     std::memcpy(out.raw_data(), in[0].raw_data(), in[0].nbytes());
   }

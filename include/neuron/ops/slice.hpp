@@ -35,6 +35,14 @@ struct Slice {
     return {out, in[0].dtype};
   }
 
+  // The sliced dim survives only when the slice keeps all of it.
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::broadcast(in, out);
+    int d = normalize_dim(dim, in[0].shape.rank(), name);
+    if (!(start == 0 && step == 1 && end == in[0].shape[d])) f.set(0, d, DimFlow::kLost);
+    return f;
+  }
+
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     const Tensor& x = in[0];
     int d = normalize_dim(dim, x.rank(), name);

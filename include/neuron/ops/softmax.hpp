@@ -117,6 +117,12 @@ struct SoftmaxOp {
     normalize_dim(dim, in[0].shape.rank(), Derived::name);
     return in[0];
   }
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
+    DimFlow f = DimFlow::broadcast(in, out);
+    f.set(0, static_cast<int>(normalize_dim(dim, in[0].shape.rank(), Derived::name)),
+          DimFlow::kMixed);
+    return f;
+  }
   void run(const std::vector<Tensor>& in, Tensor& out) const {
     const Tensor& x = in[0];
     int d = normalize_dim(dim, x.rank(), Derived::name);

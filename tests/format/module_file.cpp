@@ -1,0 +1,360 @@
+// The .neuron file: round trips for every mode, the layout DESIGN.md specifies, and malformed files,
+// each of which must end in a FormatError with a useful message (never a crash or an over-read:
+// this file also runs under ASan/UBSan).
+#include "test_util.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace nn = neuron::nn;
+
+namespace {
+
+// A small module with a weight, a bias, a fused node with a scalar, and a softmax.
+nr::TracedModule small_module() {
+  nr::manual_seed(7);
+  nn::Sequential m(nn::Linear(6, 4), nn::GELU(), nn::Linear(4, 3), nn::Softmax(-1));
+  m.eval();
+  return nr::trace(m, nr::rand({2, 6}));
+}
+
+nr::TracedModule load_bytes(const std::string& s) { return nr::load_from_memory(s.data(), s.size()); }
+
+std::uint64_t header_len(const std::string& f) {
+  std::uint64_t n;
+  std::memcpy(&n, f.data(), 8);
+  return n;
+}
+
+// Recomputes the checksum, so a test reaches the validation behind it.
+std::string resign(std::string f) {
+  const auto* p = reinterpret_cast<const std::byte*>(f.data());
+  std::size_t digits = nr::detail::find_checksum(p + 8, header_len(f), "test") + 8;
+  f.replace(digits, 32, nr::detail::module_checksum(p, f.size(), digits));
+  return f;
+}
+
+// Rebuilds a file from header text and data bytes, padded to 64 with spaces, signed.
+std::string assemble_text(std::string text, const std::string& data) {
+  text.append((64 - (8 + text.size()) % 64) % 64, ' ');
+  std::uint64_t n = text.size();
+  std::string f(reinterpret_cast<const char*>(&n), 8);
+  return resign(f + text + data);
+}
+std::string assemble(const nlohmann::json& header, const std::string& data) {
+  return assemble_text(header.dump(), data);
+}
+
+struct Parts {
+  nlohmann::json header;
+  nlohmann::json graph;
+  std::string data;
+};
+Parts split(const std::string& f) {
+  Parts p;
+  const std::uint64_t n = header_len(f);
+  p.header = nlohmann::json::parse(f.substr(8, n));
+  p.graph = nlohmann::json::parse(p.header["__metadata__"]["neuron.graph"].get<std::string>());
+  p.data = f.substr(8 + n);
+  return p;
+}
+std::string join(Parts p) {
+  p.header["__metadata__"]["neuron.graph"] = p.graph.dump();
+  return assemble(p.header, p.data);
+}
+// Applies `edit` to the parsed header and graph of a good file and re-signs it.
+template <class Edit>
+std::string edited(const std::string& good, Edit edit) {
+  Parts p = split(good);
+  edit(p);
+  return join(p);
+}
+
+std::string format_error(const std::string& bytes) {
+  try {
+    load_bytes(bytes);
+  } catch (const nr::FormatError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("<not a FormatError: ") + e.what() + ">";
+  }
+  return "<loaded>";
+}
+
+std::string temp_path(const char* name) {
+  return (std::filesystem::temp_directory_path() / name).string();
+}
+
+}  // namespace
+
+TEST_CASE("a saved module loads and gives the traced module's results bit for bit") {
+  nr::TracedModule tm = small_module();
+  const std::string path = temp_path("neuron_small.neuron");
+  tm.save(path);
+  nr::TracedModule loaded = nr::load(path);
+  nr::TracedModule from_memory = load_bytes(tm.to_bytes());
+  for (int i = 0; i < 3; ++i) {
+    nr::Tensor x = nr::rand({2, 6});
+    test::check_equal(loaded(x), tm(x));
+    test::check_equal(from_memory(x), tm(x));
+  }
+  CHECK(loaded.memory_plan().arena_bytes == tm.memory_plan().arena_bytes);
+  CHECK(loaded.to_dot() == tm.to_dot());
+  CHECK_THROWS_WITH_ALL(loaded(nr::rand({3, 6})), nr::ShapeError,
+                        "input 0 expects [2, 6] float32, got [3, 6] float32");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("the file is a safetensors file with 64-byte aligned weights and the graph in metadata") {
+  nr::TracedModule tm = small_module();
+  const std::string f = tm.to_bytes();
+  const std::uint64_t n = header_len(f);
+  CHECK((8 + n) % 64 == 0);
+  CHECK(f[8] == '{');
+  nr::StateDict weights = nr::load_safetensors_from_memory(
+      reinterpret_cast<std::byte*>(const_cast<char*>(f.data())), f.size(), nullptr);
+  CHECK(weights.size() == 4);
+  test::check_equal(weights.at("0.weight"), tm.weights()[0]);
+  Parts p = split(f);
+  const auto& meta = p.header["__metadata__"];
+  CHECK(meta["neuron.format"] == "neuron.module");
+  CHECK(meta["neuron.format_version"] == "1.0");
+  CHECK(meta["neuron.checksum"].get<std::string>().rfind("xxh3-128:", 0) == 0);
+  for (const char* key : {"weights", "mode", "plans"}) CHECK(p.graph.contains(key));
+  for (const char* key : {"inputs", "slots", "nodes", "outputs", "memory"})
+    CHECK(p.graph["plans"][0].contains(key));
+  // Weights whose size is a multiple of 64 come first and are used in place from the image.
+  CHECK(p.header["0.weight"]["data_offsets"][0] == 0);
+}
+
+TEST_CASE("buckets and dynamic batch round-trip through files") {
+  nr::manual_seed(3);
+  nn::Sequential m(nn::Embedding(20, 8), nn::Linear(8, 5), nn::ReLU());
+  m.eval();
+  nr::TracedModule b = nr::trace_buckets(
+      m, {nr::randint(0, 20, {1, 4}, nr::int64), nr::randint(0, 20, {1, 8}, nr::int64)}, {});
+  nr::TracedModule lb = load_bytes(b.to_bytes());
+  CHECK(lb.mode() == nr::TraceMode::buckets);
+  CHECK(lb.bucket_count() == 2);
+  nr::Tensor x = nr::randint(0, 20, {1, 6}, nr::int64);
+  test::check_equal(lb(x), b(x));
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  nr::TracedModule d = nr::trace(m, nr::randint(0, 20, {2, 3}, nr::int64), o);
+  nr::TracedModule ld = load_bytes(d.to_bytes());
+  nr::Tensor y = nr::randint(0, 20, {5, 3}, nr::int64);
+  test::check_equal(ld(y), d(y));
+}
+
+TEST_CASE("bad files: every truncation and every single flipped bit is a FormatError") {
+  const std::string good = small_module().to_bytes();
+  REQUIRE(format_error(good) == "<loaded>");
+  std::size_t refused = 0;
+  for (std::size_t len = 0; len < good.size(); ++len) {
+    std::string m = format_error(good.substr(0, len));
+    refused += m.rfind("<", 0) != 0;
+    if (m.rfind("<", 0) == 0) FAIL_CHECK("truncated to " << len << " bytes: " << m);
+  }
+  CHECK(refused == good.size());
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ (1 << (i % 8)));
+    std::string m = format_error(bad);
+    if (m.rfind("<", 0) == 0) FAIL_CHECK("bit " << i % 8 << " of byte " << i << " flipped: " << m);
+  }
+  MESSAGE("checked " << good.size() << " truncations and " << good.size() << " bit flips");
+}
+
+TEST_CASE("bad files: each malformation gives a FormatError that says what is wrong") {
+  const std::string good = small_module().to_bytes();
+  const std::uint64_t n = header_len(good);
+  auto with_len = [&](std::uint64_t len) {
+    std::string f = good;
+    std::memcpy(&f[0], &len, 8);
+    return f;
+  };
+  auto first_node = [](Parts& p) -> nlohmann::json& { return p.graph["plans"][0]["nodes"][0]; };
+  auto node_named = [](Parts& p, const std::string& op) -> nlohmann::json& {
+    for (auto& node : p.graph["plans"][0]["nodes"])
+      if (node["op"] == op) return node;
+    throw std::runtime_error("no node " + op);
+  };
+  auto slot_of_kind = [](Parts& p, const std::string& kind) -> nlohmann::json& {
+    for (auto& s : p.graph["plans"][0]["slots"])
+      if (s["kind"] == kind) return s;
+    throw std::runtime_error("no slot " + kind);
+  };
+  std::string long_name(2000, 'w');
+
+  struct Case {
+    const char* name;
+    std::string bytes;
+    const char* expect;
+  };
+  std::vector<Case> cases = {
+      {"empty", "", "too short"},
+      {"header length over 100 MB", with_len(200'000'000), "exceeds the limit"},
+      {"header length overflowing u64", with_len(~0ull), "exceeds the limit"},
+      {"header length past the end", with_len(good.size()), "past the end"},
+      {"header length zero", with_len(0), "starting with '{'"},
+      {"header does not start with {",
+       [&] { std::string f = good; f[8] = '['; return resign(f); }(), "starting with '{'"},
+      {"padding with a newline",
+       [&] { std::string f = good; f[8 + n - 1] = '\n'; return resign(f); }(), "only spaces"},
+      {"padding with NUL",
+       [&] { std::string f = good; f[8 + n - 1] = '\0'; return resign(f); }(), "header"},
+      {"invalid UTF-8 in a name",
+       [&] {
+         std::string f = good;
+         f[f.find("\"0.bias\"") + 3] = '\xff';
+         return resign(f);
+       }(), "header"},
+      {"duplicate keys in the header",
+       [&] {
+         std::string h = split(good).header.dump();
+         return assemble_text(h.substr(0, h.size() - 1) + ",\"0.bias\":{}}", split(good).data);
+       }(), "duplicate"},
+      {"duplicate keys in the graph",
+       [&] {
+         Parts p = split(good);
+         std::string g = p.graph.dump();
+         p.header["__metadata__"]["neuron.graph"] = g.substr(0, g.size() - 1) + ",\"mode\":\"fixed\"}";
+         return assemble(p.header, p.data);
+       }(), "duplicate"},
+      {"unknown dtype", edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "F8"; }), "dtype"},
+      {"negative shape", edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {-4}; }), "shape"},
+      {"overflowing shape",
+       edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {1ll << 40, 1ll << 40}; }), "0.bias"},
+      {"rank 9", edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = std::vector<int>(9, 1); }), "rank"},
+      {"offsets overlapping",
+       edited(good, [](Parts& p) {
+         auto& o = p.header["2.weight"]["data_offsets"];
+         o = {o[0].get<int>() - 4, o[1].get<int>() - 4};
+       }), "overlap"},
+      {"offsets with a gap",
+       edited(good, [](Parts& p) { p.header["2.bias"]["data_offsets"][0] = p.header["2.bias"]["data_offsets"][0].get<int>() + 4; p.header["2.bias"]["data_offsets"][1] = p.header["2.bias"]["data_offsets"][1].get<int>() + 4; p.data += "abcd"; }), "gap"},
+      {"offsets past the end",
+       edited(good, [](Parts& p) { p.header["2.bias"]["data_offsets"][1] = 1 << 20; }), "data section"},
+      {"trailing bytes", edited(good, [](Parts& p) { p.data += "x"; }), "trailing"},
+      {"missing checksum",
+       [&] {
+         Parts p = split(good);
+         p.header["__metadata__"].erase("neuron.checksum");
+         p.header["__metadata__"]["neuron.graph"] = p.graph.dump();
+         std::string text = p.header.dump();
+         text.append((64 - (8 + text.size()) % 64) % 64, ' ');
+         std::uint64_t len = text.size();
+         return std::string(reinterpret_cast<const char*>(&len), 8) + text + p.data;
+       }(), "neuron.checksum"},
+      {"wrong checksum",
+       [&] {
+         std::string f = good;
+         std::size_t at = f.find("xxh3-128:") + 9;
+         f[at] = f[at] == '0' ? '1' : '0';
+         return f;
+       }(), "checksum mismatch"},
+      {"changed weight byte", [&] { std::string f = good; f[f.size() - 1] ^= 1; return f; }(), "checksum mismatch"},
+      {"unknown op", edited(good, [&](Parts& p) { first_node(p)["op"] = "conv2d"; }), "unknown op 'conv2d'"},
+      {"elementwise op outside a fused node", edited(good, [&](Parts& p) { first_node(p)["op"] = "relu"; }), "elementwise"},
+      {"op attributes of the wrong type", edited(good, [&](Parts& p) { first_node(p)["attrs"] = {"yes"}; }), "attributes"},
+      {"op attribute count", edited(good, [&](Parts& p) { first_node(p)["attrs"] = {true, true}; }), "attributes"},
+      {"node input out of range", edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = 999; }), "out of range"},
+      {"node input negative", edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = -1; }), "out of range"},
+      {"node reads a later node's output (cyclic)",
+       edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = p.graph["plans"][0]["nodes"].back()["output"]; }), "before any node computes it"},
+      {"node output written twice",
+       edited(good, [&](Parts& p) { p.graph["plans"][0]["nodes"][1]["output"] = first_node(p)["output"]; }), "already computed"},
+      {"node writes an input slot", edited(good, [&](Parts& p) { first_node(p)["output"] = 0; }), "input"},
+      {"output spec differs from what the op computes",
+       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["shape"] = {2, 5}; }), "computes"},
+      {"fused tree with an unknown op",
+       edited(good, [&](Parts& p) { node_named(p, "fused")["attrs"]["op"] = "frobnicate"; }), "unknown op"},
+      {"fused tree with the wrong dtype",
+       edited(good, [&](Parts& p) { node_named(p, "fused")["attrs"]["dtype"] = "float64"; }), "computes"},
+      {"scalar count", edited(good, [&](Parts& p) { first_node(p)["scalars"] = {1.5}; }), "scalars"},
+      {"scalar that is not a number", edited(good, [&](Parts& p) { first_node(p)["scalars"] = {"many"}; }), "scalar"},
+      {"weight named by the graph missing",
+       edited(good, [](Parts& p) { p.graph["weights"][1] = "nothing.here"; }), "'nothing.here' named by the graph is not in the file"},
+      {"tensor not used by the graph",
+       edited(good, [](Parts& p) { p.graph["weights"].erase(p.graph["weights"].end() - 1); }), "not used by the graph"},
+      {"weight of another shape",
+       edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {2, 2}; }), "expects weight"},
+      {"weight of another dtype",
+       edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "I32"; }), "expects weight"},
+      {"BOOL weight holding 2",
+       edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "BOOL"; p.header["0.bias"]["shape"] = {16}; }), "BOOL"},
+      {"unknown major version",
+       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format_version"] = "2.0"; }), "version 2.0 is not supported; this build reads version 1.x"},
+      {"version that is not MAJOR.MINOR",
+       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format_version"] = "one"; }), "MAJOR.MINOR"},
+      {"not a neuron module",
+       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format"] = "pickle"; }), "expected 'neuron.module'"},
+      {"plain safetensors file", [&] {
+         Parts p = split(good);
+         p.header.erase("__metadata__");
+         std::string text = p.header.dump();
+         text.append((64 - (8 + text.size()) % 64) % 64, ' ');
+         std::uint64_t len = text.size();
+         return std::string(reinterpret_cast<const char*>(&len), 8) + text + p.data;
+       }(), "not a neuron module"},
+      {"graph is not JSON",
+       [&] { Parts p = split(good); p.header["__metadata__"]["neuron.graph"] = "{nope"; return assemble(p.header, p.data); }(), "neuron.graph"},
+      {"deep JSON nesting in the graph",
+       [&] {
+         Parts p = split(good);
+         p.header["__metadata__"]["neuron.graph"] = std::string(500, '[') + std::string(500, ']');
+         return assemble(p.header, p.data);
+       }(), "deeper than"},
+      {"deep JSON nesting in the header",
+       [&] {
+         std::string text = "{\"a\":" + std::string(200, '[') + std::string(200, ']') + "}";
+         text.append((64 - (8 + text.size()) % 64) % 64, ' ');
+         std::uint64_t len = text.size();
+         return std::string(reinterpret_cast<const char*>(&len), 8) + text;
+       }(), "deeper than"},
+      {"arena slot past the arena",
+       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 1 << 20; }), "does not fit the arena"},
+      {"arena slot not aligned", edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 8; }), "aligned"},
+      {"live arena slots overlapping",
+       edited(good, [&](Parts& p) {
+         p.graph["plans"][0]["memory"]["arena_bytes"] = 4096;
+         for (auto& s : p.graph["plans"][0]["slots"])
+           if (s["kind"] == "arena") s["offset"] = 0;
+       }), "overlaps"},
+      {"output living in the arena",
+       edited(good, [&](Parts& p) {
+         auto& s = slot_of_kind(p, "output");
+         s["kind"] = "arena";
+         s["offset"] = 0;
+       }), "arena"},
+      {"unknown slot kind", edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["kind"] = "heap"; }), "unknown slot kind"},
+      {"input index out of range", edited(good, [&](Parts& p) { slot_of_kind(p, "input")["index"] = 3; }), "out of range"},
+      {"weight index out of range", edited(good, [&](Parts& p) { slot_of_kind(p, "weight")["index"] = 99; }), "out of range"},
+      {"no outputs", edited(good, [](Parts& p) { p.graph["plans"][0]["outputs"] = nlohmann::json::array(); }), "no outputs"},
+      {"missing field", edited(good, [](Parts& p) { p.graph["plans"][0].erase("nodes"); }), "missing \"nodes\""},
+      {"unknown mode", edited(good, [](Parts& p) { p.graph["mode"] = "magic"; }), "unknown mode"},
+      {"padded mode without padded dims", edited(good, [](Parts& p) { p.graph["mode"] = "dynamic_batch"; }), "padded dims"},
+      {"data not 64-byte aligned",
+       [&] {
+         std::string text = split(good).header.dump();
+         while ((8 + text.size()) % 8 != 0 || (8 + text.size()) % 64 == 0) text += ' ';
+         std::uint64_t len = text.size();
+         return resign(std::string(reinterpret_cast<const char*>(&len), 8) + text + split(good).data);
+       }(), "64-byte boundary"},
+      {"tensor name too long",
+       edited(good, [&](Parts& p) { p.header[long_name] = p.header["0.bias"]; p.header.erase("0.bias"); }), "name"},
+      {"input shape with rank 9",
+       edited(good, [](Parts& p) { p.graph["plans"][0]["inputs"][0]["shape"] = std::vector<int>(9, 1); }), "rank 9"},
+  };
+  CHECK(cases.size() >= 40);
+  for (const Case& c : cases) {
+    std::string m = format_error(c.bytes);
+    CHECK_MESSAGE(m.find(c.expect) != std::string::npos,
+                  c.name << ": expected a FormatError mentioning '" << c.expect << "', got: " << m);
+  }
+  MESSAGE(cases.size() << " malformed files refused");
+}
+
+TEST_CASE("load reports missing and unreadable files as IOError") {
+  CHECK_THROWS_AS(nr::load(temp_path("neuron_does_not_exist.neuron")), nr::IOError);
+}

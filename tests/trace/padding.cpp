@@ -1,0 +1,95 @@
+// trace_buckets and dynamic_batch: padding in, padding sliced off, and refusal where padding would
+// change results.
+#include "test_util.hpp"
+
+namespace nn = neuron::nn;
+
+namespace {
+// Per-token model: embedding -> linear -> gelu -> linear. Nothing mixes positions.
+nn::Sequential token_model() {
+  nr::manual_seed(1);
+  nn::Sequential m(nn::Embedding(50, 16), nn::Linear(16, 32), nn::GELU(), nn::Linear(32, 4));
+  m.eval();
+  return m;
+}
+nr::Tensor ids(std::int64_t batch, std::int64_t len) {
+  return nr::randint(0, 50, {batch, len}, nr::int64);
+}
+}  // namespace
+
+TEST_CASE("trace_buckets pads to the smallest fitting bucket and slices the outputs back") {
+  nn::Sequential m = token_model();
+  nr::TracedModule tm = nr::trace_buckets(m, {ids(1, 16), ids(1, 8), ids(1, 32)}, {});
+  CHECK(tm.mode() == nr::TraceMode::buckets);
+  CHECK(tm.bucket_count() == 3);
+  CHECK(tm.plans()[0].inputs[0].shape == nr::Shape{1, 8});  // sorted ascending
+  // Weights are stored once for all buckets.
+  CHECK(tm.weight_names().size() == 5);
+  for (std::int64_t len : {1, 5, 8, 9, 16, 30, 32}) {
+    nr::Tensor x = ids(1, len);
+    nr::Tensor y = tm(x);
+    CHECK(y.shape() == nr::Shape{1, len, 4});
+    test::check_close(y, m(x), 1e-6, 1e-7, "len " + std::to_string(len));
+  }
+  CHECK_THROWS_WITH_ALL(tm(ids(1, 33)), nr::ShapeError, "no bucket fits", "[1, 33]", "[1, 8]",
+                        "[1, 32]");
+  CHECK_THROWS_WITH_ALL(tm(ids(2, 8)), nr::ShapeError, "input 0 expects");  // batch not bucketed
+}
+
+TEST_CASE("trace_buckets refuses, naming the op and dim, where padding would change results") {
+  // Attention mixes positions: softmax over the key dim.
+  nr::manual_seed(2);
+  nn::TransformerEncoderLayer enc(16, 2, 32, 0.0);
+  enc.eval();
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(enc, {nr::randn({1, 8, 16}), nr::randn({1, 16, 16})}, {}),
+                        nr::ValueError, "trace_buckets", "softmax", "mixes values along dim",
+                        "input 0 dim 1");
+  auto pooled = [](const nr::Tensor& x) { return nr::mean(x, {1}, false); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(pooled, {nr::randn({2, 4}), nr::randn({2, 8})}, {}),
+                        nr::ValueError, "mean", "dim 1", "input 0 dim 1");
+  auto contract = [](const nr::Tensor& x) { return nr::matmul(x, nr::transpose(x, 0, 1)); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(contract, {nr::randn({2, 4}), nr::randn({2, 8})}, {}),
+                        nr::ValueError, "matmul", "mixes");
+  auto flat = [](const nr::Tensor& x) { return nr::reshape(x, {-1}); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(flat, {nr::randn({2, 4}), nr::randn({2, 8})}, {}),
+                        nr::ValueError, "reshape", "does not keep whole");
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(flat, {nr::randn({2, 4})}, {}), nr::ValueError,
+                        "at least two");
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(flat, {nr::randn({2, 4}), nr::randn({2, 4})}, {}),
+                        nr::ValueError, "same shapes");
+}
+
+TEST_CASE("dynamic_batch runs any batch size in chunks of the traced batch") {
+  nr::manual_seed(3);
+  nn::Sequential m(nn::Linear(12, 20), nn::ReLU(), nn::Linear(20, 3), nn::Softmax(-1));
+  m.eval();
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  nr::TracedModule tm = nr::trace(m, nr::rand({4, 12}), o);
+  CHECK(tm.mode() == nr::TraceMode::dynamic_batch);
+  for (std::int64_t n : {1, 3, 4, 5, 8, 11}) {
+    nr::Tensor x = nr::rand({n, 12});
+    nr::Tensor y = tm(x);
+    CHECK(y.shape() == nr::Shape{n, 3});
+    test::check_close(y, m(x), 1e-6, 1e-7, "batch " + std::to_string(n));
+  }
+  CHECK_THROWS_WITH_ALL(tm(nr::rand({5, 13})), nr::ShapeError, "input 0 expects [4, 12]");
+  CHECK_THROWS_WITH_ALL(tm(nr::rand({0, 12})), nr::ShapeError, "batch size 0");
+}
+
+TEST_CASE("dynamic_batch follows the batch through permutes and refuses batch reductions") {
+  auto moved = [](const nr::Tensor& x) { return nr::permute(nr::relu(x), {1, 0, 2}); };
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  nr::TracedModule tm = nr::trace(moved, nr::randn({2, 3, 4}), o);
+  nr::Tensor x = nr::randn({5, 3, 4});
+  nr::Tensor y = tm(x);
+  CHECK(y.shape() == nr::Shape{3, 5, 4});
+  test::check_equal(y, moved(x));
+  auto over_batch = [](const nr::Tensor& x) { return nr::sum(x, {0}, false); };
+  CHECK_THROWS_WITH_ALL(nr::trace(over_batch, nr::randn({2, 3}), o), nr::ValueError,
+                        "dynamic_batch", "sum", "input 0 dim 0");
+  auto batch_norm_like = [](const nr::Tensor& x) { return nr::softmax(x, 0); };
+  CHECK_THROWS_WITH_ALL(nr::trace(batch_norm_like, nr::randn({2, 3}), o), nr::ValueError,
+                        "softmax");
+}
