@@ -314,10 +314,11 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
        }(), "deeper than"},
       {"arena slot past the arena",
        edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 1 << 20; }), "does not fit the arena"},
+      {"arena far larger than its values",
+       edited(good, [](Parts& p) { p.graph["plans"][0]["memory"]["arena_bytes"] = 1ll << 50; }), "larger than all its values"},
       {"arena slot not aligned", edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 8; }), "aligned"},
       {"live arena slots overlapping",
        edited(good, [&](Parts& p) {
-         p.graph["plans"][0]["memory"]["arena_bytes"] = 4096;
          for (auto& s : p.graph["plans"][0]["slots"])
            if (s["kind"] == "arena") s["offset"] = 0;
        }), "overlaps"},

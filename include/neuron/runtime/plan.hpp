@@ -128,6 +128,14 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
                                     std::to_string(p.arena_bytes) + " bytes, 64-byte aligned");
     }
   }
+  // The arena is no larger than all its values side by side (so a file cannot ask for more).
+  std::int64_t all_values = 0;
+  for (const PlanSlot& slot : p.slots)
+    if (slot.kind == K::arena) all_values += (spec_bytes(slot.spec) + 63) / 64 * 64;
+  if (p.arena_bytes > all_values)
+    detail::bad_plan(where, "arena of " + std::to_string(p.arena_bytes) +
+                                " bytes is larger than all its values together (" +
+                                std::to_string(all_values) + " bytes)");
   // Steps in order: inputs defined before use (which also rules out cycles), outputs defined once.
   std::vector<int> def_step(p.slots.size(), -1), last_use(p.slots.size(), -1);
   for (std::size_t i = 0; i < p.steps.size(); ++i) {

@@ -114,17 +114,17 @@ inline Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& examples,
   Plan plan;
   Graph g;
   std::unordered_map<const IrNode*, int> input_of;
+  std::vector<Tensor> inputs;
+  for (std::size_t i = 0; i < examples.size(); ++i) {  // examples may be lazy: read them first
+    const Tensor& x = examples[i];
+    if (!x.defined()) throw_error<ValueError>("trace: example ", i, " is an undefined tensor");
+    Tensor cpu_x = x.device().is_cpu() ? x.clone() : x.cpu();
+    plan.inputs.push_back(spec_of(cpu_x));
+    inputs.push_back(lazy::make_data_tensor(cpu_x));
+    input_of.emplace(lazy::node_of(inputs.back()).get(), static_cast<int>(i));
+  }
   {
     CaptureScope scope;
-    std::vector<Tensor> inputs;
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-      const Tensor& x = examples[i];
-      if (!x.defined()) throw_error<ValueError>("trace: example ", i, " is an undefined tensor");
-      Tensor cpu_x = x.device().is_cpu() ? x.clone() : x.cpu();
-      plan.inputs.push_back(spec_of(cpu_x));
-      inputs.push_back(lazy::make_data_tensor(cpu_x));
-      input_of.emplace(lazy::node_of(inputs.back()).get(), static_cast<int>(i));
-    }
     std::vector<Tensor> outputs = fn(inputs);
     if (outputs.empty()) throw_error<ValueError>("trace: the model returned no outputs");
     std::vector<IrNodePtr> nodes;
