@@ -27,7 +27,8 @@ nn::Sequential seed_mlp() {
 }
 
 void eigen_mlp(benchmark::State& st, int batch) {
-  RowMat w1 = RowMat::Random(120, 784), w2 = RowMat::Random(10, 120), x = RowMat::Random(batch, 784);
+  RowMat w1 = RowMat::Random(120, 784), w2 = RowMat::Random(10, 120),
+         x = RowMat::Random(batch, 784);
   Eigen::RowVectorXf b1 = Eigen::RowVectorXf::Random(120), b2 = Eigen::RowVectorXf::Random(10);
   for (auto _ : st) {
     RowMat h = x * w1.transpose();

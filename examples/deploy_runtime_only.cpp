@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   const char* path = argc > 1 ? argv[1] : "mlp.neuron";
   auto t0 = std::chrono::steady_clock::now();
   nr::TracedModule m = nr::load(path);  // memory-map, verify everything, no compiler passes
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::printf("loaded %s in %.3f ms: %zu steps, %s\n", path, ms, m.plans()[0].steps.size(),
               m.memory_plan().str().c_str());
   nr::manual_seed(1);

@@ -26,9 +26,10 @@ int main() {
     nr::Tensor want = tagger(x);
     double worst = 0;
     for (std::int64_t i = 0; i < y.numel(); ++i)
-      worst = std::max(worst, static_cast<double>(std::abs(y.data<float>()[i] - want.data<float>()[i])));
-    std::cout << "length " << len << " -> output " << y.shape() << ", max |traced - eager| = " << worst
-              << "\n";
+      worst = std::max(worst,
+                       static_cast<double>(std::abs(y.data<float>()[i] - want.data<float>()[i])));
+    std::cout << "length " << len << " -> output " << y.shape()
+              << ", max |traced - eager| = " << worst << "\n";
   }
   try {
     tm(ids(40));

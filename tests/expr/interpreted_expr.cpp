@@ -37,8 +37,8 @@ TEST_CASE("interpreted fused expressions equal compiled ones exactly") {
       {nr::randint(-5, 5, {3, 1}, nr::int32), nr::randn({3, 4}), nr::scalar_tensor(2.5)});
   check_interpreted(
       [](const V& v) {
-        return nr::Tensor(nr::where(nr::gt(v[0], 0.1), nr::exp(v[1]),
-                                    -std::numeric_limits<double>::infinity()));
+        return nr::Tensor(
+            nr::where(nr::gt(v[0], 0.1), nr::exp(v[1]), -std::numeric_limits<double>::infinity()));
       },
       {nr::randn({2, 3, 70}), nr::randn({3, 1})});
   check_interpreted([](const V& v) { return nr::Tensor(nr::eq(v[0], v[1])); },
@@ -51,8 +51,7 @@ TEST_CASE("interpreted fused expressions equal compiled ones exactly") {
 TEST_CASE("bad fused trees are FormatErrors") {
   const std::vector<nr::TensorSpec> one = {{nr::Shape{3}, nr::float32}};
   auto bad = [&](const char* tree, const std::vector<nr::TensorSpec>& in) {
-    return test::error_message(
-        [&] { nr::expr::InterpretedExpr(nlohmann::json::parse(tree), in); });
+    return test::error_message([&] { nr::expr::InterpretedExpr(nlohmann::json::parse(tree), in); });
   };
   CHECK(bad(R"({"op":"conv","attrs":[],"dtype":"float32","args":["x"]})", one).find("unknown op") !=
         std::string::npos);

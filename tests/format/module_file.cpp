@@ -1,6 +1,6 @@
-// The .neuron file: round trips for every mode, the layout DESIGN.md specifies, and malformed files,
-// each of which must end in a FormatError with a useful message (never a crash or an over-read:
-// this file also runs under ASan/UBSan).
+// The .neuron file: round trips for every mode, the layout DESIGN.md specifies, and malformed
+// files, each of which must end in a FormatError with a useful message (never a crash or an
+// over-read: this file also runs under ASan/UBSan).
 #include "test_util.hpp"
 
 #include <cstdio>
@@ -18,7 +18,9 @@ nr::TracedModule small_module() {
   return nr::trace(m, nr::rand({2, 6}));
 }
 
-nr::TracedModule load_bytes(const std::string& s) { return nr::load_from_memory(s.data(), s.size()); }
+nr::TracedModule load_bytes(const std::string& s) {
+  return nr::load_from_memory(s.data(), s.size());
+}
 
 std::uint64_t header_len(const std::string& f) {
   std::uint64_t n;
@@ -198,43 +200,81 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
       {"header length past the end", with_len(good.size()), "past the end"},
       {"header length zero", with_len(0), "starting with '{'"},
       {"header does not start with {",
-       [&] { std::string f = good; f[8] = '['; return resign(f); }(), "starting with '{'"},
+       [&] {
+         std::string f = good;
+         f[8] = '[';
+         return resign(f);
+       }(),
+       "starting with '{'"},
       {"padding with a newline",
-       [&] { std::string f = good; f[8 + n - 1] = '\n'; return resign(f); }(), "only spaces"},
+       [&] {
+         std::string f = good;
+         f[8 + n - 1] = '\n';
+         return resign(f);
+       }(),
+       "only spaces"},
       {"padding with NUL",
-       [&] { std::string f = good; f[8 + n - 1] = '\0'; return resign(f); }(), "header"},
+       [&] {
+         std::string f = good;
+         f[8 + n - 1] = '\0';
+         return resign(f);
+       }(),
+       "header"},
       {"invalid UTF-8 in a name",
        [&] {
          std::string f = good;
          f[f.find("\"0.bias\"") + 3] = '\xff';
          return resign(f);
-       }(), "header"},
+       }(),
+       "header"},
       {"duplicate keys in the header",
        [&] {
          std::string h = split(good).header.dump();
          return assemble_text(h.substr(0, h.size() - 1) + ",\"0.bias\":{}}", split(good).data);
-       }(), "duplicate"},
+       }(),
+       "duplicate"},
       {"duplicate keys in the graph",
        [&] {
          Parts p = split(good);
          std::string g = p.graph.dump();
-         p.header["__metadata__"]["neuron.graph"] = g.substr(0, g.size() - 1) + ",\"mode\":\"fixed\"}";
+         p.header["__metadata__"]["neuron.graph"] =
+             g.substr(0, g.size() - 1) + ",\"mode\":\"fixed\"}";
          return assemble(p.header, p.data);
-       }(), "duplicate"},
-      {"unknown dtype", edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "F8"; }), "dtype"},
-      {"negative shape", edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {-4}; }), "shape"},
+       }(),
+       "duplicate"},
+      {"unknown dtype", edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "F8"; }),
+       "dtype"},
+      {"negative shape", edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {-4}; }),
+       "shape"},
       {"overflowing shape",
-       edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {1ll << 40, 1ll << 40}; }), "0.bias"},
-      {"rank 9", edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = std::vector<int>(9, 1); }), "rank"},
+       edited(good,
+              [](Parts& p) {
+                p.header["0.bias"]["shape"] = {1ll << 40, 1ll << 40};
+              }),
+       "0.bias"},
+      {"rank 9",
+       edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = std::vector<int>(9, 1); }),
+       "rank"},
       {"offsets overlapping",
-       edited(good, [](Parts& p) {
-         auto& o = p.header["2.weight"]["data_offsets"];
-         o = {o[0].get<int>() - 4, o[1].get<int>() - 4};
-       }), "overlap"},
+       edited(good,
+              [](Parts& p) {
+                auto& o = p.header["2.weight"]["data_offsets"];
+                o = {o[0].get<int>() - 4, o[1].get<int>() - 4};
+              }),
+       "overlap"},
       {"offsets with a gap",
-       edited(good, [](Parts& p) { p.header["2.bias"]["data_offsets"][0] = p.header["2.bias"]["data_offsets"][0].get<int>() + 4; p.header["2.bias"]["data_offsets"][1] = p.header["2.bias"]["data_offsets"][1].get<int>() + 4; p.data += "abcd"; }), "gap"},
+       edited(good,
+              [](Parts& p) {
+                p.header["2.bias"]["data_offsets"][0] =
+                    p.header["2.bias"]["data_offsets"][0].get<int>() + 4;
+                p.header["2.bias"]["data_offsets"][1] =
+                    p.header["2.bias"]["data_offsets"][1].get<int>() + 4;
+                p.data += "abcd";
+              }),
+       "gap"},
       {"offsets past the end",
-       edited(good, [](Parts& p) { p.header["2.bias"]["data_offsets"][1] = 1 << 20; }), "data section"},
+       edited(good, [](Parts& p) { p.header["2.bias"]["data_offsets"][1] = 1 << 20; }),
+       "data section"},
       {"trailing bytes", edited(good, [](Parts& p) { p.data += "x"; }), "trailing"},
       {"missing checksum",
        [&] {
@@ -245,107 +285,188 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
          text.append((64 - (8 + text.size()) % 64) % 64, ' ');
          std::uint64_t len = text.size();
          return std::string(reinterpret_cast<const char*>(&len), 8) + text + p.data;
-       }(), "neuron.checksum"},
+       }(),
+       "neuron.checksum"},
       {"wrong checksum",
        [&] {
          std::string f = good;
          std::size_t at = f.find("xxh3-128:") + 9;
          f[at] = f[at] == '0' ? '1' : '0';
          return f;
-       }(), "checksum mismatch"},
-      {"changed weight byte", [&] { std::string f = good; f[f.size() - 1] ^= 1; return f; }(), "checksum mismatch"},
-      {"unknown op", edited(good, [&](Parts& p) { first_node(p)["op"] = "conv2d"; }), "unknown op 'conv2d'"},
-      {"elementwise op outside a fused node", edited(good, [&](Parts& p) { first_node(p)["op"] = "relu"; }), "elementwise"},
-      {"op attributes of the wrong type", edited(good, [&](Parts& p) { first_node(p)["attrs"] = {"yes"}; }), "attributes"},
-      {"op attribute count", edited(good, [&](Parts& p) { first_node(p)["attrs"] = {true, true}; }), "attributes"},
-      {"node input out of range", edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = 999; }), "out of range"},
-      {"node input negative", edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = -1; }), "out of range"},
+       }(),
+       "checksum mismatch"},
+      {"changed weight byte",
+       [&] {
+         std::string f = good;
+         f[f.size() - 1] ^= 1;
+         return f;
+       }(),
+       "checksum mismatch"},
+      {"unknown op", edited(good, [&](Parts& p) { first_node(p)["op"] = "conv2d"; }),
+       "unknown op 'conv2d'"},
+      {"elementwise op outside a fused node",
+       edited(good, [&](Parts& p) { first_node(p)["op"] = "relu"; }), "elementwise"},
+      {"op attributes of the wrong type",
+       edited(good, [&](Parts& p) { first_node(p)["attrs"] = {"yes"}; }), "attributes"},
+      {"op attribute count",
+       edited(good,
+              [&](Parts& p) {
+                first_node(p)["attrs"] = {true, true};
+              }),
+       "attributes"},
+      {"node input out of range", edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = 999; }),
+       "out of range"},
+      {"node input negative", edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = -1; }),
+       "out of range"},
       {"node reads a later node's output (cyclic)",
-       edited(good, [&](Parts& p) { first_node(p)["inputs"][0] = p.graph["plans"][0]["nodes"].back()["output"]; }), "before any node computes it"},
+       edited(good,
+              [&](Parts& p) {
+                first_node(p)["inputs"][0] = p.graph["plans"][0]["nodes"].back()["output"];
+              }),
+       "before any node computes it"},
       {"node output written twice",
-       edited(good, [&](Parts& p) { p.graph["plans"][0]["nodes"][1]["output"] = first_node(p)["output"]; }), "already computed"},
-      {"node writes an input slot", edited(good, [&](Parts& p) { first_node(p)["output"] = 0; }), "input"},
+       edited(
+           good,
+           [&](Parts& p) { p.graph["plans"][0]["nodes"][1]["output"] = first_node(p)["output"]; }),
+       "already computed"},
+      {"node writes an input slot", edited(good, [&](Parts& p) { first_node(p)["output"] = 0; }),
+       "input"},
       {"output spec differs from what the op computes",
-       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["shape"] = {2, 5}; }), "computes"},
+       edited(good,
+              [&](Parts& p) {
+                slot_of_kind(p, "arena")["shape"] = {2, 5};
+              }),
+       "computes"},
       {"fused tree with an unknown op",
-       edited(good, [&](Parts& p) { node_named(p, "fused")["attrs"]["op"] = "frobnicate"; }), "unknown op"},
+       edited(good, [&](Parts& p) { node_named(p, "fused")["attrs"]["op"] = "frobnicate"; }),
+       "unknown op"},
       {"fused tree with the wrong dtype",
-       edited(good, [&](Parts& p) { node_named(p, "fused")["attrs"]["dtype"] = "float64"; }), "computes"},
-      {"scalar count", edited(good, [&](Parts& p) { first_node(p)["scalars"] = {1.5}; }), "scalars"},
-      {"scalar that is not a number", edited(good, [&](Parts& p) { first_node(p)["scalars"] = {"many"}; }), "scalar"},
+       edited(good, [&](Parts& p) { node_named(p, "fused")["attrs"]["dtype"] = "float64"; }),
+       "computes"},
+      {"scalar count", edited(good, [&](Parts& p) { first_node(p)["scalars"] = {1.5}; }),
+       "scalars"},
+      {"scalar that is not a number",
+       edited(good, [&](Parts& p) { first_node(p)["scalars"] = {"many"}; }), "scalar"},
       {"weight named by the graph missing",
-       edited(good, [](Parts& p) { p.graph["weights"][1] = "nothing.here"; }), "'nothing.here' named by the graph is not in the file"},
+       edited(good, [](Parts& p) { p.graph["weights"][1] = "nothing.here"; }),
+       "'nothing.here' named by the graph is not in the file"},
       {"tensor not used by the graph",
-       edited(good, [](Parts& p) { p.graph["weights"].erase(p.graph["weights"].end() - 1); }), "not used by the graph"},
+       edited(good, [](Parts& p) { p.graph["weights"].erase(p.graph["weights"].end() - 1); }),
+       "not used by the graph"},
       {"weight of another shape",
-       edited(good, [](Parts& p) { p.header["0.bias"]["shape"] = {2, 2}; }), "expects weight"},
+       edited(good,
+              [](Parts& p) {
+                p.header["0.bias"]["shape"] = {2, 2};
+              }),
+       "expects weight"},
       {"weight of another dtype",
        edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "I32"; }), "expects weight"},
       {"BOOL weight holding 2",
-       edited(good, [](Parts& p) { p.header["0.bias"]["dtype"] = "BOOL"; p.header["0.bias"]["shape"] = {16}; }), "BOOL"},
+       edited(good,
+              [](Parts& p) {
+                p.header["0.bias"]["dtype"] = "BOOL";
+                p.header["0.bias"]["shape"] = {16};
+              }),
+       "BOOL"},
       {"unknown major version",
-       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format_version"] = "2.0"; }), "version 2.0 is not supported; this build reads version 1.x"},
+       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format_version"] = "2.0"; }),
+       "version 2.0 is not supported; this build reads version 1.x"},
       {"version that is not MAJOR.MINOR",
-       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format_version"] = "one"; }), "MAJOR.MINOR"},
+       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format_version"] = "one"; }),
+       "MAJOR.MINOR"},
       {"not a neuron module",
-       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format"] = "pickle"; }), "expected 'neuron.module'"},
-      {"plain safetensors file", [&] {
+       edited(good, [](Parts& p) { p.header["__metadata__"]["neuron.format"] = "pickle"; }),
+       "expected 'neuron.module'"},
+      {"plain safetensors file",
+       [&] {
          Parts p = split(good);
          p.header.erase("__metadata__");
          std::string text = p.header.dump();
          text.append((64 - (8 + text.size()) % 64) % 64, ' ');
          std::uint64_t len = text.size();
          return std::string(reinterpret_cast<const char*>(&len), 8) + text + p.data;
-       }(), "not a neuron module"},
+       }(),
+       "not a neuron module"},
       {"graph is not JSON",
-       [&] { Parts p = split(good); p.header["__metadata__"]["neuron.graph"] = "{nope"; return assemble(p.header, p.data); }(), "neuron.graph"},
+       [&] {
+         Parts p = split(good);
+         p.header["__metadata__"]["neuron.graph"] = "{nope";
+         return assemble(p.header, p.data);
+       }(),
+       "neuron.graph"},
       {"deep JSON nesting in the graph",
        [&] {
          Parts p = split(good);
          p.header["__metadata__"]["neuron.graph"] = std::string(500, '[') + std::string(500, ']');
          return assemble(p.header, p.data);
-       }(), "deeper than"},
+       }(),
+       "deeper than"},
       {"deep JSON nesting in the header",
        [&] {
          std::string text = "{\"a\":" + std::string(200, '[') + std::string(200, ']') + "}";
          text.append((64 - (8 + text.size()) % 64) % 64, ' ');
          std::uint64_t len = text.size();
          return std::string(reinterpret_cast<const char*>(&len), 8) + text;
-       }(), "deeper than"},
+       }(),
+       "deeper than"},
       {"arena slot past the arena",
-       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 1 << 20; }), "does not fit the arena"},
+       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 1 << 20; }),
+       "does not fit the arena"},
       {"arena far larger than its values",
-       edited(good, [](Parts& p) { p.graph["plans"][0]["memory"]["arena_bytes"] = 1ll << 50; }), "larger than all its values"},
-      {"arena slot not aligned", edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 8; }), "aligned"},
+       edited(good, [](Parts& p) { p.graph["plans"][0]["memory"]["arena_bytes"] = 1ll << 50; }),
+       "larger than all its values"},
+      {"arena slot not aligned",
+       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["offset"] = 8; }), "aligned"},
       {"live arena slots overlapping",
-       edited(good, [&](Parts& p) {
-         for (auto& s : p.graph["plans"][0]["slots"])
-           if (s["kind"] == "arena") s["offset"] = 0;
-       }), "overlaps"},
+       edited(good,
+              [&](Parts& p) {
+                for (auto& s : p.graph["plans"][0]["slots"])
+                  if (s["kind"] == "arena") s["offset"] = 0;
+              }),
+       "overlaps"},
       {"output living in the arena",
-       edited(good, [&](Parts& p) {
-         auto& s = slot_of_kind(p, "output");
-         s["kind"] = "arena";
-         s["offset"] = 0;
-       }), "arena"},
-      {"unknown slot kind", edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["kind"] = "heap"; }), "unknown slot kind"},
-      {"input index out of range", edited(good, [&](Parts& p) { slot_of_kind(p, "input")["index"] = 3; }), "out of range"},
-      {"weight index out of range", edited(good, [&](Parts& p) { slot_of_kind(p, "weight")["index"] = 99; }), "out of range"},
-      {"no outputs", edited(good, [](Parts& p) { p.graph["plans"][0]["outputs"] = nlohmann::json::array(); }), "no outputs"},
-      {"missing field", edited(good, [](Parts& p) { p.graph["plans"][0].erase("nodes"); }), "missing \"nodes\""},
+       edited(good,
+              [&](Parts& p) {
+                auto& s = slot_of_kind(p, "output");
+                s["kind"] = "arena";
+                s["offset"] = 0;
+              }),
+       "arena"},
+      {"unknown slot kind",
+       edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["kind"] = "heap"; }),
+       "unknown slot kind"},
+      {"input index out of range",
+       edited(good, [&](Parts& p) { slot_of_kind(p, "input")["index"] = 3; }), "out of range"},
+      {"weight index out of range",
+       edited(good, [&](Parts& p) { slot_of_kind(p, "weight")["index"] = 99; }), "out of range"},
+      {"no outputs",
+       edited(good, [](Parts& p) { p.graph["plans"][0]["outputs"] = nlohmann::json::array(); }),
+       "no outputs"},
+      {"missing field", edited(good, [](Parts& p) { p.graph["plans"][0].erase("nodes"); }),
+       "missing \"nodes\""},
       {"unknown mode", edited(good, [](Parts& p) { p.graph["mode"] = "magic"; }), "unknown mode"},
-      {"padded mode without padded dims", edited(good, [](Parts& p) { p.graph["mode"] = "dynamic_batch"; }), "padded dims"},
+      {"padded mode without padded dims",
+       edited(good, [](Parts& p) { p.graph["mode"] = "dynamic_batch"; }), "padded dims"},
       {"data not 64-byte aligned",
        [&] {
          std::string text = split(good).header.dump();
          while ((8 + text.size()) % 8 != 0 || (8 + text.size()) % 64 == 0) text += ' ';
          std::uint64_t len = text.size();
-         return resign(std::string(reinterpret_cast<const char*>(&len), 8) + text + split(good).data);
-       }(), "64-byte boundary"},
+         return resign(std::string(reinterpret_cast<const char*>(&len), 8) + text +
+                       split(good).data);
+       }(),
+       "64-byte boundary"},
       {"tensor name too long",
-       edited(good, [&](Parts& p) { p.header[long_name] = p.header["0.bias"]; p.header.erase("0.bias"); }), "name"},
+       edited(good,
+              [&](Parts& p) {
+                p.header[long_name] = p.header["0.bias"];
+                p.header.erase("0.bias");
+              }),
+       "name"},
       {"input shape with rank 9",
-       edited(good, [](Parts& p) { p.graph["plans"][0]["inputs"][0]["shape"] = std::vector<int>(9, 1); }), "rank 9"},
+       edited(good,
+              [](Parts& p) { p.graph["plans"][0]["inputs"][0]["shape"] = std::vector<int>(9, 1); }),
+       "rank 9"},
   };
   CHECK(cases.size() >= 40);
   for (const Case& c : cases) {

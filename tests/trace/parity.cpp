@@ -5,7 +5,9 @@
 namespace nn = neuron::nn;
 
 namespace {
-std::string dir(const std::string& name) { return std::string(NEURON_FIXTURES_DIR) + "/nn/" + name; }
+std::string dir(const std::string& name) {
+  return std::string(NEURON_FIXTURES_DIR) + "/nn/" + name;
+}
 nr::Tensor npy(const std::string& name, const std::string& file) {
   return nr::load_npy(dir(name) + "/" + file + ".npy");
 }

@@ -129,7 +129,7 @@ TEST_CASE("the memory planner never lets live values share bytes") {
   std::int64_t sum = 0;
   for (const auto& s : p.slots)
     if (s.kind == nr::PlanSlot::Kind::arena) sum += (nr::spec_bytes(s.spec) + 63) / 64 * 64;
-  CHECK(p.arena_bytes < sum);  // reuse happened
+  CHECK(p.arena_bytes < sum);        // reuse happened
   nr::validate_plan(p, {}, "test");  // weights: none in this graph
 }
 
@@ -155,7 +155,8 @@ TEST_CASE("one traced module called from 4 threads at once gives exact results")
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       for (int round = 0; round < 25; ++round)
-        for (int i = t; i < 16; i += 1) got[static_cast<std::size_t>(t)].push_back(tm(xs[static_cast<std::size_t>(i)]));
+        for (int i = t; i < 16; i += 1)
+          got[static_cast<std::size_t>(t)].push_back(tm(xs[static_cast<std::size_t>(i)]));
     });
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t) {
@@ -163,7 +164,8 @@ TEST_CASE("one traced module called from 4 threads at once gives exact results")
     for (int round = 0; round < 25; ++round)
       for (int i = t; i < 16; ++i, ++k) {
         const nr::Tensor& g = got[static_cast<std::size_t>(t)][k];
-        REQUIRE(std::memcmp(g.raw_data(), want[static_cast<std::size_t>(i)].raw_data(), g.nbytes()) == 0);
+        REQUIRE(std::memcmp(g.raw_data(), want[static_cast<std::size_t>(i)].raw_data(),
+                            g.nbytes()) == 0);
       }
   }
 }

@@ -25,8 +25,8 @@ inline void track_padding(Plan& p, const std::vector<DimSource>& padded, const s
   auto describe = [](const std::vector<DimSource>& src) {
     std::string out;
     for (const DimSource& d : src)
-      out += (out.empty() ? "" : ", ") + std::string("input ") + std::to_string(d.input) +
-             " dim " + std::to_string(d.dim);
+      out += (out.empty() ? "" : ", ") + std::string("input ") + std::to_string(d.input) + " dim " +
+             std::to_string(d.dim);
     return out;
   };
   for (std::size_t i = 0; i < p.steps.size(); ++i) {
@@ -41,11 +41,11 @@ inline void track_padding(Plan& p, const std::vector<DimSource>& padded, const s
       for (std::size_t d = 0; d < l.size(); ++d) {
         if (l[d].empty()) continue;
         const int to = k < flow.in.size() && d < flow.in[k].size() ? flow.in[k][d] : DimFlow::kLost;
-        const std::string where = mode + ": " + st.op->name() + " (node " + std::to_string(i) +
-                                  ") ";
-        const std::string what = "dim " + std::to_string(d) + " of its input " +
-                                 std::to_string(k) + " " + in[k].shape.str() +
-                                 ", which carries the padding of " + describe(l[d]);
+        const std::string where =
+            mode + ": " + st.op->name() + " (node " + std::to_string(i) + ") ";
+        const std::string what = "dim " + std::to_string(d) + " of its input " + std::to_string(k) +
+                                 " " + in[k].shape.str() + ", which carries the padding of " +
+                                 describe(l[d]);
         if (to == DimFlow::kMixed)
           throw_error<ValueError>(where, "mixes values along ", what,
                                   "; padding would change the results. Trace without padding "

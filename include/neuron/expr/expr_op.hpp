@@ -32,7 +32,8 @@ class ExprOp final : public AnyOp {
                               inputs.size());
     Shape s;
     for (std::size_t i = 0; i < inputs.size(); ++i)
-      s = i == 0 ? inputs[i].shape : broadcast_shapes(s, inputs[i].shape, "fused", "inputs", "input");
+      s = i == 0 ? inputs[i].shape
+                 : broadcast_shapes(s, inputs[i].shape, "fused", "inputs", "input");
     return {s, e_.dtype()};
   }
   DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override {

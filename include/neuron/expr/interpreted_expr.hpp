@@ -152,17 +152,20 @@ class InterpretedExpr final : public AnyOp {
       n.index = scalars_++;
       n.dtype = dtype_from_json(j["scalar"]);
       if (n.dtype != bool_ && n.dtype != int64 && n.dtype != float32)
-        throw_error<FormatError>("fused expression: a C++ number has dtype bool, int64 or float32, "
-                                 "got ", n.dtype);
+        throw_error<FormatError>(
+            "fused expression: a C++ number has dtype bool, int64 or float32, "
+            "got ",
+            n.dtype);
       slot_count_ += 1;
       return add(std::move(n), Shape{}, {n.dtype, Priority::scalar});
     }
     if (!j.is_object() || j.size() != 4 || !j.contains("op") || !j["op"].is_string() ||
         !j.contains("attrs") || !j.contains("dtype") || !j.contains("args") ||
         !j["args"].is_array())
-      throw_error<FormatError>("fused expression: expected \"x\", {\"scalar\": dtype} or "
-                               "{\"op\", \"attrs\", \"dtype\", \"args\"}, got ",
-                               j.dump().substr(0, 200));
+      throw_error<FormatError>(
+          "fused expression: expected \"x\", {\"scalar\": dtype} or "
+          "{\"op\", \"attrs\", \"dtype\", \"args\"}, got ",
+          j.dump().substr(0, 200));
     n.kind = Kind::op;
     n.op = elementwise_from_json(j["op"].get<std::string>(), j["attrs"]);
     const nlohmann::json& args = j["args"];
@@ -176,7 +179,8 @@ class InterpretedExpr final : public AnyOp {
       n.args.push_back(b.index);
       operands.push_back(b.operand);
       try {
-        shape = k == 0 ? b.shape : broadcast_shapes(shape, b.shape, n.op->name(), "operands", "operand");
+        shape = k == 0 ? b.shape
+                       : broadcast_shapes(shape, b.shape, n.op->name(), "operands", "operand");
       } catch (const ShapeError& e) {
         throw_error<FormatError>("fused expression: ", e.what());
       }
@@ -192,8 +196,8 @@ class InterpretedExpr final : public AnyOp {
                                " on these inputs, the file says ", j["dtype"].get<std::string>());
     n.slot = static_cast<int>(slot_count_);
     slot_count_ += 1 + args.size();
-    return add(std::move(n), shape, {n.types.out, shape.rank() > 0 ? Priority::dimensioned
-                                                                    : Priority::zero_dim});
+    return add(std::move(n), shape,
+               {n.types.out, shape.rank() > 0 ? Priority::dimensioned : Priority::zero_dim});
   }
   Built add(Node n, Shape shape, Operand operand) {
     nodes_.push_back(std::move(n));
@@ -260,9 +264,9 @@ class InterpretedExpr final : public AnyOp {
       const ScalarValue s = scalars[n.index];
       visit_dtype(n.dtype, [&](auto tag) {
         using T = decltype(tag);
-        T v = n.dtype == bool_    ? static_cast<T>(s != 0)
+        T v = n.dtype == bool_   ? static_cast<T>(s != 0)
               : n.dtype == int64 ? convert_value<T>(static_cast<std::int64_t>(s))
-                                  : convert_value<T>(static_cast<double>(s));
+                                 : convert_value<T>(static_cast<double>(s));
         std::fill(reinterpret_cast<T*>(own), reinterpret_cast<T*>(own) + count, v);
       });
       return own;
@@ -277,9 +281,9 @@ class InterpretedExpr final : public AnyOp {
           const ScalarValue s = scalars[arg.index];
           visit_dtype(n.types.in[k], [&](auto tag) {
             using T = decltype(tag);
-            T x = arg.dtype == bool_    ? convert_value<T>(s != 0)
+            T x = arg.dtype == bool_   ? convert_value<T>(s != 0)
                   : arg.dtype == int64 ? convert_value<T>(static_cast<std::int64_t>(s))
-                                        : convert_value<T>(static_cast<double>(s));
+                                       : convert_value<T>(static_cast<double>(s));
             std::fill(reinterpret_cast<T*>(conv), reinterpret_cast<T*>(conv) + count, x);
           });
         } else {

@@ -188,7 +188,8 @@ inline TracedModule load_module_image(std::byte* data, std::size_t size,
     if (it == by_name.end())
       throw_error<FormatError>(where, ": weight '", name.substr(0, 256),
                                "' named by the graph is not in the file");
-    if (used[name]++) throw_error<FormatError>(where, ": the graph names weight '", name, "' twice");
+    if (used[name]++)
+      throw_error<FormatError>(where, ": the graph names weight '", name, "' twice");
     weights.push_back(detail::safetensors_tensor(*it->second, data + h.data_offset, owner, where));
   }
   for (const auto& e : h.entries)

@@ -4,9 +4,9 @@
 //    "mode": "fixed" | "dynamic_batch" | "buckets", "pad_value": 0, "padded_dims": [[input, dim]],
 //    "plans": [{                                   one per bucket, ascending
 //      "inputs":  [{"dtype", "shape"}],
-//      "slots":   [{"kind": "input"|"weight"|"arena"|"output", "index"|"offset", "dtype", "shape"}],
-//      "nodes":   [{"op", "attrs", "inputs": [slot], "output": slot, "scalars": [number]}],
-//      "outputs": [{"slot", "dtype", "shape", "follows": [[[input, dim]] per dim]}],
+//      "slots":   [{"kind": "input"|"weight"|"arena"|"output", "index"|"offset", "dtype",
+//      "shape"}], "nodes":   [{"op", "attrs", "inputs": [slot], "output": slot, "scalars":
+//      [number]}], "outputs": [{"slot", "dtype", "shape", "follows": [[[input, dim]] per dim]}],
 //      "memory":  {"arena_bytes"}}]}
 //
 // Reading validates every field's type and range, rebuilds each op from the op list (fused
@@ -98,8 +98,9 @@ inline nlohmann::json scalar_json(ScalarValue v) {
 }
 inline ScalarValue scalar_from_json(const JsonIn& in) {
   const nlohmann::json& j = in.j;
-  if (j.is_number_integer()) return static_cast<ScalarValue>(in.integer(
-      std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
+  if (j.is_number_integer())
+    return static_cast<ScalarValue>(in.integer(std::numeric_limits<std::int64_t>::min(),
+                                               std::numeric_limits<std::int64_t>::max()));
   if (j.is_number_float()) return static_cast<ScalarValue>(j.get<double>());
   if (j.is_string()) {
     const std::string s = j.get<std::string>();
@@ -111,7 +112,8 @@ inline ScalarValue scalar_from_json(const JsonIn& in) {
 }
 
 // Rebuilds op `name` for inputs of `in` specs: from the op list, or a fused expression tree.
-inline std::shared_ptr<const AnyOp> op_from_file(const std::string& name, const nlohmann::json& attrs,
+inline std::shared_ptr<const AnyOp> op_from_file(const std::string& name,
+                                                 const nlohmann::json& attrs,
                                                  const std::vector<TensorSpec>& in) {
   if (name == "fused") return expr::fused_op_from_json(attrs, in);
   std::shared_ptr<const AnyOp> op;
@@ -145,7 +147,8 @@ inline nlohmann::json module_graph_json(const ModuleData& d) {
     for (const PlanSlot& s : p.slots) {
       nlohmann::json sj = detail::spec_json(s.spec);
       sj["kind"] = slot_kind_name(s.kind);
-      if (s.kind == PlanSlot::Kind::input || s.kind == PlanSlot::Kind::weight) sj["index"] = s.index;
+      if (s.kind == PlanSlot::Kind::input || s.kind == PlanSlot::Kind::weight)
+        sj["index"] = s.index;
       if (s.kind == PlanSlot::Kind::arena) sj["offset"] = s.offset;
       pj["slots"].push_back(sj);
     }
@@ -230,7 +233,8 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
       const std::string kind = sj.child("kind").string();
       int k = 0;
       while (k < 4 && kind != detail::kSlotKinds[k]) ++k;
-      if (k == 4) throw_error<FormatError>(sj.where, ".kind: unknown slot kind '", kind.substr(0, 64), "'");
+      if (k == 4)
+        throw_error<FormatError>(sj.where, ".kind: unknown slot kind '", kind.substr(0, 64), "'");
       slot.kind = static_cast<PlanSlot::Kind>(k);
       if (slot.kind == PlanSlot::Kind::input) slot.index = sj.child("index").index(p.inputs.size());
       if (slot.kind == PlanSlot::Kind::weight) slot.index = sj.child("index").index(wspecs.size());
@@ -255,7 +259,8 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
       }
       st.output = nj.child("output").index(p.slots.size());
       JsonIn sc = nj.child("scalars");
-      for (std::size_t k = 0; k < sc.size(); ++k) st.scalars.push_back(detail::scalar_from_json(sc.item(k)));
+      for (std::size_t k = 0; k < sc.size(); ++k)
+        st.scalars.push_back(detail::scalar_from_json(sc.item(k)));
       try {
         st.op = detail::op_from_file(nj.child("op").string(), nj.at("attrs"), specs);
       } catch (const FormatError& e) {

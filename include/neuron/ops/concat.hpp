@@ -39,7 +39,8 @@ struct Concat {
     return {out, rt.result()};
   }
 
-  // Along the concatenated dim, later inputs start where earlier ones end: padding would shift them.
+  // Along the concatenated dim, later inputs start where earlier ones end: padding would shift
+  // them.
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
     DimFlow f = DimFlow::broadcast(in, out);
     int d = normalize_dim(dim, in[0].shape.rank(), name);

@@ -1,6 +1,7 @@
 // Dim flow: how the values along each input dim of an op reach its output. trace_buckets and
 // dynamic_batch pad some input dims; following the flow through a graph tells which output dims
-// carry the padding (to slice it off) and which op would mix padded values into real ones (refused).
+// carry the padding (to slice it off) and which op would mix padded values into real ones
+// (refused).
 //
 // An op describes its flow with an optional member
 //   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
@@ -24,7 +25,8 @@ struct DimFlow {
 
   static DimFlow all(const std::vector<TensorSpec>& in, int value) {
     DimFlow f;
-    for (const TensorSpec& s : in) f.in.emplace_back(static_cast<std::size_t>(s.shape.rank()), value);
+    for (const TensorSpec& s : in)
+      f.in.emplace_back(static_cast<std::size_t>(s.shape.rank()), value);
     return f;
   }
   // Every input dim goes to the output dim at the same position counted from the right

@@ -1,6 +1,6 @@
 // Plan: a compiled graph with fixed shapes, ready to run without the compiler. Every value is a
-// numbered slot: a caller's input, a weight, a region of one scratch arena (intermediates, placed by
-// the memory planner so that values alive at the same time never share bytes), or an output
+// numbered slot: a caller's input, a weight, a region of one scratch arena (intermediates, placed
+// by the memory planner so that values alive at the same time never share bytes), or an output
 // (allocated per call, because it is returned). Steps run op kernels over slots, in order.
 //
 // validate_plan() checks a plan from an untrusted file before it is ever run: slot references,
@@ -29,10 +29,14 @@ struct PlanSlot {
 
 inline const char* slot_kind_name(PlanSlot::Kind k) {
   switch (k) {
-    case PlanSlot::Kind::input: return "input";
-    case PlanSlot::Kind::weight: return "weight";
-    case PlanSlot::Kind::arena: return "arena";
-    case PlanSlot::Kind::output: return "output";
+    case PlanSlot::Kind::input:
+      return "input";
+    case PlanSlot::Kind::weight:
+      return "weight";
+    case PlanSlot::Kind::arena:
+      return "arena";
+    case PlanSlot::Kind::output:
+      return "output";
   }
   return "?";
 }
@@ -102,8 +106,9 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
     const std::string what = "slot " + std::to_string(s);
     if (slot.kind == K::input) {
       if (slot.index < 0 || slot.index >= static_cast<int>(p.inputs.size()))
-        detail::bad_plan(where, what + " is input " + std::to_string(slot.index) + ", but there are " +
-                                    std::to_string(p.inputs.size()) + " inputs");
+        detail::bad_plan(where, what + " is input " + std::to_string(slot.index) +
+                                    ", but there are " + std::to_string(p.inputs.size()) +
+                                    " inputs");
       if (!(slot.spec == p.inputs[static_cast<std::size_t>(slot.index)]))
         detail::bad_plan(where, what + ": spec differs from input " + std::to_string(slot.index));
       if (seen_input[static_cast<std::size_t>(slot.index)]++)
@@ -111,13 +116,13 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
       defined[static_cast<std::size_t>(s)] = true;
     } else if (slot.kind == K::weight) {
       if (slot.index < 0 || slot.index >= static_cast<int>(weights.size()))
-        detail::bad_plan(where, what + " is weight " + std::to_string(slot.index) + ", but there are " +
-                                    std::to_string(weights.size()) + " weights");
+        detail::bad_plan(where, what + " is weight " + std::to_string(slot.index) +
+                                    ", but there are " + std::to_string(weights.size()) +
+                                    " weights");
       const TensorSpec& w = weights[static_cast<std::size_t>(slot.index)];
       if (!(slot.spec == w))
         detail::bad_plan(where, what + " expects weight " + std::to_string(slot.index) + " as " +
-                                    spec_str(slot.spec) +
-                                    ", the file holds " + spec_str(w));
+                                    spec_str(slot.spec) + ", the file holds " + spec_str(w));
       defined[static_cast<std::size_t>(s)] = true;
     } else if (slot.kind == K::arena) {
       const std::int64_t bytes = spec_bytes(slot.spec);
@@ -140,7 +145,8 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
   std::vector<int> def_step(p.slots.size(), -1), last_use(p.slots.size(), -1);
   for (std::size_t i = 0; i < p.steps.size(); ++i) {
     const PlanStep& st = p.steps[i];
-    const std::string what = "node " + std::to_string(i) + " (" + (st.op ? st.op->name() : "?") + ")";
+    const std::string what =
+        "node " + std::to_string(i) + " (" + (st.op ? st.op->name() : "?") + ")";
     if (!st.op) detail::bad_plan(where, what + " has no op");
     std::vector<TensorSpec> in;
     for (int s : st.inputs) {
@@ -154,14 +160,15 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
     slot_ref(st.output, what + " output");
     const PlanSlot& out = p.slots[static_cast<std::size_t>(st.output)];
     if (out.kind != K::arena && out.kind != K::output)
-      detail::bad_plan(where, what + " writes slot " + std::to_string(st.output) + ", which is an " +
-                                  slot_kind_name(out.kind));
+      detail::bad_plan(where, what + " writes slot " + std::to_string(st.output) +
+                                  ", which is an " + slot_kind_name(out.kind));
     if (defined[static_cast<std::size_t>(st.output)])
       detail::bad_plan(where, what + " writes slot " + std::to_string(st.output) +
                                   ", which is already computed");
     if (static_cast<int>(st.scalars.size()) != st.op->scalar_count())
       detail::bad_plan(where, what + " has " + std::to_string(st.scalars.size()) +
-                                  " scalars, the op takes " + std::to_string(st.op->scalar_count()));
+                                  " scalars, the op takes " +
+                                  std::to_string(st.op->scalar_count()));
     TensorSpec got;
     try {
       got = st.op->infer(in);
@@ -169,8 +176,8 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
       detail::bad_plan(where, what + ": " + e.what());
     }
     if (!(got == out.spec))
-      detail::bad_plan(where, what + " computes " + spec_str(got) +
-                                  " but its slot holds " + spec_str(out.spec));
+      detail::bad_plan(
+          where, what + " computes " + spec_str(got) + " but its slot holds " + spec_str(out.spec));
     defined[static_cast<std::size_t>(st.output)] = true;
     def_step[static_cast<std::size_t>(st.output)] = static_cast<int>(i);
   }

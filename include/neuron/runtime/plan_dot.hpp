@@ -36,8 +36,10 @@ inline std::string TracedModule::to_dot() const {
       const std::string spec = spec_str(slot.spec);
       if (slot.kind == PlanSlot::Kind::input) {
         name[s] = pre + "s" + std::to_string(s);
-        o << "    " << name[s] << " [shape=ellipse, style=filled, fillcolor=\"#d0e8ff\", label=\"input "
-          << slot.index << "\\n" << spec << "\"];\n";
+        o << "    " << name[s]
+          << " [shape=ellipse, style=filled, fillcolor=\"#d0e8ff\", label=\"input " << slot.index
+          << "\\n"
+          << spec << "\"];\n";
       } else if (slot.kind == PlanSlot::Kind::weight) {
         name[s] = pre + "s" + std::to_string(s);
         o << "    " << name[s] << " [shape=note, style=filled, fillcolor=\"#eeeeee\", label=\""
@@ -51,13 +53,15 @@ inline std::string TracedModule::to_dot() const {
       const std::string n = pre + "n" + std::to_string(i);
       o << "    " << n << " [shape=box, label=\"" << detail::dot_escape(st.op->name()) << "\\n"
         << out.spec.shape.str() << " " << dtype_name(out.spec.dtype) << "\"];\n";
-      for (int in : st.inputs) o << "    " << name[static_cast<std::size_t>(in)] << " -> " << n << ";\n";
+      for (int in : st.inputs)
+        o << "    " << name[static_cast<std::size_t>(in)] << " -> " << n << ";\n";
       name[static_cast<std::size_t>(st.output)] = n;
     }
     for (std::size_t k = 0; k < p.outputs.size(); ++k) {
       const std::string n = pre + "out" + std::to_string(k);
-      o << "    " << n << " [shape=ellipse, style=filled, fillcolor=\"#d8f5d0\", label=\"output " << k
-        << "\"];\n    " << name[static_cast<std::size_t>(p.outputs[k])] << " -> " << n << ";\n";
+      o << "    " << n << " [shape=ellipse, style=filled, fillcolor=\"#d8f5d0\", label=\"output "
+        << k << "\"];\n    " << name[static_cast<std::size_t>(p.outputs[k])] << " -> " << n
+        << ";\n";
     }
     o << "  }\n";
   }

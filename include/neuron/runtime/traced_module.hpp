@@ -23,9 +23,12 @@ enum class TraceMode { fixed, dynamic_batch, buckets };
 
 inline const char* trace_mode_name(TraceMode m) {
   switch (m) {
-    case TraceMode::fixed: return "fixed";
-    case TraceMode::dynamic_batch: return "dynamic_batch";
-    case TraceMode::buckets: return "buckets";
+    case TraceMode::fixed:
+      return "fixed";
+    case TraceMode::dynamic_batch:
+      return "dynamic_batch";
+    case TraceMode::buckets:
+      return "buckets";
   }
   return "?";
 }
@@ -52,7 +55,7 @@ struct ModuleData {
   std::vector<Plan> plans;  // buckets: ascending
   TraceMode mode = TraceMode::fixed;
   double pad_value = 0;
-  std::vector<DimSource> padded_dims;  // the input dims padding may change
+  std::vector<DimSource> padded_dims;             // the input dims padding may change
   std::vector<std::unique_ptr<ArenaPool>> pools;  // one per plan
   std::shared_ptr<const void> keepalive;          // the mapped file weights point into
 
@@ -81,8 +84,10 @@ class TracedModule {
       case TraceMode::fixed:
         check_inputs(inputs, d.plans[0], nullptr);
         return run_plan(d.plans[0], d.weights, inputs, *d.pools[0]);
-      case TraceMode::buckets: return run_buckets(inputs);
-      case TraceMode::dynamic_batch: return run_dynamic_batch(inputs);
+      case TraceMode::buckets:
+        return run_buckets(inputs);
+      case TraceMode::dynamic_batch:
+        return run_dynamic_batch(inputs);
     }
     return {};
   }
@@ -122,14 +127,12 @@ class TracedModule {
     return m;
   }
 
-  std::string to_dot() const;                   // plan_dot.hpp
-  void save(const std::string& path) const;     // format/module_file.hpp
-  std::string to_bytes() const;                 // format/module_file.hpp
+  std::string to_dot() const;                // plan_dot.hpp
+  void save(const std::string& path) const;  // format/module_file.hpp
+  std::string to_bytes() const;              // format/module_file.hpp
 
  private:
-  static std::string spec_text(const TensorSpec& s) {
-    return spec_str(s);
-  }
+  static std::string spec_text(const TensorSpec& s) { return spec_str(s); }
   // Count, device, dtype; shapes exactly unless `free_dims` says which (input, dim) may differ.
   static void check_inputs(const std::vector<Tensor>& inputs, const Plan& p,
                            const std::vector<DimSource>* free_dims) {
@@ -218,7 +221,8 @@ class TracedModule {
     }
     const Plan& p = d.plans[b];
     std::vector<Tensor> padded;
-    for (std::size_t i = 0; i < inputs.size(); ++i) padded.push_back(pad(inputs[i], p.inputs[i].shape));
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      padded.push_back(pad(inputs[i], p.inputs[i].shape));
     std::vector<Tensor> out = run_plan(p, d.weights, padded, *d.pools[b]);
     for (std::size_t o = 0; o < out.size(); ++o) out[o] = unpad(out[o], p, o, inputs);
     return out;

@@ -61,7 +61,8 @@ class CaptureScope {
  public:
   CaptureScope() {
     if (lazy::active_capture())
-      throw_error<ValueError>("trace: cannot trace while another trace is recording on this thread");
+      throw_error<ValueError>(
+          "trace: cannot trace while another trace is recording on this thread");
     lazy::active_capture() = &capture_;
     capturing_constants() = true;
   }
@@ -93,7 +94,8 @@ struct WeightTable {
       return it->second;
     }
     names.push_back(name);
-    tensors.push_back(cpu_view.clone());  // the module keeps its own copy: later edits do not leak in
+    tensors.push_back(
+        cpu_view.clone());  // the module keeps its own copy: later edits do not leak in
     index.emplace(name, static_cast<int>(names.size()) - 1);
     return static_cast<int>(names.size()) - 1;
   }
