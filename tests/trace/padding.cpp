@@ -2,6 +2,8 @@
 // change results.
 #include "test_util.hpp"
 
+#include <thread>
+
 namespace nn = neuron::nn;
 
 namespace {
@@ -92,4 +94,29 @@ TEST_CASE("dynamic_batch follows the batch through permutes and refuses batch re
   auto batch_norm_like = [](const nr::Tensor& x) { return nr::softmax(x, 0); };
   CHECK_THROWS_WITH_ALL(nr::trace(batch_norm_like, nr::randn({2, 3}), o), nr::ValueError,
                         "softmax");
+}
+
+TEST_CASE("a bucketed module called from 4 threads with different lengths gives exact results") {
+  nn::Sequential m = token_model();
+  nr::TracedModule tm = nr::trace_buckets(m, {ids(1, 4), ids(1, 8), ids(1, 16)}, {});
+  CHECK(tm.to_dot().find("cluster_2") != std::string::npos);  // one cluster per bucket
+  std::vector<nr::Tensor> xs, want;
+  for (std::int64_t len = 1; len <= 16; ++len) {
+    xs.push_back(ids(1, len));
+    want.push_back(tm(xs.back()));
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round)
+        for (std::size_t i = static_cast<std::size_t>(t); i < xs.size(); i += 2) {
+          nr::Tensor y = tm(xs[i]);
+          if (y.shape() != want[i].shape() ||
+              std::memcmp(y.raw_data(), want[i].raw_data(), y.nbytes()) != 0)
+            ++mismatches[static_cast<std::size_t>(t)];
+        }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
 }
