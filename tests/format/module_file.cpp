@@ -146,6 +146,13 @@ TEST_CASE("buckets and dynamic batch round-trip through files") {
   nr::TracedModule ld = load_bytes(d.to_bytes());
   nr::Tensor y = nr::randint(0, 20, {5, 3}, nr::int64);
   test::check_equal(ld(y), d(y));
+  // A pad value JSON cannot hold as a number still round-trips.
+  auto identity = [](const nr::Tensor& x) { return nr::Tensor(x * 1.0f); };
+  o.pad_value = -std::numeric_limits<double>::infinity();
+  nr::TracedModule inf_pad = load_bytes(nr::trace(identity, nr::rand({2, 3}), o).to_bytes());
+  CHECK(inf_pad.data().pad_value == -std::numeric_limits<double>::infinity());
+  nr::Tensor z = nr::rand({3, 3});
+  test::check_equal(inf_pad(z), z);
 }
 
 TEST_CASE("bad files: every truncation and every single flipped bit is a FormatError") {

@@ -135,7 +135,7 @@ inline nlohmann::json module_graph_json(const ModuleData& d) {
   nlohmann::json j;
   j["weights"] = d.weight_names;
   j["mode"] = trace_mode_name(d.mode);
-  j["pad_value"] = d.pad_value;
+  j["pad_value"] = detail::scalar_json(d.pad_value);  // NaN and infinities survive too
   j["padded_dims"] = nlohmann::json::array();
   for (const DimSource& s : d.padded_dims) j["padded_dims"].push_back({s.input, s.dim});
   j["plans"] = nlohmann::json::array();
@@ -207,9 +207,7 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
     d->mode = TraceMode::buckets;
   else
     throw_error<FormatError>(g.where, ".mode: unknown mode '", mode.substr(0, 64), "'");
-  const nlohmann::json& pad = g.at("pad_value");
-  if (!pad.is_number()) throw_error<FormatError>(g.where, ".pad_value: expected a number");
-  d->pad_value = pad.get<double>();
+  d->pad_value = static_cast<double>(detail::scalar_from_json(g.child("pad_value")));
   JsonIn plans = g.child("plans");
   if (plans.size() == 0 || plans.size() > 4096)
     throw_error<FormatError>(plans.where, ": expected 1 to 4096 plans, got ", plans.size());
