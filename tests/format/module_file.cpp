@@ -439,6 +439,16 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
                 s["offset"] = 0;
               }),
        "arena"},
+      {"an output slot nobody computes",
+       edited(good,
+              [](Parts& p) {
+                p.graph["plans"][0]["slots"].push_back(
+                    {{"kind", "output"}, {"dtype", "float32"}, {"shape", {1 << 20, 1 << 20}}});
+              }),
+       "is never computed"},
+      {"a float where an integer attribute belongs",
+       edited(good, [&](Parts& p) { node_named(p, "softmax")["attrs"] = {1.5}; }),
+       "expected an int64 attribute"},
       {"unknown slot kind",
        edited(good, [&](Parts& p) { slot_of_kind(p, "arena")["kind"] = "heap"; }),
        "unknown slot kind"},
@@ -452,8 +462,8 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
       {"missing field", edited(good, [](Parts& p) { p.graph["plans"][0].erase("nodes"); }),
        "missing \"nodes\""},
       {"unknown mode", edited(good, [](Parts& p) { p.graph["mode"] = "magic"; }), "unknown mode"},
-      {"padded mode without padded dims",
-       edited(good, [](Parts& p) { p.graph["mode"] = "dynamic_batch"; }), "padded dims"},
+      {"padded mode without padding data",
+       edited(good, [](Parts& p) { p.graph["mode"] = "dynamic_batch"; }), "follows"},
       {"data not 64-byte aligned",
        [&] {
          std::string text = split(good).header.dump();

@@ -83,3 +83,23 @@ TEST_CASE("reshape is a view - transpose and slice copy") {
   CHECK(test::values(nr::slice(r, 1, -2)) == std::vector<double>{1, 2, 4, 5});
   CHECK(nr::slice(r, 1, 5, 9).shape() == nr::Shape{2, 0});
 }
+
+TEST_CASE("op structs built from files refuse attributes their kernels cannot take") {
+  // The free functions normalize these; a module file may not.
+  nr::Sum sum;
+  sum.dims = {0, 0};
+  CHECK_THROWS_WITH_ALL(sum.infer({{nr::Shape{4}, nr::float32}}), nr::ShapeError,
+                        "distinct and increasing");
+  sum.dims = {1, 0};
+  CHECK_THROWS_AS(sum.infer({{nr::Shape{2, 3}, nr::float32}}), nr::ShapeError);
+  sum.dims = {0};
+  CHECK_THROWS_WITH_ALL(sum.infer({{nr::Shape{}, nr::float32}}), nr::ShapeError, "out of range");
+  nr::Slice s;
+  s.dim = 0;
+  s.start = 0;
+  s.end = 5;
+  s.step = std::numeric_limits<std::int64_t>::max();  // no overflow computing the length
+  CHECK(s.infer({{nr::Shape{5}, nr::float32}}).shape == nr::Shape{1});
+  CHECK_THROWS_WITH_ALL(nr::op_attrs_from_json<nr::Softmax>(nlohmann::json::array({1.5})),
+                        nr::FormatError, "softmax", "int64");
+}

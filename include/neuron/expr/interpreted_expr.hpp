@@ -5,6 +5,7 @@
 // equal the compiled expression's bit for bit.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,14 @@ inline std::shared_ptr<const AnyMapOp> elementwise_from_json(const std::string& 
     throw_error<FormatError>("fused expression: op '", name,
                              "' is not elementwise and cannot appear inside a fused expression");
   return out;
+}
+
+// A runtime scalar as the C++ number it was recorded from; values from a file may be anything, so
+// out-of-range or NaN values for an integer become its minimum, as convert_value does.
+inline std::int64_t scalar_as_int64(ScalarValue s) {
+  if (!(s >= -9223372036854775808.0L && s < 9223372036854775808.0L))
+    return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(s);
 }
 
 class InterpretedExpr final : public AnyOp {
@@ -265,7 +274,7 @@ class InterpretedExpr final : public AnyOp {
       visit_dtype(n.dtype, [&](auto tag) {
         using T = decltype(tag);
         T v = n.dtype == bool_   ? static_cast<T>(s != 0)
-              : n.dtype == int64 ? convert_value<T>(static_cast<std::int64_t>(s))
+              : n.dtype == int64 ? convert_value<T>(scalar_as_int64(s))
                                  : convert_value<T>(static_cast<double>(s));
         std::fill(reinterpret_cast<T*>(own), reinterpret_cast<T*>(own) + count, v);
       });
@@ -282,7 +291,7 @@ class InterpretedExpr final : public AnyOp {
           visit_dtype(n.types.in[k], [&](auto tag) {
             using T = decltype(tag);
             T x = arg.dtype == bool_   ? convert_value<T>(s != 0)
-                  : arg.dtype == int64 ? convert_value<T>(static_cast<std::int64_t>(s))
+                  : arg.dtype == int64 ? convert_value<T>(scalar_as_int64(s))
                                        : convert_value<T>(static_cast<double>(s));
             std::fill(reinterpret_cast<T*>(conv), reinterpret_cast<T*>(conv) + count, x);
           });

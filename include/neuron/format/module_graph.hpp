@@ -275,7 +275,8 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
       p.outputs.push_back(slot);
       JsonIn follows = oj.child("follows");
       const TensorSpec spec = oj.spec();
-      if (follows.size() != 0 && follows.size() != static_cast<std::size_t>(spec.shape.rank()))
+      if ((follows.size() != 0 || d->mode != TraceMode::fixed) &&
+          follows.size() != static_cast<std::size_t>(spec.shape.rank()))
         throw_error<FormatError>(follows.where, ": expected one entry per output dim");
       std::vector<std::vector<DimSource>> dims;
       for (std::size_t k = 0; k < follows.size(); ++k) {
@@ -287,6 +288,12 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
           const int input = pair.item(0).index(p.inputs.size());
           const int dim = pair.item(1).index(
               static_cast<std::size_t>(p.inputs[static_cast<std::size_t>(input)].shape.rank()));
+          if (p.inputs[static_cast<std::size_t>(input)].shape[dim] !=
+              spec.shape[static_cast<int>(k)])
+            throw_error<FormatError>(pair.where, ": output dim ", k, " has size ",
+                                     spec.shape[static_cast<int>(k)], " but input ", input, " dim ",
+                                     dim, " has size ",
+                                     p.inputs[static_cast<std::size_t>(input)].shape[dim]);
           v.push_back({input, dim});
         }
         dims.push_back(std::move(v));
@@ -332,8 +339,17 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
         throw_error<FormatError>(where, ": mode ", mode, " needs \"follows\" for every output");
   }
   if (d->mode == TraceMode::dynamic_batch) {
-    for (const DimSource& s : d->padded_dims)
-      if (s.dim != 0) throw_error<FormatError>(where, ": dynamic_batch pads only dim 0");
+    const Plan& p = d->plans[0];
+    if (d->padded_dims.size() != p.inputs.size())
+      throw_error<FormatError>(where, ": dynamic_batch pads dim 0 of every input");
+    for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+      const DimSource& s = d->padded_dims[i];
+      if (s.input != static_cast<int>(i) || s.dim != 0)
+        throw_error<FormatError>(where, ": dynamic_batch pads dim 0 of every input, in order");
+      if (p.inputs[i].shape.rank() == 0 || p.inputs[i].shape[0] < 1)
+        throw_error<FormatError>(where, ": dynamic_batch input ", i,
+                                 " needs a batch dim of size >= 1");
+    }
     for (const auto& out : d->plans[0].output_sources) {
       int n = 0;
       for (const auto& dim : out) n += !dim.empty();

@@ -55,14 +55,21 @@ inline nlohmann::json to_json(bool v) { return v; }
 inline nlohmann::json to_json(DType v) { return std::string(dtype_name(v)); }
 inline nlohmann::json to_json(const std::vector<std::int64_t>& v) { return v; }
 
-inline void from_json(const nlohmann::json& j, std::int64_t& v) { v = j.get<std::int64_t>(); }
+inline void from_json(const nlohmann::json& j, std::int64_t& v) {
+  if (!j.is_number_integer() ||
+      (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)))
+    throw_error<FormatError>("expected an int64 attribute, got ", j.dump());
+  v = j.get<std::int64_t>();
+}
 inline void from_json(const nlohmann::json& j, double& v) { v = j.get<double>(); }
 inline void from_json(const nlohmann::json& j, bool& v) { v = j.get<bool>(); }
 inline void from_json(const nlohmann::json& j, DType& v) {
   v = dtype_from_name(j.get<std::string>());
 }
 inline void from_json(const nlohmann::json& j, std::vector<std::int64_t>& v) {
-  v = j.get<std::vector<std::int64_t>>();
+  if (!j.is_array()) throw_error<FormatError>("expected an array of int64, got ", j.dump());
+  v.resize(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) from_json(j[i], v[i]);
 }
 }  // namespace attr
 
@@ -139,6 +146,8 @@ Op op_attrs_from_json(const nlohmann::json& attrs) {
     throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
   } catch (const DTypeError& e) {
     throw_error<FormatError>("op '", Op::name, "': ", e.what());
+  } catch (const FormatError& e) {
+    throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
   }
   return op;
 }

@@ -7,6 +7,8 @@
 #include <tuple>
 #include <vector>
 
+#include <limits>
+
 #include "layout.hpp"
 
 namespace neuron {
@@ -33,7 +35,11 @@ struct Concat {
       if (!ok)
         throw_error<ShapeError>("concat: input ", k, " has shape ", s, " but input 0 has shape ",
                                 first, "; all dims except dim ", d, " must match");
-      if (k) out[d] = out[d] + s[d];
+      if (k) {
+        if (s[d] > std::numeric_limits<std::int64_t>::max() / 2 - out[d])
+          throw_error<ShapeError>("concat: the concatenated dim ", d, " is too large");
+        out[d] = out[d] + s[d];
+      }
       rt.add({in[k].dtype, Priority::dimensioned});
     }
     return {out, rt.result()};

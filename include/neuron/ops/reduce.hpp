@@ -99,10 +99,13 @@ struct ReduceOp {
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(Derived::name, in, 1);
     const TensorSpec& x = in[0];
-    for (std::int64_t d : dims)
-      if (d < 0 || d >= std::max(x.shape.rank(), 1))
-        throw_error<ShapeError>(Derived::name, ": dim ", d, " out of range for rank ",
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i] < 0 || dims[i] >= x.shape.rank())
+        throw_error<ShapeError>(Derived::name, ": dim ", dims[i], " out of range for rank ",
                                 x.shape.rank());
+      if (i > 0 && dims[i] <= dims[i - 1])  // the kernel relies on distinct, sorted dims
+        throw_error<ShapeError>(Derived::name, ": reduced dims must be distinct and increasing");
+    }
     DType out = x.dtype;
     if constexpr (Kind == detail::ReduceKind::sum) {
       if (!is_floating(x.dtype)) out = int64;

@@ -19,7 +19,7 @@ struct Slice {
   std::int64_t start = 0, end = 0, step = 1;  // resolved: 0 <= start, end <= extent
   NEURON_ATTRS(dim, start, end, step)
 
-  std::int64_t length() const { return end > start ? (end - start + step - 1) / step : 0; }
+  std::int64_t length() const { return end > start ? (end - start - 1) / step + 1 : 0; }
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const {
     expect_arity(name, in, 1);

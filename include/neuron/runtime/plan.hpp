@@ -182,6 +182,18 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
     def_step[static_cast<std::size_t>(st.output)] = static_cast<int>(i);
   }
   if (p.outputs.empty()) detail::bad_plan(where, "the plan has no outputs");
+  // Every buffer a call allocates is computed and used: no slot asks for memory for nothing.
+  std::vector<bool> is_output(p.slots.size(), false);
+  for (int o : p.outputs)
+    if (o >= 0 && o < n) is_output[static_cast<std::size_t>(o)] = true;
+  for (int s = 0; s < n; ++s) {
+    const PlanSlot& slot = p.slots[static_cast<std::size_t>(s)];
+    if ((slot.kind == K::arena || slot.kind == K::output) && !defined[static_cast<std::size_t>(s)])
+      detail::bad_plan(where, std::string(slot_kind_name(slot.kind)) + " slot " +
+                                  std::to_string(s) + " is never computed");
+    if (slot.kind == K::output && !is_output[static_cast<std::size_t>(s)])
+      detail::bad_plan(where, "output slot " + std::to_string(s) + " is not among the outputs");
+  }
   for (int o : p.outputs) {
     slot_ref(o, "an output");
     if (!defined[static_cast<std::size_t>(o)])

@@ -80,14 +80,18 @@ class TracedModule {
   }
   std::vector<Tensor> forward(const std::vector<Tensor>& inputs) const {
     const ModuleData& d = data();
-    switch (d.mode) {
-      case TraceMode::fixed:
-        check_inputs(inputs, d.plans[0], nullptr);
-        return run_plan(d.plans[0], d.weights, inputs, *d.pools[0]);
-      case TraceMode::buckets:
-        return run_buckets(inputs);
-      case TraceMode::dynamic_batch:
-        return run_dynamic_batch(inputs);
+    try {
+      switch (d.mode) {
+        case TraceMode::fixed:
+          check_inputs(inputs, d.plans[0], nullptr);
+          return run_plan(d.plans[0], d.weights, inputs, *d.pools[0]);
+        case TraceMode::buckets:
+          return run_buckets(inputs);
+        case TraceMode::dynamic_batch:
+          return run_dynamic_batch(inputs);
+      }
+    } catch (const std::bad_alloc&) {
+      throw_error<ValueError>("traced module: out of memory (", memory_plan().str(), ")");
     }
     return {};
   }
@@ -239,6 +243,7 @@ class TracedModule {
         throw_error<ShapeError>("dynamic batch: input 0 has batch ", total, " but input ", i,
                                 " has batch ", inputs[i].shape()[0]);
     const std::int64_t chunk = p.inputs[0].shape[0];
+    if (chunk < 1) throw_error<ValueError>("dynamic batch: the traced batch is ", chunk);
     if (total == chunk) return run_plan(p, d.weights, inputs, *d.pools[0]);
     // Per output: the dim that follows the batch.
     std::vector<int> batch_dim(p.outputs.size(), -1);
