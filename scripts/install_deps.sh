@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libeigen3-dev xtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libxxhash-dev
   doctest-dev libbenchmark-dev
+  python3
 )
 
 if [[ "${NEURON_SKIP_APT:-0}" == 1 ]]; then exit 0; fi

@@ -83,6 +83,15 @@ std::string format_error(const std::string& bytes) {
   return "<loaded>";
 }
 
+// An expression N levels of (e * 1 + 0.5) deep over e: 2N ops high.
+template <int N, class E>
+auto nest(const E& e) {
+  if constexpr (N == 0)
+    return e;
+  else
+    return nest<N - 1>(e * 1.0f + 0.5f);
+}
+
 std::string temp_path(const char* name) {
   return (std::filesystem::temp_directory_path() / name).string();
 }
@@ -492,6 +501,78 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
                   c.name << ": expected a FormatError mentioning '" << c.expect << "', got: " << m);
   }
   MESSAGE(cases.size() << " malformed files refused");
+}
+
+TEST_CASE("bad files: a dynamic_batch module whose inputs disagree on the batch") {
+  nr::Tensor w = nr::randn({3, 8});
+  auto two = [&](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::linear(in[0], w), nr::linear(in[1], w)};
+  };
+  // A fixed module with batches 4 and 2, relabelled by hand as dynamic_batch: run in chunks of
+  // input 0's batch, input 1 would be over-read.
+  const std::string fixed = nr::trace(two, {nr::rand({4, 8}), nr::rand({2, 8})}).to_bytes();
+  const std::string bad = edited(fixed, [](Parts& p) {
+    p.graph["mode"] = "dynamic_batch";
+    p.graph["padded_dims"] = nlohmann::json::parse("[[0, 0], [1, 0]]");
+    auto& outs = p.graph["plans"][0]["outputs"];
+    outs[0]["follows"] = nlohmann::json::parse("[[[0, 0]], []]");
+    outs[1]["follows"] = nlohmann::json::parse("[[[1, 0]], []]");
+  });
+  const std::string m = format_error(bad);
+  CHECK_MESSAGE(m.find("input 1 has batch 2, input 0 has 4") != std::string::npos, m);
+}
+
+TEST_CASE("a module needing more memory per call than allowed is refused at load, not at run") {
+  const std::string good = small_module().to_bytes();
+  nr::LoadOptions tight;
+  tight.max_call_bytes = 64;
+  CHECK_THROWS_WITH_ALL(nr::load_from_memory(good.data(), good.size(), tight), nr::FormatError,
+                        "over the limit of 64 bytes", "LoadOptions::max_call_bytes");
+  // A file of a few KB describing an outer product of two 512 KB inputs: 64 GiB per call.
+  auto outer = [](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::Tensor(in[0] * in[1])};
+  };
+  const std::string small = nr::trace(outer, {nr::rand({1, 1}), nr::rand({1, 1})}).to_bytes();
+  const std::string huge = edited(small, [](Parts& p) {
+    auto& plan = p.graph["plans"][0];
+    const nlohmann::json col = {1 << 17, 1}, row = {1, 1 << 17}, all = {1 << 17, 1 << 17};
+    plan["inputs"][0]["shape"] = col;
+    plan["inputs"][1]["shape"] = row;
+    for (auto& slot : plan["slots"])
+      slot["shape"] = slot["kind"] != "input" ? all : slot["index"] == 0 ? col : row;
+    plan["outputs"][0]["shape"] = all;
+  });
+  const std::string m = format_error(huge);
+  CHECK_MESSAGE(m.find("over the limit of 8589934592 bytes") != std::string::npos, m);
+}
+
+TEST_CASE("fused expressions as deep as files allow round-trip; deeper ones are refused at save") {
+  auto deep = [](const nr::Tensor& x) { return nr::Tensor(nest<32>(x)); };  // 64 ops high
+  nr::TracedModule tm = nr::trace(deep, nr::rand({5}));
+  nr::TracedModule back = load_bytes(tm.to_bytes());
+  nr::Tensor x = nr::rand({5});
+  test::check_equal(back(x), deep(x));
+  auto deeper = [](const nr::Tensor& x) { return nr::Tensor(nest<33>(x)); };  // 66
+  nr::TracedModule too_deep = nr::trace(deeper, nr::rand({5}));
+  test::check_equal(too_deep(x), deeper(x));  // runs in memory; only its file is refused
+  CHECK_THROWS_WITH_ALL(too_deep.to_bytes(), nr::ValueError, "66 ops deep", "at most 64");
+}
+
+TEST_CASE("file scalars no C++ integer can hold give torch's value, not undefined behaviour") {
+  // The compiled kernel of `x * 3` is registered by tracing it here, so loading reuses it and
+  // the file's scalar goes into its int64 constant.
+  auto scale = [](const nr::Tensor& x) { return nr::Tensor(x * std::int64_t{3}); };
+  nr::Tensor x = nr::tensor<std::int64_t>({0, 1, 0, 1});
+  const std::string good = nr::trace(scale, x).to_bytes();
+  const std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+  for (const nlohmann::json& v :
+       {nlohmann::json("nan"), nlohmann::json("inf"), nlohmann::json(1e300)}) {
+    const std::string f =
+        edited(good, [&](Parts& p) { p.graph["plans"][0]["nodes"][0]["scalars"][0] = v; });
+    nr::Tensor y = load_bytes(f)(x);
+    CHECK_MESSAGE(y.data<std::int64_t>()[1] == lowest, v.dump());
+    CHECK(y.data<std::int64_t>()[0] == 0);
+  }
 }
 
 TEST_CASE("load reports missing and unreadable files as IOError") {

@@ -96,6 +96,35 @@ TEST_CASE("dynamic_batch follows the batch through permutes and refuses batch re
                         "softmax");
 }
 
+TEST_CASE("dynamic_batch needs one batch size across the examples") {
+  nr::Tensor w = nr::randn({3, 8});
+  auto two = [&](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::linear(in[0], w), nr::linear(in[1], w)};
+  };
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  CHECK_THROWS_WITH_ALL(nr::trace(two, {nr::rand({4, 8}), nr::rand({2, 8})}, o), nr::ValueError,
+                        "example 1 has batch 2 but example 0 has batch 4");
+  nr::TracedModule tm = nr::trace(two, {nr::rand({2, 8}), nr::rand({2, 8})}, o);
+  std::vector<nr::Tensor> in = {nr::rand({5, 8}), nr::rand({5, 8})};
+  std::vector<nr::Tensor> out = tm.forward(in);
+  test::check_equal(out[0], nr::linear(in[0], w));
+  test::check_equal(out[1], nr::linear(in[1], w));
+  CHECK_THROWS_WITH_ALL(tm.forward({nr::rand({5, 8}), nr::rand({4, 8})}), nr::ShapeError,
+                        "input 0 has batch 5 but input 1 has batch 4");
+}
+
+TEST_CASE("dynamic_batch follows the batch of a matmul's right operand when the left one is 1-d") {
+  nr::Tensor v = nr::randn({4});
+  auto f = [&](const nr::Tensor& x) { return nr::matmul(v, x); };  // [4] x [B, 4, 3] -> [B, 3]
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  nr::TracedModule tm = nr::trace(f, nr::randn({2, 4, 3}), o);
+  nr::Tensor x = nr::randn({5, 4, 3});
+  test::check_equal(tm(x), f(x));
+  CHECK(tm.plans()[0].output_sources[0][0].size() == 1);  // output dim 0 follows the batch
+}
+
 TEST_CASE("a bucketed module called from 4 threads with different lengths gives exact results") {
   nn::Sequential m = token_model();
   nr::TracedModule tm = nr::trace_buckets(m, {ids(1, 4), ids(1, 8), ids(1, 16)}, {});

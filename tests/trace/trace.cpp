@@ -133,6 +133,20 @@ TEST_CASE("the memory planner never lets live values share bytes") {
   nr::validate_plan(p, {}, "test");  // weights: none in this graph
 }
 
+TEST_CASE("run_plan itself refuses inputs the plan was not made for") {
+  // Kernels size their loops from their inputs: whatever the caller checked, an input of another
+  // shape must never reach them.
+  nn::Sequential m = seed_mlp();
+  nr::TracedModule tm = nr::trace(m, nr::rand({1, 784}));
+  nr::ArenaPool pool(tm.plans()[0]);
+  CHECK_THROWS_WITH_ALL(nr::run_plan(tm.plans()[0], tm.weights(), {nr::rand({3, 784})}, pool),
+                        nr::ShapeError, "input 0 expects [1, 784] float32, got [3, 784] float32");
+  CHECK_THROWS_WITH_ALL(nr::run_plan(tm.plans()[0], tm.weights(), {}, pool), nr::ValueError,
+                        "expects 1 inputs, got 0");
+  nr::Tensor x = nr::rand({1, 784});
+  test::check_equal(nr::run_plan(tm.plans()[0], tm.weights(), {x}, pool)[0], m(x));
+}
+
 TEST_CASE("to_dot draws the compiled graph") {
   nn::Sequential m = seed_mlp();
   std::string dot = nr::trace(m, nr::rand({1, 784})).to_dot();

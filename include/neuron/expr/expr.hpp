@@ -117,10 +117,11 @@ class Scalar {
   void for_each_scalar(F&& f) const {
     f(static_cast<ScalarValue>(value_));
   }
-  // Replaces the value (a cached executable runs with the values of the graph it is given).
+  // Replaces the value (a cached executable runs with the values of the graph it is given; a
+  // loaded module, with values from its file, so NaN or out-of-range integers must not be UB).
   template <class F>
   void for_each_scalar_mut(F&& f) {
-    value_ = static_cast<stored>(f());
+    value_ = convert_value<stored>(f());
   }
   void strip() {}
   void structure(std::string& out) const {

@@ -33,6 +33,15 @@ namespace neuron {
 inline constexpr int kModuleFormatMajor = 1;
 inline constexpr int kModuleFormatMinor = 0;
 
+// Limits for loading a module (the file's own limits are fixed: see the header comment).
+struct LoadOptions {
+  // Bytes one call may need beyond the weights (scratch arena + inputs + outputs, as
+  // memory_plan() reports them). A small file can describe huge intermediates; this refuses such
+  // a file at load time instead of letting its first call exhaust memory. Raise it for a trusted
+  // module that really needs more.
+  std::int64_t max_call_bytes = std::int64_t{8} << 30;
+};
+
 namespace detail {
 
 inline constexpr const char* kChecksumKey = "\"neuron.checksum\":\"xxh3-128:";
@@ -136,7 +145,8 @@ inline void TracedModule::save(const std::string& path) const {
 
 // Loads a module from an image `owner` keeps alive; aligned weights are used in place.
 inline TracedModule load_module_image(std::byte* data, std::size_t size,
-                                      std::shared_ptr<void> owner, const std::string& where) {
+                                      std::shared_ptr<void> owner, const std::string& where,
+                                      const LoadOptions& options) {
   SafetensorsHeader h = parse_safetensors_header(data, size, where);
   if (h.data_offset % kAlignment != 0)
     throw_error<FormatError>(where, ": the weights start at byte ", h.data_offset,
@@ -174,7 +184,7 @@ inline TracedModule load_module_image(std::byte* data, std::size_t size,
                              "); the file is corrupt or was modified");
   const std::string& graph_text = meta("neuron.graph");
   nlohmann::json graph = parse_strict_json(graph_text.data(), graph_text.data() + graph_text.size(),
-                                           where + " neuron.graph");
+                                           where + " neuron.graph", expr::kMaxGraphJsonDepth);
   // Every weight the graph names, and nothing else.
   detail::JsonIn names{graph.is_object() && graph.contains("weights") ? graph["weights"] : graph,
                        where + " graph.weights"};
@@ -198,22 +208,32 @@ inline TracedModule load_module_image(std::byte* data, std::size_t size,
                                "' is not used by the graph");
   auto d = module_from_graph_json(graph, std::move(weights), where);
   d->keepalive = owner;
-  return TracedModule(std::move(d));
+  TracedModule m(std::move(d));
+  const MemoryPlan plan = m.memory_plan();
+  if (plan.per_call_bytes() > options.max_call_bytes)
+    throw_error<FormatError>(where, ": a call would need ", plan.per_call_bytes(),
+                             " bytes besides the weights (", plan.str(), "), over the limit of ",
+                             options.max_call_bytes,
+                             " bytes; raise LoadOptions::max_call_bytes if you trust this file");
+  return m;
 }
 
 // Memory-maps `path` (copy-on-write), validates everything, and uses aligned weights in place.
-inline TracedModule load(const std::string& path) {
+// The file must not change while the module is in use (save() replaces files by renaming, which
+// is safe); use load_from_memory() on the file's bytes to hold a private copy instead.
+inline TracedModule load(const std::string& path, const LoadOptions& options = {}) {
   auto file = MappedFile::open(path);
-  return load_module_image(file->data(), file->size(), file, "'" + path + "'");
+  return load_module_image(file->data(), file->size(), file, "'" + path + "'", options);
 }
 
 // Loads from a caller's buffer. The bytes are copied once into aligned memory the module owns, so
 // the buffer may be freed afterwards and is never written.
-inline TracedModule load_from_memory(const void* data, std::size_t size) {
+inline TracedModule load_from_memory(const void* data, std::size_t size,
+                                     const LoadOptions& options = {}) {
   if (!data && size) throw_error<ValueError>("load_from_memory: null data with size ", size);
   auto storage = Storage::allocate(size);
   if (size) std::memcpy(storage->data(), data, size);
-  return load_module_image(storage->data(), size, storage, "module buffer");
+  return load_module_image(storage->data(), size, storage, "module buffer", options);
 }
 
 }  // namespace neuron

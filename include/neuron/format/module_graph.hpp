@@ -129,6 +129,14 @@ inline std::shared_ptr<const AnyOp> op_from_file(const std::string& name,
 
 inline const char* kSlotKinds[] = {"input", "weight", "arena", "output"};
 
+// Levels of ops in a fused expression tree (a leaf or scalar is 0).
+inline int fused_tree_height(const nlohmann::json& t) {
+  int h = 0;
+  if (t.is_object() && t.contains("args") && t["args"].is_array())
+    for (const auto& a : t["args"]) h = std::max(h, 1 + fused_tree_height(a));
+  return h;
+}
+
 }  // namespace detail
 
 inline nlohmann::json module_graph_json(const ModuleData& d) {
@@ -154,10 +162,16 @@ inline nlohmann::json module_graph_json(const ModuleData& d) {
     }
     pj["nodes"] = nlohmann::json::array();
     for (const PlanStep& st : p.steps) {
+      const nlohmann::json attrs = st.op->attrs_json();
+      if (st.op->name() == "fused" && detail::fused_tree_height(attrs) > expr::kMaxFusedDepth)
+        throw_error<ValueError>("save: node ", pj["nodes"].size(), " is a fused expression ",
+                                detail::fused_tree_height(attrs),
+                                " ops deep; module files hold at most ", expr::kMaxFusedDepth,
+                                " (assign part of the expression to a Tensor to split it)");
       nlohmann::json sc = nlohmann::json::array();
       for (ScalarValue v : st.scalars) sc.push_back(detail::scalar_json(v));
       pj["nodes"].push_back({{"op", st.op->name()},
-                             {"attrs", st.op->attrs_json()},
+                             {"attrs", attrs},
                              {"inputs", st.inputs},
                              {"output", st.output},
                              {"scalars", sc}});
@@ -349,6 +363,10 @@ inline std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& 
       if (p.inputs[i].shape.rank() == 0 || p.inputs[i].shape[0] < 1)
         throw_error<FormatError>(where, ": dynamic_batch input ", i,
                                  " needs a batch dim of size >= 1");
+      if (p.inputs[i].shape[0] != p.inputs[0].shape[0])
+        throw_error<FormatError>(where, ": dynamic_batch input ", i, " has batch ",
+                                 p.inputs[i].shape[0], ", input 0 has ", p.inputs[0].shape[0],
+                                 "; all inputs share the batch");
     }
     for (const auto& out : d->plans[0].output_sources) {
       int n = 0;

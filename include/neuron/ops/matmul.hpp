@@ -81,8 +81,8 @@ struct Matmul {
     if (rb >= 2) f.set(1, rb - 1, ro - 1);
     if (ra >= 2 && rb == 1)  // batch dims of a sit before its row dim
       for (int d = 0; d < ra - 2; ++d) f.set(0, d, d);
-    if (rb >= 2 && ra >= 1)
-      for (int d = 0; d < rb - 2; ++d) f.set(1, d, ro - 2 - (rb - 2) + d);
+    if (rb >= 2 && ra >= 1)  // b's batch dims sit before the row dim, which a 1-d a drops
+      for (int d = 0; d < rb - 2; ++d) f.set(1, d, ro - (ra >= 2 ? 2 : 1) - (rb - 2) + d);
     return f;
   }
 

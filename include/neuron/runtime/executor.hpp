@@ -88,6 +88,14 @@ class ArenaPool {
 inline std::vector<Tensor> run_plan(const Plan& plan, const std::vector<Tensor>& weights,
                                     const std::vector<Tensor>& inputs, ArenaPool& pool) {
   using K = PlanSlot::Kind;
+  // Kernels size their loops from their inputs and write into slots sized by the plan: an input
+  // of another spec would over-run them, so this is checked here too, whatever the caller did.
+  if (inputs.size() != plan.inputs.size())
+    throw_error<ValueError>("plan expects ", plan.inputs.size(), " inputs, got ", inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!(spec_of(inputs[i]) == plan.inputs[i]))
+      throw_error<ShapeError>("input ", i, " expects ", spec_str(plan.inputs[i]), ", got ",
+                              spec_str(spec_of(inputs[i])));
   ArenaPool::Lease lease = pool.acquire();
   Arena& a = *lease;
   for (std::size_t s = 0; s < plan.slots.size(); ++s) {

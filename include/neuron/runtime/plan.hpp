@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,12 @@ inline std::int64_t spec_bytes(const TensorSpec& s) {
   return s.shape.numel() * static_cast<std::int64_t>(dtype_size(s.dtype));
 }
 
+// a + b for byte counts that may come from untrusted files: INT64_MAX instead of overflowing.
+inline std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<std::int64_t>::max() : r;
+}
+
 inline std::string spec_str(const TensorSpec& s) {
   return s.shape.str() + " " + std::string(dtype_name(s.dtype));
 }
@@ -136,7 +143,8 @@ inline void validate_plan(const Plan& p, const std::vector<TensorSpec>& weights,
   // The arena is no larger than all its values side by side (so a file cannot ask for more).
   std::int64_t all_values = 0;
   for (const PlanSlot& slot : p.slots)
-    if (slot.kind == K::arena) all_values += (spec_bytes(slot.spec) + 63) / 64 * 64;
+    if (slot.kind == K::arena)
+      all_values = saturating_add(all_values, (spec_bytes(slot.spec) + 63) / 64 * 64);
   if (p.arena_bytes > all_values)
     detail::bad_plan(where, "arena of " + std::to_string(p.arena_bytes) +
                                 " bytes is larger than all its values together (" +

@@ -40,6 +40,10 @@ struct MemoryPlan {
   std::int64_t input_bytes = 0;    // of one call's inputs (the largest bucket's)
   std::int64_t output_bytes = 0;   // allocated per call for the results (the largest bucket's)
   std::int64_t intermediates = 0;  // arena values; without planning each would be an allocation
+  // What one call needs beyond the weights: its scratch arena, padded inputs and outputs.
+  std::int64_t per_call_bytes() const {
+    return saturating_add(saturating_add(arena_bytes, input_bytes), output_bytes);
+  }
   std::string str() const {
     std::ostringstream s;
     s << "weights " << weights_bytes << " B, arena " << arena_bytes << " B per call ("
@@ -117,11 +121,13 @@ class TracedModule {
   MemoryPlan memory_plan() const {
     const ModuleData& d = data();
     MemoryPlan m;
-    for (const Tensor& w : d.weights) m.weights_bytes += static_cast<std::int64_t>(w.nbytes());
+    for (const Tensor& w : d.weights)
+      m.weights_bytes = saturating_add(m.weights_bytes, static_cast<std::int64_t>(w.nbytes()));
     for (const Plan& p : d.plans) {
       std::int64_t in = 0, out = 0, n = 0;
-      for (const TensorSpec& s : p.inputs) in += spec_bytes(s);
-      for (int o : p.outputs) out += spec_bytes(p.slots[static_cast<std::size_t>(o)].spec);
+      for (const TensorSpec& s : p.inputs) in = saturating_add(in, spec_bytes(s));
+      for (int o : p.outputs)
+        out = saturating_add(out, spec_bytes(p.slots[static_cast<std::size_t>(o)].spec));
       for (const PlanSlot& s : p.slots) n += s.kind == PlanSlot::Kind::arena;
       m.arena_bytes = std::max(m.arena_bytes, p.arena_bytes);
       m.input_bytes = std::max(m.input_bytes, in);

@@ -241,6 +241,10 @@ TracedModule trace(F&& model, const std::vector<Tensor>& examples, const TraceOp
     for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
       if (plan.inputs[i].shape.rank() == 0)
         throw_error<ValueError>("dynamic_batch: input ", i, " is 0-d and has no batch dim");
+      if (plan.inputs[i].shape[0] != plan.inputs[0].shape[0])
+        throw_error<ValueError>("dynamic_batch: example ", i, " has batch ",
+                                plan.inputs[i].shape[0], " but example 0 has batch ",
+                                plan.inputs[0].shape[0], "; every input's dim 0 is the batch");
       padded.push_back({static_cast<int>(i), 0});
     }
     track_padding(plan, padded, "dynamic_batch");
