@@ -108,18 +108,18 @@ std::string error_message(Fn&& fn) {
 }  // namespace test
 
 // CHECK that `expr` throws exception type `E` whose message contains every listed fragment.
-#define CHECK_THROWS_WITH_ALL(expr, E, ...)                              \
-  do {                                                                   \
-    std::string msg_;                                                    \
-    bool thrown_ = false;                                                \
-    try {                                                                \
-      (void)(expr);                                                      \
-    } catch (const E& e_) {                                              \
-      thrown_ = true;                                                    \
-      msg_ = e_.what();                                                  \
-    }                                                                    \
-    CHECK_MESSAGE(thrown_, "expected " #E " from " #expr);               \
-    for (const char* frag_ : {__VA_ARGS__})                              \
-      CHECK_MESSAGE(msg_.find(frag_) != std::string::npos,               \
-                    "message '" << msg_ << "' lacks '" << frag_ << "'"); \
+#define CHECK_THROWS_WITH_ALL(expr, E, ...)                                           \
+  do {                                                                                \
+    std::string msg_;                                                                 \
+    bool thrown_ = false;                                                             \
+    try {                                                                             \
+      (void)(expr);                                                                   \
+    } catch (const E& e_) {                                                           \
+      thrown_ = true;                                                                 \
+      msg_ = e_.what();                                                               \
+    }                                                                                 \
+    CHECK_MESSAGE(thrown_, "expected " #E " from " #expr);                            \
+    for (const char* frag_ : {__VA_ARGS__})                                           \
+      CHECK_MESSAGE(msg_.find(frag_) != std::string::npos,                            \
+                    "message '" << msg_ << "' lacks '" << std::string(frag_) << "'"); \
   } while (0)

@@ -96,6 +96,42 @@ TEST_CASE("dynamic_batch follows the batch through permutes and refuses batch re
                         "softmax");
 }
 
+TEST_CASE("padding refuses models that compute values from a padded size") {
+  // 1 / length as a C++ number: the graph looks elementwise, but each bucket bakes in its own size.
+  auto by_length = [](const nr::Tensor& x) {
+    return nr::Tensor(x * (1.0f / static_cast<float>(x.shape()[1])));
+  };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(by_length, {nr::randn({2, 4}), nr::randn({2, 8})}, {}),
+                        nr::ValueError, "trace_buckets",
+                        "uses the scalar 0.25 in bucket 0 ([2, 4])", "0.125 in bucket 1 ([2, 8])",
+                        "padded size");
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  auto by_batch = [](const nr::Tensor& x) {
+    return nr::Tensor(x / static_cast<float>(x.shape()[0]));
+  };
+  CHECK_THROWS_WITH_ALL(nr::trace(by_batch, nr::randn({2, 3}), o), nr::ValueError, "dynamic_batch",
+                        "the trace at batch 2", "the trace at batch 3");
+  // The same through a constant tensor filled with the size.
+  auto const_by_length = [](const nr::Tensor& x) {
+    return nr::Tensor(x * nr::full({1}, static_cast<double>(x.shape()[1])));
+  };
+  CHECK_THROWS_WITH_ALL(
+      nr::trace_buckets(const_by_length, {nr::randn({2, 4}), nr::randn({2, 8})}, {}),
+      nr::ValueError, "the constant [1] float32", "other values in bucket 0");
+  // A model that cannot run at another batch says so.
+  auto fixed_batch = [](const nr::Tensor& x) { return nr::reshape(x, {2, 3, 1}); };
+  CHECK_THROWS_WITH_ALL(nr::trace(fixed_batch, nr::randn({2, 3}), o), nr::ValueError,
+                        "fails at batch 3");
+  // Sizes that are not padded may be used freely.
+  auto by_width = [](const nr::Tensor& x) {
+    return nr::Tensor(x * (1.0f / static_cast<float>(x.shape()[1])));
+  };
+  nr::TracedModule tm = nr::trace(by_width, nr::randn({2, 4}), o);
+  nr::Tensor x = nr::randn({5, 4});
+  test::check_equal(tm(x), by_width(x));
+}
+
 TEST_CASE("dynamic_batch needs one batch size across the examples") {
   nr::Tensor w = nr::randn({3, 8});
   auto two = [&](const std::vector<nr::Tensor>& in) {

@@ -225,6 +225,45 @@ inline std::shared_ptr<ModuleData> finish(WeightTable& w, std::vector<Plan> plan
   return d;
 }
 
+// Padding is safe only if the graph does not depend on the padded sizes. Ops that mix values
+// along them are caught by track_padding; values the model computes from a size in C++ (a scalar
+// `1.0 / x.shape()[1]`, a constant filled with it) are not in the graph's wiring, but they show up
+// as plans of identical structure that differ in a scalar, or in a constant of the same shape.
+// `a` and `b` were traced at different padded sizes, described by `a_name` and `b_name`.
+inline void check_size_independent(const Plan& a, const std::vector<std::string>& a_weights,
+                                   const std::string& a_name, const Plan& b,
+                                   const std::vector<std::string>& b_weights,
+                                   const std::string& b_name, const std::string& mode) {
+  if (a.steps.size() != b.steps.size() || a.slots.size() != b.slots.size()) return;
+  for (std::size_t i = 0; i < a.steps.size(); ++i)
+    if (a.steps[i].op->name() != b.steps[i].op->name() ||
+        a.steps[i].scalars.size() != b.steps[i].scalars.size() ||
+        a.steps[i].inputs != b.steps[i].inputs)
+      return;  // different graphs: nothing to line up
+  const std::string advice =
+      "; the model computes a value from a padded size, so padding would change its results. "
+      "Derive it from a tensor that holds the real size, or trace without padding";
+  for (std::size_t i = 0; i < a.steps.size(); ++i)
+    for (std::size_t k = 0; k < a.steps[i].scalars.size(); ++k) {
+      const ScalarValue x = a.steps[i].scalars[k], y = b.steps[i].scalars[k];
+      if (x == y || (x != x && y != y)) continue;
+      throw_error<ValueError>(mode, ": ", a.steps[i].op->name(), " (node ", i, ") uses the scalar ",
+                              static_cast<double>(x), " in ", a_name, " and ",
+                              static_cast<double>(y), " in ", b_name, advice);
+    }
+  for (std::size_t s = 0; s < a.slots.size(); ++s) {
+    const PlanSlot &x = a.slots[s], &y = b.slots[s];
+    if (x.kind != PlanSlot::Kind::weight || y.kind != PlanSlot::Kind::weight || !(x.spec == y.spec))
+      continue;
+    const std::string& xn = a_weights[static_cast<std::size_t>(x.index)];
+    const std::string& yn = b_weights[static_cast<std::size_t>(y.index)];
+    if (xn != yn)
+      throw_error<ValueError>(mode, ": the constant ", spec_str(x.spec), " (slot ", s,
+                              ") has other values in ", a_name, " than in ", b_name, advice,
+                              " (a constant drawn at random while tracing differs too)");
+  }
+}
+
 }  // namespace detail
 
 // Traces `model` (an nn::Module, or any callable Tensor -> Tensor or vector -> vector) on
@@ -248,6 +287,26 @@ TracedModule trace(F&& model, const std::vector<Tensor>& examples, const TraceOp
       padded.push_back({static_cast<int>(i), 0});
     }
     track_padding(plan, padded, "dynamic_batch");
+    // A second trace one larger in the batch must give the same plan (see
+    // check_size_independent); the extra row repeats the first.
+    std::vector<Tensor> wider;
+    for (const Tensor& x : examples) {
+      Tensor cpu_x = x.device().is_cpu() ? x : x.cpu();
+      wider.push_back(concat({cpu_x, slice(cpu_x, 0, 0, 1)}, 0));
+    }
+    detail::WeightTable wider_weights;
+    Plan other;
+    try {
+      other = detail::trace_plan(fn, wider, names, wider_weights, o.compile);
+    } catch (const Error& e) {
+      throw_error<ValueError>("dynamic_batch: the model fails at batch ",
+                              plan.inputs[0].shape[0] + 1,
+                              ", so it cannot take any batch: ", e.what());
+    }
+    detail::check_size_independent(
+        plan, weights.names, "the trace at batch " + std::to_string(plan.inputs[0].shape[0]), other,
+        wider_weights.names, "the trace at batch " + std::to_string(other.inputs[0].shape[0]),
+        "dynamic_batch");
     for (std::size_t k = 0; k < plan.outputs.size(); ++k) {
       int found = 0;
       for (const auto& dim : plan.output_sources[k]) found += !dim.empty();
@@ -324,6 +383,15 @@ TracedModule trace_buckets(F&& model, const std::vector<std::vector<Tensor>>& ex
     plans.push_back(detail::trace_plan(fn, ex, names, weights, o.compile));
     track_padding(plans.back(), padded, "trace_buckets");
   }
+  auto bucket_name = [&](std::size_t b) {
+    std::string out = "bucket " + std::to_string(b) + " (";
+    for (std::size_t i = 0; i < plans[b].inputs.size(); ++i)
+      out += (i ? ", " : "") + plans[b].inputs[i].shape.str();
+    return out + ")";
+  };
+  for (std::size_t b = 1; b < plans.size(); ++b)
+    detail::check_size_independent(plans[0], weights.names, bucket_name(0), plans[b], weights.names,
+                                   bucket_name(b), "trace_buckets");
   return TracedModule(detail::finish(weights, std::move(plans), TraceMode::buckets, o.pad_value,
                                      std::move(padded)));
 }
