@@ -63,18 +63,14 @@ inline std::shared_ptr<const AnyMapOp> elementwise_from_json(const std::string& 
   return out;
 }
 
-// A runtime scalar as the C++ number it was recorded from; values from a file may be anything, so
-// out-of-range or NaN values for an integer become its minimum, as convert_value does.
 // How deeply a stored fused expression may nest (ops inside ops). save() refuses deeper trees,
 // so every file it writes loads; in the graph JSON each level costs two levels (op, args).
 inline constexpr int kMaxFusedDepth = 64;
 inline constexpr int kMaxGraphJsonDepth = 16 + 2 * (kMaxFusedDepth + 1);
 
-inline std::int64_t scalar_as_int64(ScalarValue s) {
-  if (!(s >= -9223372036854775808.0L && s < 9223372036854775808.0L))
-    return std::numeric_limits<std::int64_t>::min();
-  return static_cast<std::int64_t>(s);
-}
+// A runtime scalar as the C++ number it was recorded from; values from a file may be anything, so
+// out-of-range or NaN values for an integer become its minimum (convert_value's rule).
+inline std::int64_t scalar_as_int64(ScalarValue s) { return convert_value<std::int64_t>(s); }
 
 class InterpretedExpr final : public AnyOp {
  public:

@@ -163,10 +163,11 @@ inline nlohmann::json module_graph_json(const ModuleData& d) {
     pj["nodes"] = nlohmann::json::array();
     for (const PlanStep& st : p.steps) {
       const nlohmann::json attrs = st.op->attrs_json();
-      if (st.op->name() == "fused" && detail::fused_tree_height(attrs) > expr::kMaxFusedDepth)
+      const int height = st.op->name() == "fused" ? detail::fused_tree_height(attrs) : 0;
+      if (height > expr::kMaxFusedDepth)
         throw_error<ValueError>("save: node ", pj["nodes"].size(), " is a fused expression ",
-                                detail::fused_tree_height(attrs),
-                                " ops deep; module files hold at most ", expr::kMaxFusedDepth,
+                                height, " ops deep; module files hold at most ",
+                                expr::kMaxFusedDepth,
                                 " (assign part of the expression to a Tensor to split it)");
       nlohmann::json sc = nlohmann::json::array();
       for (ScalarValue v : st.scalars) sc.push_back(detail::scalar_json(v));
