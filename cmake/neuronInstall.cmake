@@ -1,22 +1,62 @@
-# Install rules: headers, the exported targets (neuron::neuron, neuron::runtime), a package config
-# that re-finds the dependencies, and the find modules that config needs.
+# Install rules: headers, the libraries (neuron::runtime, neuron::neuron), a package config that
+# re-finds the dependencies (and the find modules it needs), and pkg-config files neuron.pc and
+# neuron-runtime.pc.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(NEURON_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/neuron")
 
 install(DIRECTORY include/neuron DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
-install(TARGETS neuron_runtime neuron_neuron EXPORT neuronTargets)
+install(TARGETS neuron_runtime neuron_neuron EXPORT neuronTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+  LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" NAMELINK_COMPONENT Development
+  RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(EXPORT neuronTargets NAMESPACE neuron:: DESTINATION "${NEURON_CMAKE_DIR}")
 
 configure_package_config_file(cmake/neuronConfig.cmake.in
   "${CMAKE_CURRENT_BINARY_DIR}/neuronConfig.cmake"
   INSTALL_DESTINATION "${NEURON_CMAKE_DIR}")
 write_basic_package_version_file("${CMAKE_CURRENT_BINARY_DIR}/neuronConfigVersion.cmake"
-  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+  COMPATIBILITY SameMinorVersion)
 install(FILES
   "${CMAKE_CURRENT_BINARY_DIR}/neuronConfig.cmake"
   "${CMAKE_CURRENT_BINARY_DIR}/neuronConfigVersion.cmake"
   cmake/neuronDependencies.cmake cmake/FindxxHash.cmake cmake/Findxtensor.cmake
   DESTINATION "${NEURON_CMAKE_DIR}")
 install(FILES LICENSE README.md DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/neuron")
+
+# pkg-config. A static library needs its own dependencies on the link line (Libs); a shared one
+# links them itself (Libs.private). Header-only: the define, the dependencies' include paths.
+get_target_property(_neuron_eigen_inc Eigen3::Eigen INTERFACE_INCLUDE_DIRECTORIES)
+get_target_property(_neuron_xxh_lib xxHash::xxhash IMPORTED_LOCATION)
+set(NEURON_PC_DEPS "${_neuron_xxh_lib}")
+if(NEURON_USE_OPENMP)
+  string(APPEND NEURON_PC_DEPS " -fopenmp")
+endif()
+set(NEURON_PC_CFLAGS "")
+set(NEURON_PC_RUNTIME_LIBS "")
+set(NEURON_PC_FULL_LIBS "")
+set(NEURON_PC_PRIVATE "")
+if(NEURON_HEADER_ONLY)
+  set(NEURON_PC_CFLAGS "-DNEURON_HEADER_ONLY")
+  if(NEURON_USE_OPENMP)
+    string(APPEND NEURON_PC_CFLAGS " -fopenmp")
+  endif()
+  set(NEURON_PC_RUNTIME_LIBS "${NEURON_PC_DEPS}")
+else()
+  set(NEURON_PC_RUNTIME_LIBS "-L\${libdir} -lneuron-runtime")
+  set(NEURON_PC_FULL_LIBS "-L\${libdir} -lneuron")
+  if(BUILD_SHARED_LIBS)
+    set(NEURON_PC_PRIVATE "${NEURON_PC_DEPS}")
+  else()
+    string(APPEND NEURON_PC_RUNTIME_LIBS " ${NEURON_PC_DEPS}")
+  endif()
+endif()
+foreach(_inc IN LISTS _neuron_eigen_inc)
+  string(APPEND NEURON_PC_INCLUDES " -I${_inc}")
+endforeach()
+foreach(pc neuron neuron-runtime)
+  configure_file("cmake/${pc}.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc" @ONLY)
+  install(FILES "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc"
+    DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+endforeach()

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <neuron/interop/eigen.hpp>
+#include <neuron/interop/xtensor.hpp>
 #include <neuron/neuron.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>

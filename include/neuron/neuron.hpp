@@ -1,10 +1,10 @@
-// neuron: tensor models in a C++ DSL. This header includes everything.
+// neuron: tensor models in a C++ DSL. This header declares everything; the compiled library
+// defines it. The Eigen and xtensor interop lives in <neuron/interop/eigen.hpp> and
+// <neuron/interop/xtensor.hpp> (templates over those libraries: include them where you use them).
 #pragma once
 
 #include "core.hpp"
 #include "format.hpp"
-#include "interop/eigen.hpp"
-#include "interop/xtensor.hpp"
 #include "lazy.hpp"
 #include "nn.hpp"
 #include "ops.hpp"

@@ -1,5 +1,10 @@
-# Builds and runs tests/consumer against neuron, either installed (MODE=install: cmake --install
-# into a scratch prefix, then find_package(neuron CONFIG)) or as a subdirectory (MODE=subdirectory).
+# Builds and runs tests/consumer against neuron in one of the ways a user gets it:
+#   install        the test build's own install (static libraries), find_package(neuron CONFIG)
+#   shared         neuron configured with BUILD_SHARED_LIBS=ON, installed, find_package
+#   header_only    neuron configured with NEURON_HEADER_ONLY=ON, installed, find_package
+#   subdirectory   add_subdirectory(<neuron source>)
+#   pkgconfig      the test build's install, compiled by hand with `pkg-config --cflags --libs`
+# The consumer also links a runtime-only program against neuron::runtime / neuron-runtime.pc.
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
@@ -11,14 +16,61 @@ function(run)
   message(STATUS "${out}")
 endfunction()
 
+# Configures, builds and installs neuron from source with extra options into WORK_DIR/prefix.
+function(install_neuron_with)
+  run("${CMAKE_COMMAND}" -S "${NEURON_SOURCE_DIR}" -B "${WORK_DIR}/neuron-build"
+      "-DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release
+      -DNEURON_BUILD_TESTS=OFF -DNEURON_BUILD_EXAMPLES=OFF -DNEURON_BUILD_BENCH=OFF
+      -DNEURON_INSTALL=ON ${ARGV})
+  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/neuron-build" -j 2)
+  run("${CMAKE_COMMAND}" --install "${WORK_DIR}/neuron-build" --prefix "${WORK_DIR}/prefix")
+endfunction()
+
 set(consumer_src "${NEURON_SOURCE_DIR}/tests/consumer")
-if(MODE STREQUAL "install")
+if(MODE STREQUAL "install" OR MODE STREQUAL "pkgconfig")
   run("${CMAKE_COMMAND}" --install "${NEURON_BINARY_DIR}" --prefix "${WORK_DIR}/prefix")
+  set(extra "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix" -DNEURON_CONSUMER_MODE=install)
+elseif(MODE STREQUAL "shared")
+  install_neuron_with(-DBUILD_SHARED_LIBS=ON)
+  file(GLOB sonames "${WORK_DIR}/prefix/lib*/libneuron*.so.*")
+  message(STATUS "shared libraries: ${sonames}")
+  if(NOT sonames MATCHES "libneuron\\.so\\.0\\.1" OR NOT sonames MATCHES "libneuron-runtime\\.so\\.0\\.1")
+    message(FATAL_ERROR "expected versioned sonames libneuron.so.0.1 and libneuron-runtime.so.0.1")
+  endif()
+  set(extra "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix" -DNEURON_CONSUMER_MODE=install)
+elseif(MODE STREQUAL "header_only")
+  install_neuron_with(-DNEURON_HEADER_ONLY=ON)
+  file(GLOB libs "${WORK_DIR}/prefix/lib*/libneuron*")
+  if(libs)
+    message(FATAL_ERROR "header-only install holds libraries: ${libs}")
+  endif()
   set(extra "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix" -DNEURON_CONSUMER_MODE=install)
 else()
   set(extra "-DNEURON_SOURCE_DIR=${NEURON_SOURCE_DIR}" -DNEURON_CONSUMER_MODE=subdirectory)
 endif()
+
+if(MODE STREQUAL "pkgconfig")
+  file(GLOB pcdir "${WORK_DIR}/prefix/lib*/pkgconfig")
+  set(ENV{PKG_CONFIG_PATH} "${pcdir}")
+  foreach(pair "neuron;main.cpp;consumer" "neuron-runtime;runtime_main.cpp;consumer_runtime")
+    list(GET pair 0 pc)
+    list(GET pair 1 src)
+    list(GET pair 2 exe)
+    execute_process(COMMAND pkg-config --cflags --libs ${pc} RESULT_VARIABLE rc
+                    OUTPUT_VARIABLE flags ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "pkg-config ${pc} failed: ${err}")
+    endif()
+    message(STATUS "pkg-config --cflags --libs ${pc}: ${flags}")
+    separate_arguments(flags UNIX_COMMAND "${flags}")
+    run("${CMAKE_CXX_COMPILER}" -O2 "${consumer_src}/${src}" -o "${WORK_DIR}/${exe}" ${flags})
+    run("${WORK_DIR}/${exe}")
+  endforeach()
+  return()
+endif()
+
 run("${CMAKE_COMMAND}" -S "${consumer_src}" -B "${WORK_DIR}/build"
     "-DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release ${extra})
-run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
+run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build" -j 2)
 run("${WORK_DIR}/build/consumer")
+run("${WORK_DIR}/build/consumer_runtime")

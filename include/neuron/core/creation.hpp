@@ -11,52 +11,21 @@
 namespace neuron {
 
 // Tensors are made on the CPU and moved when another device is asked for.
-inline Tensor on_device(Tensor t, Device device) {
-  if (device.is_cpu()) return t;
-  const DeviceHooks& h = device_hooks();
-  if (device.is_lazy() && h.to_lazy) return h.to_lazy(t, /*adopt=*/true);
-  return t.to(device);  // refused with the usual message
-}
+Tensor on_device(Tensor t, Device device);
 
-inline Tensor empty(const Shape& shape, DType dtype = float32, Device device = cpu()) {
-  return on_device(Tensor::empty(shape, dtype), device);
-}
-inline Tensor empty(const Shape& shape, Device device) { return empty(shape, float32, device); }
+Tensor empty(const Shape& shape, DType dtype = float32, Device device = cpu());
+Tensor empty(const Shape& shape, Device device);
 
-inline Tensor full(const Shape& shape, double value, DType dtype = float32, Device device = cpu()) {
-  Tensor t = Tensor::empty(shape, dtype);
-  visit_dtype(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T v = convert_value<T>(value);
-    T* p = static_cast<T*>(t.raw_data());
-    std::fill(p, p + t.numel(), v);
-  });
-  return on_device(t, device);
-}
-inline Tensor full(const Shape& shape, double value, Device device) {
-  return full(shape, value, float32, device);
-}
+Tensor full(const Shape& shape, double value, DType dtype = float32, Device device = cpu());
+Tensor full(const Shape& shape, double value, Device device);
 
-inline Tensor zeros(const Shape& shape, DType dtype = float32, Device device = cpu()) {
-  return full(shape, 0.0, dtype, device);
-}
-inline Tensor zeros(const Shape& shape, Device device) { return zeros(shape, float32, device); }
-inline Tensor ones(const Shape& shape, DType dtype = float32, Device device = cpu()) {
-  return full(shape, 1.0, dtype, device);
-}
-inline Tensor ones(const Shape& shape, Device device) { return ones(shape, float32, device); }
+Tensor zeros(const Shape& shape, DType dtype = float32, Device device = cpu());
+Tensor zeros(const Shape& shape, Device device);
+Tensor ones(const Shape& shape, DType dtype = float32, Device device = cpu());
+Tensor ones(const Shape& shape, Device device);
 
 // 0, 1, ..., n-1 as a 1-d tensor.
-inline Tensor arange(std::int64_t n, DType dtype = int64) {
-  if (n < 0) throw_error<ValueError>("arange: n must be >= 0, got ", n);
-  Tensor t = empty(Shape{n}, dtype);
-  visit_dtype(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T* p = static_cast<T*>(t.raw_data());
-    for (std::int64_t i = 0; i < n; ++i) p[i] = convert_value<T>(i);
-  });
-  return t;
-}
+Tensor arange(std::int64_t n, DType dtype = int64);
 
 // A tensor of `shape` holding a copy of `values` (row-major).
 template <class T>
@@ -71,13 +40,7 @@ Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
   return t;
 }
 // std::vector<bool> is packed, so it gets its own path.
-inline Tensor from_vector(const std::vector<bool>& values, const Shape& shape) {
-  if (static_cast<std::int64_t>(values.size()) != shape.numel())
-    throw_error<ShapeError>("from_vector: ", values.size(), " values do not fill shape ", shape);
-  Tensor t = empty(shape, bool_);
-  std::copy(values.begin(), values.end(), t.data<bool>());
-  return t;
-}
+Tensor from_vector(const std::vector<bool>& values, const Shape& shape);
 
 // A 0-d tensor.
 template <class T>
@@ -127,3 +90,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<
 }
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "creation-inl.hpp"
+#endif

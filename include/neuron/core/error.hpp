@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "config.hpp"
+
 namespace neuron {
 
 class Error : public std::runtime_error {

@@ -5,40 +5,21 @@
 
 #include <atomic>
 
-#include <Eigen/Core>
-
 #include "error.hpp"
-
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
 
 namespace neuron {
 
 namespace detail {
-inline std::atomic<int>& thread_setting() {
-  static std::atomic<int> n{0};  // 0: not set, use the library defaults
-  return n;
-}
+std::atomic<int>& thread_setting();
 }  // namespace detail
 
-inline void set_num_threads(int n) {
-  if (n < 1) throw_error<ValueError>("set_num_threads: expected n >= 1, got ", n);
-  detail::thread_setting() = n;
-  Eigen::setNbThreads(n);
-#if defined(_OPENMP)
-  omp_set_num_threads(n);
-#endif
-}
+void set_num_threads(int n);
 
 // Threads intra-op work may use.
-inline int get_num_threads() {
-#if defined(_OPENMP)
-  int n = detail::thread_setting();
-  return n > 0 ? n : omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+int get_num_threads();
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "threads-inl.hpp"
+#endif

@@ -10,6 +10,7 @@
 #include "../ops/compare.hpp"
 #include "../ops/unary.hpp"
 #include "../ops/where.hpp"
+#include "expr.hpp"
 #include "expr_op.hpp"
 
 namespace neuron {

@@ -2,18 +2,11 @@
 // may be written without touching the file) and atomic writes (temp file + rename).
 #pragma once
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstddef>
 #include <cstdio>
-#include <cstring>
 #include <memory>
-#include <random>
 #include <string>
+#include <type_traits>
 
 #include "../core/error.hpp"
 
@@ -22,37 +15,8 @@ namespace neuron {
 class MappedFile {
  public:
   // Maps `path`; throws IOError naming the path and the system's reason.
-  static std::shared_ptr<MappedFile> open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_error<IOError>("cannot open '", path, "': ", std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      int e = errno;
-      ::close(fd);
-      throw_error<IOError>("cannot stat '", path, "': ", std::strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
-      throw_error<IOError>("'", path, "' is not a regular file");
-    }
-    auto f = std::shared_ptr<MappedFile>(new MappedFile());
-    f->path_ = path;
-    f->size_ = static_cast<std::size_t>(st.st_size);
-    if (f->size_ > 0) {
-      void* p = ::mmap(nullptr, f->size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        int e = errno;
-        ::close(fd);
-        throw_error<IOError>("cannot map '", path, "': ", std::strerror(e));
-      }
-      f->data_ = static_cast<std::byte*>(p);
-    }
-    ::close(fd);
-    return f;
-  }
-  ~MappedFile() {
-    if (data_) ::munmap(data_, size_);
-  }
+  static std::shared_ptr<MappedFile> open(const std::string& path);
+  ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
@@ -67,39 +31,26 @@ class MappedFile {
   std::string path_;
 };
 
+namespace detail {
+// write_file_atomic's work: `fill(context, file)` writes the content.
+void write_file_atomic_impl(const std::string& path, void (*fill)(void* context, std::FILE* f),
+                            void* context);
+}  // namespace detail
+
 // Writes `size` bytes to `path` atomically: readers see the old file or the complete new one.
 // `fill(FILE*)` writes the content; any failure removes the temp file and throws IOError.
 template <class Fill>
 void write_file_atomic(const std::string& path, Fill&& fill) {
-  std::random_device rd;
-  std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw_error<IOError>("cannot create '", tmp, "': ", std::strerror(errno));
-  bool ok = false;
-  try {
-    fill(f);
-    ok = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  } catch (...) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  int e = errno;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw_error<IOError>("cannot write '", path, "': ", std::strerror(e ? e : EIO));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    e = errno;
-    std::remove(tmp.c_str());
-    throw_error<IOError>("cannot rename '", tmp, "' to '", path, "': ", std::strerror(e));
-  }
+  using F = std::remove_reference_t<Fill>;
+  detail::write_file_atomic_impl(
+      path, [](void* context, std::FILE* f) { (*static_cast<F*>(context))(f); },
+      const_cast<void*>(static_cast<const void*>(&fill)));
 }
 
-inline void write_all(std::FILE* f, const void* p, std::size_t n, const std::string& path) {
-  if (n && std::fwrite(p, 1, n, f) != n)
-    throw_error<IOError>("cannot write '", path, "': ", std::strerror(errno));
-}
+void write_all(std::FILE* f, const void* p, std::size_t n, const std::string& path);
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "file_io-inl.hpp"
+#endif

@@ -1,11 +1,11 @@
 // 128-bit structural hashes (xxHash XXH3-128).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
-#include <xxhash.h>
+#include "../core/config.hpp"
 
 namespace neuron {
 
@@ -18,19 +18,11 @@ struct Hash128 {
   friend bool operator<(const Hash128& a, const Hash128& b) {
     return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
   }
-  std::string hex() const {
-    char buf[33];
-    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(hi),
-                  static_cast<unsigned long long>(lo));
-    return buf;
-  }
+  std::string hex() const;
 };
 
-inline Hash128 hash_bytes(const void* data, std::size_t n) {
-  XXH128_hash_t h = XXH3_128bits(data, n);
-  return {h.low64, h.high64};
-}
-inline Hash128 hash_bytes(const std::string& s) { return hash_bytes(s.data(), s.size()); }
+Hash128 hash_bytes(const void* data, std::size_t n);
+Hash128 hash_bytes(const std::string& s);
 
 // Appends raw bytes of a value to a buffer that will be hashed.
 template <class T>
@@ -39,3 +31,7 @@ void hash_append(std::string& buf, const T& v) {
 }
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "hash-inl.hpp"
+#endif

@@ -3,13 +3,10 @@
 // (.cpu(), item(), printing) runs the part of the graph it needs: an implicit sync, counted.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
-#include <string>
 #include <vector>
 
+#include "../core/config.hpp"
 #include "disk_cache.hpp"
 #include "executable_cache.hpp"
 #include "lazy_tensor.hpp"
@@ -19,86 +16,27 @@ namespace neuron {
 
 namespace lazy {
 
-inline bool log_compiles() {
-  const char* v = std::getenv("NEURON_LOG");
-  return v && std::strstr(v, "compile") != nullptr;
-}
+// Whether NEURON_LOG asks for a line per compile.
+bool log_compiles();
 
-inline CompileOptions& compile_options() {
-  static CompileOptions o;
-  return o;
-}
+// The options mark_step() compiles with.
+CompileOptions& compile_options();
 
 // Finds or compiles the executable for `g`.
-inline std::shared_ptr<const Executable> executable_for(const Graph& g) {
-  ExecutableCache& cache = ExecutableCache::instance();
-  if (auto exe = cache.find(g)) {
-    metrics::add("CacheHit");
-    return exe;
-  }
-  metrics::add("CacheMiss");
-  if (std::shared_ptr<const Executable> exe = DiskCache::instance().load(g, compile_options())) {
-    metrics::add("DiskCacheHit");
-    cache.insert(g, exe);
-    return exe;
-  }
-  std::string reason = cache.miss_reason(g);
-  metrics::ScopedTimer timer("CompileTime");
-  std::shared_ptr<const Executable> exe = compile(g, compile_options());
-  double ms = timer.elapsed_ms();
-  cache.insert(g, exe);
-  DiskCache::instance().store(g, compile_options(), *exe);
-  metrics::add("CompileCount");
-  metrics::add("CompiledNodes", static_cast<std::int64_t>(g.op_count()));
-  metrics::log_compile({g.hash.hex(), reason, g.op_count(), ms});
-  if (log_compiles())
-    std::fprintf(stderr, "[neuron] compile %s: %zu nodes, %.3f ms, %s\n",
-                 g.hash.hex().substr(0, 12).c_str(), g.op_count(), ms, reason.c_str());
-  return exe;
-}
+std::shared_ptr<const Executable> executable_for(const Graph& g);
 
 // Computes the pending `tensors` (all lazy, pending) and makes them device data.
-inline void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors) {
-  if (tensors.empty()) return;
-  std::vector<IrNodePtr> outputs;
-  for (const auto& t : tensors) outputs.push_back(t->lazy->node);
-  Graph g = build_graph(outputs);
-  metrics::add("GraphNodes", static_cast<std::int64_t>(g.op_count()));
-  std::shared_ptr<const Executable> exe = executable_for(g);
-  std::vector<Tensor> results;
-  {
-    metrics::ScopedTimer timer("ExecuteTime");
-    results = exe->run(g.inputs, g.scalars);
-  }
-  metrics::add("ExecuteCount");
-  for (std::size_t i = 0; i < tensors.size(); ++i) {
-    TensorImpl& impl = *tensors[i];
-    const TensorImpl& r = *results[i].impl_shared();
-    impl.storage = r.storage;
-    impl.offset = r.offset;
-    impl.lazy->node = make_data_node(results[i]);
-  }
-}
+void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors);
 
-inline Tensor to_cpu(const Tensor& lazy_tensor) {
-  if (active_capture())
-    throw_error<ValueError>(
-        "trace: the model reads the values of a traced tensor (.cpu(), item() or printing); a "
-        "traced graph cannot depend on input data. Keep control flow independent of values");
-  const auto& impl = lazy_tensor.impl_shared();
-  if (!impl->storage) {
-    metrics::add("ImplicitSync");
-    sync({impl});
-  }
-  return cpu_view(*impl).clone();  // a copy: changing it never changes the device data
-}
+Tensor to_cpu(const Tensor& lazy_tensor);
 
 }  // namespace lazy
 
 // Computes every live pending lazy tensor in one graph; afterwards they hold data.
-inline void mark_step() {
-  metrics::add("MarkStep");
-  lazy::sync(lazy::LiveTensors::instance().pending());
-}
+void mark_step();
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "mark_step-inl.hpp"
+#endif

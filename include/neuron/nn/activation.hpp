@@ -1,6 +1,9 @@
 // Parameter-free layers: ReLU GELU Tanh Sigmoid Softmax(dim) LogSoftmax(dim).
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "../expr/functions.hpp"
 #include "../ops/softmax.hpp"
 #include "module.hpp"
@@ -9,14 +12,14 @@ namespace neuron::nn {
 
 class ReLU : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return relu(x); }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "ReLU"; }
 };
 
 class GELU : public Module {
  public:
   explicit GELU(GeluApproximation approximate = GeluApproximation::none) : approx_(approximate) {}
-  Tensor forward(const Tensor& x) override { return gelu(x, approx_); }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "GELU"; }
 
  private:
@@ -25,20 +28,20 @@ class GELU : public Module {
 
 class Tanh : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return neuron::tanh(x); }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Tanh"; }
 };
 
 class Sigmoid : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return sigmoid(x); }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Sigmoid"; }
 };
 
 class Softmax : public Module {
  public:
   explicit Softmax(std::int64_t dim) : dim_(dim) {}
-  Tensor forward(const Tensor& x) override { return softmax(x, dim_); }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Softmax"; }
 
  private:
@@ -48,7 +51,7 @@ class Softmax : public Module {
 class LogSoftmax : public Module {
  public:
   explicit LogSoftmax(std::int64_t dim) : dim_(dim) {}
-  Tensor forward(const Tensor& x) override { return log_softmax(x, dim_); }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "LogSoftmax"; }
 
  private:
@@ -56,3 +59,7 @@ class LogSoftmax : public Module {
 };
 
 }  // namespace neuron::nn
+
+#ifdef NEURON_HEADER_ONLY
+#include "activation-inl.hpp"
+#endif

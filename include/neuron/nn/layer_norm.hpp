@@ -1,6 +1,8 @@
 // nn::LayerNorm(normalized_shape, eps, elementwise_affine): weight ones, bias zeros.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../core/creation.hpp"
@@ -12,21 +14,10 @@ namespace neuron::nn {
 class LayerNorm : public Module {
  public:
   LayerNorm(std::vector<std::int64_t> normalized_shape, double eps = 1e-5,
-            bool elementwise_affine = true)
-      : shape_(std::move(normalized_shape)), eps_(eps), affine_(elementwise_affine) {
-    Shape s(shape_);
-    if (affine_) {
-      register_parameter("weight", ones(s));
-      register_parameter("bias", zeros(s));
-    }
-  }
-  LayerNorm(std::int64_t normalized_shape, double eps = 1e-5, bool elementwise_affine = true)
-      : LayerNorm(std::vector<std::int64_t>{normalized_shape}, eps, elementwise_affine) {}
+            bool elementwise_affine = true);
+  LayerNorm(std::int64_t normalized_shape, double eps = 1e-5, bool elementwise_affine = true);
 
-  Tensor forward(const Tensor& x) override {
-    return layer_norm(x, shape_, affine_ ? param("weight") : Tensor(),
-                      affine_ ? param("bias") : Tensor(), eps_);
-  }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "LayerNorm"; }
 
  private:
@@ -36,3 +27,7 @@ class LayerNorm : public Module {
 };
 
 }  // namespace neuron::nn
+
+#ifdef NEURON_HEADER_ONLY
+#include "layer_norm-inl.hpp"
+#endif

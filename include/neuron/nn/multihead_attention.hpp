@@ -7,8 +7,9 @@
 // Unbatched inputs [L, E] are accepted and give [L, E].
 #pragma once
 
-#include <cmath>
-#include <limits>
+#include <cstdint>
+#include <memory>
+#include <string>
 
 #include "../expr/functions.hpp"
 #include "../ops/matmul.hpp"
@@ -26,79 +27,13 @@ namespace neuron::nn {
 class MultiheadAttention : public Module {
  public:
   MultiheadAttention(std::int64_t embed_dim, std::int64_t num_heads, double dropout = 0.0,
-                     bool bias = true)
-      : embed_dim_(embed_dim), num_heads_(num_heads), dropout_(dropout), bias_(bias) {
-    if (embed_dim <= 0 || num_heads <= 0 || embed_dim % num_heads != 0)
-      throw_error<ValueError>("MultiheadAttention: embed_dim (", embed_dim,
-                              ") must be a positive multiple of num_heads (", num_heads, ")");
-    register_parameter("in_proj_weight", init::xavier_uniform(3 * embed_dim, embed_dim));
-    if (bias) register_parameter("in_proj_bias", zeros({3 * embed_dim}));
-    out_proj_ = register_module("out_proj", std::make_shared<Linear>(embed_dim, embed_dim, bias));
-    if (bias) {  // PyTorch zeroes out_proj.bias; its weight keeps Linear's init
-      Tensor b = out_proj_->bias();
-      std::fill(b.data<float>(), b.data<float>() + b.numel(), 0.0f);
-    }
-  }
+                     bool bias = true);
 
   // Self-attention: query = key = value = x.
-  Tensor forward(const Tensor& x) override { return forward(x, x, x); }
+  Tensor forward(const Tensor& x) override;
 
   Tensor forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                 const Tensor& attn_mask = {}, const Tensor& key_padding_mask = {}) {
-    const bool unbatched = query.rank() == 2;
-    auto batched = [&](const Tensor& t, const char* what) {
-      if (t.rank() != (unbatched ? 2 : 3) || t.size(-1) != embed_dim_)
-        throw_error<ShapeError>("MultiheadAttention: ", what, " has shape ", t.shape(),
-                                ", expected [batch, len, ", embed_dim_, "]",
-                                unbatched ? " or [len, embed_dim] like the query" : "");
-      return unbatched ? reshape(t, {1, t.size(0), t.size(1)}) : t;
-    };
-    Tensor q = batched(query, "query"), k = batched(key, "key"), v = batched(value, "value");
-    const std::int64_t B = q.size(0), L = q.size(1), S = k.size(1), E = embed_dim_, H = num_heads_,
-                       D = E / H;
-    if (k.size(0) != B || v.size(0) != B || v.size(1) != S)
-      throw_error<ShapeError>("MultiheadAttention: query ", q.shape(), ", key ", k.shape(),
-                              " and value ", v.shape(), " disagree on batch or source length");
-
-    const Tensor& w = param("in_proj_weight");
-    auto project = [&](const Tensor& x, std::int64_t part, std::int64_t len) {
-      Tensor wp = slice(w, 0, part * E, (part + 1) * E);
-      Tensor bp = bias_ ? slice(param("in_proj_bias"), 0, part * E, (part + 1) * E) : Tensor();
-      return permute(reshape(linear(x, wp, bp), {B, len, H, D}), {0, 2, 1, 3});  // [B, H, len, D]
-    };
-    Tensor qh = project(q, 0, L), kh = project(k, 1, S), vh = project(v, 2, S);
-    // Scale q before the product, as PyTorch does.
-    Tensor scores = matmul(qh * static_cast<float>(1.0 / std::sqrt(static_cast<double>(D))),
-                           transpose(kh, -2, -1));  // [B, H, L, S]
-    const double neg_inf = -std::numeric_limits<double>::infinity();
-    if (attn_mask.defined()) {
-      Tensor m = attn_mask;
-      if (m.rank() == 3) {
-        if (m.shape() != Shape{B * H, L, S})
-          throw_error<ShapeError>("MultiheadAttention: 3-d attn_mask has shape ", m.shape(),
-                                  ", expected [", B * H, ", ", L, ", ", S, "]");
-        m = reshape(m, {B, H, L, S});
-      } else if (m.shape() != Shape{L, S}) {
-        throw_error<ShapeError>("MultiheadAttention: attn_mask has shape ", m.shape(),
-                                ", expected [", L, ", ", S, "] or [", B * H, ", ", L, ", ", S, "]");
-      }
-      scores = m.dtype() == bool_ ? Tensor(where(m, neg_inf, scores)) : Tensor(scores + m);
-    }
-    if (key_padding_mask.defined()) {
-      Tensor m = unbatched && key_padding_mask.rank() == 1
-                     ? reshape(key_padding_mask, {1, key_padding_mask.size(0)})
-                     : key_padding_mask;
-      if (m.shape() != Shape{B, S} || m.dtype() != bool_)
-        throw_error<ShapeError>("MultiheadAttention: key_padding_mask must be bool [", B, ", ", S,
-                                "], got ", m.dtype(), " ", m.shape());
-      scores = where(reshape(m, {B, 1, 1, S}), neg_inf, scores);
-    }
-    Tensor attn = softmax(scores, -1);
-    if (is_training() && dropout_ > 0) attn = Dropout(dropout_).forward(attn);
-    Tensor out = reshape(permute(matmul(attn, vh), {0, 2, 1, 3}), {B, L, E});
-    out = out_proj_->forward(out);
-    return unbatched ? reshape(out, {L, E}) : out;
-  }
+                 const Tensor& attn_mask = {}, const Tensor& key_padding_mask = {});
 
   std::string type_name() const override { return "MultiheadAttention"; }
   std::int64_t embed_dim() const { return embed_dim_; }
@@ -112,3 +47,7 @@ class MultiheadAttention : public Module {
 };
 
 }  // namespace neuron::nn
+
+#ifdef NEURON_HEADER_ONLY
+#include "multihead_attention-inl.hpp"
+#endif

@@ -1,9 +1,11 @@
 // nn::Sequential(m0, m1, ...): runs its children in order; they are named "0", "1", ...
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "module.hpp"
 
@@ -20,23 +22,21 @@ class Sequential : public Module {
   void push_back(M&& module) {
     using T = std::decay_t<M>;
     static_assert(std::is_base_of_v<Module, T>, "Sequential holds nn::Module subclasses");
-    register_module(std::to_string(children().size()),
-                    std::make_shared<T>(std::forward<M>(module)));
+    append(std::make_shared<T>(std::forward<M>(module)));
   }
 
-  Tensor forward(const Tensor& x) override {
-    Tensor y = x;
-    for (const auto& [name, m] : children()) y = m->forward(y);
-    return y;
-  }
+  Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Sequential"; }
   std::size_t size() const { return children().size(); }
-  Module& operator[](std::size_t i) const {
-    if (i >= children().size())
-      throw_error<IndexError>("Sequential: index ", i, " out of range for ", children().size(),
-                              " modules");
-    return *children()[i].second;
-  }
+  Module& operator[](std::size_t i) const;
+
+ private:
+  // Registers `module` as the next child, named by its position.
+  void append(std::shared_ptr<Module> module);
 };
 
 }  // namespace neuron::nn
+
+#ifdef NEURON_HEADER_ONLY
+#include "sequential-inl.hpp"
+#endif

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "dim_flow.hpp"
 #include "op_base.hpp"
@@ -49,28 +49,19 @@ std::string encode_all(const Tuple& t) {
   return out;
 }
 
-inline nlohmann::json to_json(std::int64_t v) { return v; }
-inline nlohmann::json to_json(double v) { return v; }
-inline nlohmann::json to_json(bool v) { return v; }
-inline nlohmann::json to_json(DType v) { return std::string(dtype_name(v)); }
-inline nlohmann::json to_json(const std::vector<std::int64_t>& v) { return v; }
+// JSON form of an attribute (files, disk caches), and back; from_json throws FormatError (or
+// DTypeError for an unknown dtype name) when the value does not fit.
+nlohmann::json to_json(std::int64_t v);
+nlohmann::json to_json(double v);
+nlohmann::json to_json(bool v);
+nlohmann::json to_json(DType v);
+nlohmann::json to_json(const std::vector<std::int64_t>& v);
 
-inline void from_json(const nlohmann::json& j, std::int64_t& v) {
-  if (!j.is_number_integer() ||
-      (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)))
-    throw_error<FormatError>("expected an int64 attribute, got ", j.dump());
-  v = j.get<std::int64_t>();
-}
-inline void from_json(const nlohmann::json& j, double& v) { v = j.get<double>(); }
-inline void from_json(const nlohmann::json& j, bool& v) { v = j.get<bool>(); }
-inline void from_json(const nlohmann::json& j, DType& v) {
-  v = dtype_from_name(j.get<std::string>());
-}
-inline void from_json(const nlohmann::json& j, std::vector<std::int64_t>& v) {
-  if (!j.is_array()) throw_error<FormatError>("expected an array of int64, got ", j.dump());
-  v.resize(j.size());
-  for (std::size_t i = 0; i < j.size(); ++i) from_json(j[i], v[i]);
-}
+void from_json(const nlohmann::json& j, std::int64_t& v);
+void from_json(const nlohmann::json& j, double& v);
+void from_json(const nlohmann::json& j, bool& v);
+void from_json(const nlohmann::json& j, DType& v);
+void from_json(const nlohmann::json& j, std::vector<std::int64_t>& v);
 }  // namespace attr
 
 class AnyOp {
@@ -103,27 +94,12 @@ template <class Op>
 class OpModel final : public AnyOp {
  public:
   explicit OpModel(Op op) : op_(std::move(op)) {}
-  std::string name() const override { return Op::name; }
-  std::string structure() const override {
-    return Op::name + std::string(1, '\0') + attr::encode_all(op_.attrs());
-  }
-  nlohmann::json attrs_json() const override {
-    nlohmann::json j = nlohmann::json::array();
-    std::apply([&](const auto&... a) { (j.push_back(attr::to_json(a)), ...); }, op_.attrs());
-    return j;
-  }
-  TensorSpec infer(const std::vector<TensorSpec>& inputs) const override {
-    return op_.infer(inputs);
-  }
-  DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override {
-    if constexpr (has_dim_flow<Op>::value)
-      return op_.dim_flow(inputs, out);
-    else
-      return DimFlow::all(inputs, DimFlow::kLost);  // undescribed: padding stops here
-  }
-  void run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const override {
-    op_.run(inputs, out);
-  }
+  std::string name() const override;
+  std::string structure() const override;
+  nlohmann::json attrs_json() const override;
+  TensorSpec infer(const std::vector<TensorSpec>& inputs) const override;
+  DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override;
+  void run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const override;
   const Op& op() const { return op_; }
 
  private:
@@ -131,64 +107,36 @@ class OpModel final : public AnyOp {
 };
 
 // Reads an op struct's attributes from JSON (files, disk caches); FormatError when they do not fit.
+// Defined in any_op-inl.hpp; the library instantiates it for every op of the op list.
 template <class Op>
-Op op_attrs_from_json(const nlohmann::json& attrs) {
-  Op op;
-  auto fields = op.attrs();
-  constexpr std::size_t n = std::tuple_size_v<decltype(fields)>;
-  if (!attrs.is_array() || attrs.size() != n)
-    throw_error<FormatError>("op '", Op::name, "': expected ", n, " attributes, got ",
-                             attrs.dump());
-  std::size_t i = 0;
-  try {
-    std::apply([&](auto&... f) { (attr::from_json(attrs[i++], f), ...); }, fields);
-  } catch (const nlohmann::json::exception& e) {
-    throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
-  } catch (const DTypeError& e) {
-    throw_error<FormatError>("op '", Op::name, "': ", e.what());
-  } catch (const FormatError& e) {
-    throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
-  }
-  return op;
-}
+Op op_attrs_from_json(const nlohmann::json& attrs);
 
 template <class Op>
-std::shared_ptr<const AnyOp> op_from_json(const nlohmann::json& attrs) {
-  return std::make_shared<OpModel<Op>>(op_attrs_from_json<Op>(attrs));
-}
+std::shared_ptr<const AnyOp> op_from_json(const nlohmann::json& attrs);
+
+// The non-elementwise op `name` of the op list with attributes `attrs`; nullptr when `name`
+// is an elementwise op; FormatError "unknown op '<name, first 64 chars>'" when not in the list.
+// Defined in op_list-inl.hpp (with NEURON_HEADER_ONLY: include ops/op_list.hpp to use it).
+std::shared_ptr<const AnyOp> make_op_from_json(const std::string& name,
+                                               const nlohmann::json& attrs);
 
 // Lazy recording. The lazy stage installs this when it is part of the build; ops whose inputs are
 // on the lazy device call it instead of running.
 using LazyRecordFn = Tensor (*)(std::shared_ptr<const AnyOp> op, const std::vector<Tensor>& inputs,
                                 std::vector<ScalarValue> scalars, const TensorSpec& out);
-inline LazyRecordFn& lazy_record_hook() {
-  static LazyRecordFn fn = nullptr;
-  return fn;
-}
+LazyRecordFn& lazy_record_hook();
 
-inline Tensor record_lazy(std::shared_ptr<const AnyOp> op, const std::vector<Tensor>& inputs,
-                          std::vector<ScalarValue> scalars, const TensorSpec& out) {
-  LazyRecordFn fn = lazy_record_hook();
-  if (!fn)
-    throw_error<DeviceError>(op->name(),
-                             ": inputs are on the lazy device but lazy mode is not part "
-                             "of this build; include <neuron/neuron.hpp>");
-  return fn(std::move(op), inputs, std::move(scalars), out);
-}
+Tensor record_lazy(std::shared_ptr<const AnyOp> op, const std::vector<Tensor>& inputs,
+                   std::vector<ScalarValue> scalars, const TensorSpec& out);
 
 // Runs an op: eagerly on the CPU, or recorded when its inputs are on the lazy device. Shapes and
 // dtypes are checked first either way, so errors surface at the line that caused them.
+// Defined in any_op-inl.hpp.
 template <class Op>
-Tensor run_op(const Op& op, const std::vector<Tensor>& inputs) {
-  Device d = common_device(Op::name, inputs);
-  std::vector<TensorSpec> specs;
-  specs.reserve(inputs.size());
-  for (const Tensor& t : inputs) specs.push_back(spec_of(t));
-  TensorSpec out_spec = op.infer(specs);
-  if (d.is_lazy()) return record_lazy(std::make_shared<OpModel<Op>>(op), inputs, {}, out_spec);
-  Tensor out = Tensor::empty(out_spec.shape, out_spec.dtype);
-  op.run(inputs, out);
-  return out;
-}
+Tensor run_op(const Op& op, const std::vector<Tensor>& inputs);
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "any_op-inl.hpp"
+#endif

@@ -15,10 +15,11 @@ struct Cast {
   DType to = float32;
   NEURON_ATTRS(to)
   ElementwiseTypes types(const std::array<Operand, 1>& in) const { return {{in[0].dtype}, to}; }
-  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
-                 std::int64_t n) const {
-    convert_buffer(in[0], t.in[0], out, t.out, n);
-  }
+  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out, std::int64_t n) const;
 };
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "cast-inl.hpp"
+#endif

@@ -18,17 +18,7 @@ struct CompareOp {
     DType d = result_type_of(in);
     return {{d, d}, bool_};
   }
-  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
-                 std::int64_t n) const {
-    bool* o = static_cast<bool*>(out);
-    visit_dtype(t.in[0], [&](auto tag) {
-      using T = decltype(tag);
-      const T* a = static_cast<const T*>(in[0]);
-      const T* b = static_cast<const T*>(in[1]);
-      Cmp cmp;
-      for (std::int64_t i = 0; i < n; ++i) o[i] = cmp(a[i], b[i]);
-    });
-  }
+  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out, std::int64_t n) const;
 };
 
 struct Eq : CompareOp<Eq, std::equal_to<>> {
@@ -51,3 +41,7 @@ struct Ge : CompareOp<Ge, std::greater_equal<>> {
 };
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "compare-inl.hpp"
+#endif

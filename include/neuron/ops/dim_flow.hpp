@@ -8,6 +8,7 @@
 // Elementwise ops follow broadcasting; an op without a description blocks padding entirely.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,28 +24,15 @@ struct DimFlow {
   // in[i][d]: the output dim that input i's dim d becomes, or kMixed / kLost.
   std::vector<std::vector<int>> in;
 
-  static DimFlow all(const std::vector<TensorSpec>& in, int value) {
-    DimFlow f;
-    for (const TensorSpec& s : in)
-      f.in.emplace_back(static_cast<std::size_t>(s.shape.rank()), value);
-    return f;
-  }
+  static DimFlow all(const std::vector<TensorSpec>& in, int value);
   // Every input dim goes to the output dim at the same position counted from the right
   // (broadcasting; also ops whose output has the input's shape).
-  static DimFlow broadcast(const std::vector<TensorSpec>& in, const TensorSpec& out) {
-    DimFlow f;
-    for (const TensorSpec& s : in) {
-      std::vector<int> dims(static_cast<std::size_t>(s.shape.rank()));
-      for (int d = 0; d < s.shape.rank(); ++d)
-        dims[static_cast<std::size_t>(d)] = out.shape.rank() - s.shape.rank() + d;
-      f.in.push_back(std::move(dims));
-    }
-    return f;
-  }
-  void set(std::size_t input, int dim, int value) {
-    if (input < in.size() && dim >= 0 && dim < static_cast<int>(in[input].size()))
-      in[input][static_cast<std::size_t>(dim)] = value;
-  }
+  static DimFlow broadcast(const std::vector<TensorSpec>& in, const TensorSpec& out);
+  void set(std::size_t input, int dim, int value);
 };
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "dim_flow-inl.hpp"
+#endif

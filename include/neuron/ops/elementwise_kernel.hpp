@@ -1,16 +1,16 @@
-// Elementwise kernels over one contiguous chunk: the loops every elementwise op shares.
-// Floating-point maps run on xsimd batches; the ragged tail is computed in a zero-padded batch too,
-// so every element goes through the same instructions whatever its position (eager, lazy and traced
-// results then agree bit for bit).
+// Elementwise ops: what they share. An elementwise op is one struct with its name, attributes,
+// dtype rule (types()) and body (operator(), written once for scalars and xsimd batches, defined
+// in the op family's -inl.hpp). Expressions (expr/) never instantiate the bodies: they describe
+// their tree with each op's ElementwiseKernel, a table of functions compiled into the library.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <type_traits>
-#include <utility>
 
-#include <xsimd/xsimd.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "op_base.hpp"
 
@@ -22,46 +22,26 @@ struct ElementwiseTypes {
   DType out = float32;
 };
 
-namespace simd {
-// Scalar fallbacks with the same names as xsimd's batch functions, so an op body is written once.
-template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
-T select(bool c, T a, T b) {
-  return c ? a : b;
-}
-using xsimd::select;
-template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
-bool isnan(T v) {
-  return v != v;
-}
-using xsimd::isnan;
-}  // namespace simd
+// One elementwise op type behind plain function pointers; `op` points to an instance of the op
+// struct (its attributes).
+struct ElementwiseKernel {
+  const char* name;
+  int arity;
+  ElementwiseTypes (*types)(const void* op, const Operand* in);
+  // n values of each input (already in t.in's dtypes) -> n values of t.out.
+  void (*run_chunk)(const void* op, const ElementwiseTypes& t, const void* const* in, void* out,
+                    std::int64_t n);
+  nlohmann::json (*attrs_json)(const void* op);
+  std::string (*encoded_attrs)(const void* op);
+  // A new instance of the op struct with attributes read from JSON (FormatError when they do not
+  // fit).
+  std::shared_ptr<const void> (*from_json)(const nlohmann::json& attrs);
+};
 
-namespace detail {
-
-template <class Op, class T, std::size_t... I>
-void map_chunk(const Op& op, const void* const* in, void* out, std::int64_t n,
-               std::index_sequence<I...>) {
-  T* o = static_cast<T*>(out);
-  if constexpr (std::is_floating_point_v<T>) {
-    using B = xsimd::batch<T>;
-    constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
-    std::int64_t i = 0;
-    for (; i + W <= n; i += W)
-      op(B::load_unaligned(static_cast<const T*>(in[I]) + i)...).store_unaligned(o + i);
-    if (i < n) {
-      alignas(64) T tmp[sizeof...(I) + 1][W] = {};
-      std::int64_t rest = n - i;
-      ((std::copy(static_cast<const T*>(in[I]) + i, static_cast<const T*>(in[I]) + n, tmp[I])),
-       ...);
-      op(B::load_aligned(tmp[I])...).store_aligned(tmp[sizeof...(I)]);
-      std::copy(tmp[sizeof...(I)], tmp[sizeof...(I)] + rest, o + i);
-    }
-  } else {
-    for (std::int64_t i = 0; i < n; ++i) o[i] = op(static_cast<const T*>(in[I])[i]...);
-  }
-}
-
-}  // namespace detail
+// The kernel table of elementwise op `Op`. Defined in ops/elementwise_kernel-inl.hpp and
+// instantiated in the library for every elementwise op of the op list.
+template <class Op>
+const ElementwiseKernel& elementwise_kernel();
 
 // Base for ops that map N inputs of one dtype to an output of that dtype (relu, add, exp, ...).
 // A derived op narrows `accepts<T>` to the element types its types() can choose, so its body is
@@ -71,17 +51,7 @@ struct MapOp {
   static constexpr int arity = Arity;
   template <class T>
   static constexpr bool accepts = true;
-  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
-                 std::int64_t n) const {
-    visit_dtype(t.out, [&](auto tag) {
-      using T = decltype(tag);
-      if constexpr (Derived::template accepts<T>)
-        detail::map_chunk<Derived, T>(static_cast<const Derived&>(*this), in, out, n,
-                                      std::make_index_sequence<Arity>{});
-      else
-        throw_error<DTypeError>(Derived::name, ": no kernel for dtype ", t.out);
-    });
-  }
+  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out, std::int64_t n) const;
 };
 
 template <class T>
@@ -98,3 +68,7 @@ DType result_type_of(const std::array<Operand, N>& in) {
 }
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "elementwise_kernel-inl.hpp"
+#endif

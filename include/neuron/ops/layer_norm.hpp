@@ -2,7 +2,6 @@
 // Mean and biased variance are computed in two passes in double (no catastrophic cancellation).
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <tuple>
 #include <vector>
@@ -19,91 +18,17 @@ struct LayerNorm {
   bool has_bias = false;
   NEURON_ATTRS(normalized_shape, eps, has_weight, has_bias)
 
-  TensorSpec infer(const std::vector<TensorSpec>& in) const {
-    expect_arity(name, in, 1 + (has_weight ? 1 : 0) + (has_bias ? 1 : 0));
-    const TensorSpec& x = in[0];
-    Shape ns(normalized_shape);
-    if (!is_floating(x.dtype))
-      throw_error<DTypeError>("layer_norm: input dtype must be float32 or float64, got ", x.dtype);
-    if (ns.rank() == 0)
-      throw_error<ShapeError>("layer_norm: normalized_shape must have at least one dim");
-    bool fits = ns.rank() <= x.shape.rank();
-    for (int i = 0; fits && i < ns.rank(); ++i)
-      fits = x.shape[x.shape.rank() - ns.rank() + i] == ns[i];
-    if (!fits)
-      throw_error<ShapeError>("layer_norm: input of shape ", x.shape,
-                              " does not end with normalized_shape ", ns);
-    if (!(eps >= 0)) throw_error<ValueError>("layer_norm: eps must be >= 0, got ", eps);
-    const char* names[] = {"weight", "bias"};
-    for (std::size_t k = 1; k < in.size(); ++k) {
-      const char* what = names[(k == 1 && has_weight) ? 0 : 1];
-      if (in[k].shape != ns)
-        throw_error<ShapeError>("layer_norm: ", what, " has shape ", in[k].shape,
-                                ", expected normalized_shape ", ns);
-      if (in[k].dtype != x.dtype)
-        throw_error<DTypeError>("layer_norm: ", what, " has dtype ", in[k].dtype,
-                                " but the input has ", x.dtype);
-    }
-    return x;
-  }
-
-  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
-    DimFlow f = DimFlow::broadcast(in, out);
-    const int r = in[0].shape.rank(), n = static_cast<int>(normalized_shape.size());
-    for (int d = r - n; d < r; ++d) f.set(0, d, DimFlow::kMixed);
-    for (std::size_t k = 1; k < in.size(); ++k)  // weight and bias are read along the same dims
-      for (int d = 0; d < in[k].shape.rank(); ++d) f.set(k, d, DimFlow::kMixed);
-    return f;
-  }
-  void run(const std::vector<Tensor>& in, Tensor& out) const {
-    const Tensor& x = in[0];
-    std::int64_t n = Shape(normalized_shape).numel();
-    std::int64_t rows = n ? x.numel() / n : 0;
-    visit_dtype(x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      if constexpr (std::is_floating_point_v<T>) {
-        const T* xp = x.data<T>();
-        T* yp = out.data<T>();
-        const T* w = has_weight ? in[1].data<T>() : nullptr;
-        const T* b = has_bias ? in[has_weight ? 2 : 1].data<T>() : nullptr;
-        for (std::int64_t r = 0; r < rows; ++r) {
-          const T* xr = xp + r * n;
-          T* yr = yp + r * n;
-          double mean = 0;
-          for (std::int64_t i = 0; i < n; ++i) mean += xr[i];
-          mean /= static_cast<double>(n);
-          double var = 0;
-          for (std::int64_t i = 0; i < n; ++i) {
-            double d = xr[i] - mean;
-            var += d * d;
-          }
-          var /= static_cast<double>(n);
-          const T rstd = static_cast<T>(1.0 / std::sqrt(var + eps));
-          const T m = static_cast<T>(mean);
-          for (std::int64_t i = 0; i < n; ++i) {
-            T v = (xr[i] - m) * rstd;
-            if (w) v *= w[i];
-            if (b) v += b[i];
-            yr[i] = v;
-          }
-        }
-      }
-    });
-  }
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
 // torch.nn.functional.layer_norm: weight and bias may be undefined tensors (then omitted).
-inline Tensor layer_norm(const Tensor& x, const std::vector<std::int64_t>& normalized_shape,
-                         const Tensor& weight = {}, const Tensor& bias = {}, double eps = 1e-5) {
-  LayerNorm op;
-  op.normalized_shape = normalized_shape;
-  op.eps = eps;
-  op.has_weight = weight.defined();
-  op.has_bias = bias.defined();
-  std::vector<Tensor> inputs{x};
-  if (op.has_weight) inputs.push_back(weight);
-  if (op.has_bias) inputs.push_back(bias);
-  return run_op(op, inputs);
-}
+Tensor layer_norm(const Tensor& x, const std::vector<std::int64_t>& normalized_shape,
+                  const Tensor& weight = {}, const Tensor& bias = {}, double eps = 1e-5);
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "layer_norm-inl.hpp"
+#endif

@@ -7,127 +7,25 @@
 #include <tuple>
 #include <vector>
 
-#include <Eigen/Core>
-
 #include "any_op.hpp"
 
 namespace neuron {
-
-namespace detail {
-template <class T>
-using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using ConstMap = Eigen::Map<const RowMatrix<T>, Eigen::Unaligned>;
-template <class T>
-using MutMap = Eigen::Map<RowMatrix<T>, Eigen::Unaligned>;
-
-inline void check_matmul_dtypes(const char* op, DType a, DType b) {
-  if (a != b)
-    throw_error<DTypeError>(op, ": operands must have the same dtype, got ", a, " and ", b,
-                            "; cast one of them");
-  if (a == bool_) throw_error<DTypeError>(op, ": bool operands are not supported");
-}
-
-// Shapes after torch's 1-d promotion, the broadcast batch shape and the result shape.
-struct MatmulPlan {
-  Shape batch;  // broadcast batch dims
-  Shape a_batch, b_batch;
-  std::int64_t m = 1, k = 1, n = 1;
-  Shape out;
-};
-
-inline MatmulPlan plan_matmul(const Shape& a, const Shape& b) {
-  if (a.rank() == 0 || b.rank() == 0)
-    throw_error<ShapeError>("matmul: both operands need at least 1 dim, got shapes ", a, " and ",
-                            b);
-  MatmulPlan p;
-  std::int64_t ka = a[a.rank() - 1];
-  std::int64_t kb = b.rank() == 1 ? b[0] : b[b.rank() - 2];
-  if (ka != kb)
-    throw_error<ShapeError>("matmul: cannot multiply input 0 of shape ", a, " by input 1 of shape ",
-                            b, ": contracted dims differ (", ka, " in input 0 dim -1 vs ", kb,
-                            " in input 1 dim ", b.rank() == 1 ? "0" : "-2", ")");
-  p.k = ka;
-  p.m = a.rank() == 1 ? 1 : a[a.rank() - 2];
-  p.n = b.rank() == 1 ? 1 : b[b.rank() - 1];
-  p.a_batch = a.rank() > 2 ? Shape(a.begin(), a.end() - 2) : Shape{};
-  p.b_batch = b.rank() > 2 ? Shape(b.begin(), b.end() - 2) : Shape{};
-  p.batch = broadcast_shapes(p.a_batch, p.b_batch, "matmul (batch dims)", "input 0 batch",
-                             "input 1 batch");
-  p.out = p.batch;
-  if (a.rank() > 1) p.out.push_back(p.m);
-  if (b.rank() > 1) p.out.push_back(p.n);
-  return p;
-}
-}  // namespace detail
 
 struct Matmul {
   static constexpr const char* name = "matmul";
   NEURON_ATTRS()
 
-  TensorSpec infer(const std::vector<TensorSpec>& in) const {
-    expect_arity(name, in, 2);
-    detail::check_matmul_dtypes(name, in[0].dtype, in[1].dtype);
-    return {detail::plan_matmul(in[0].shape, in[1].shape).out, in[0].dtype};
-  }
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
 
   // Batch dims broadcast; rows of a and columns of b reach the output; the contracted dim mixes.
-  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
-    DimFlow f = DimFlow::broadcast(in, out);
-    const int ra = in[0].shape.rank(), rb = in[1].shape.rank(), ro = out.shape.rank();
-    f.set(0, ra - 1, DimFlow::kMixed);
-    f.set(1, rb >= 2 ? rb - 2 : 0, DimFlow::kMixed);
-    if (ra >= 2) f.set(0, ra - 2, rb >= 2 ? ro - 2 : ro - 1);
-    if (rb >= 2) f.set(1, rb - 1, ro - 1);
-    if (ra >= 2 && rb == 1)  // batch dims of a sit before its row dim
-      for (int d = 0; d < ra - 2; ++d) f.set(0, d, d);
-    if (rb >= 2 && ra >= 1)  // b's batch dims sit before the row dim, which a 1-d a drops
-      for (int d = 0; d < rb - 2; ++d) f.set(1, d, ro - (ra >= 2 ? 2 : 1) - (rb - 2) + d);
-    return f;
-  }
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
 
-  void run(const std::vector<Tensor>& in, Tensor& out) const {
-    const Tensor &a = in[0], &b = in[1];
-    detail::MatmulPlan p = detail::plan_matmul(a.shape(), b.shape());
-    visit_dtype(a.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      if constexpr (!std::is_same_v<T, bool>) {
-        const T* ap = a.data<T>();
-        const T* bp = b.data<T>();
-        T* op = out.data<T>();
-        const std::int64_t batches = p.batch.numel();
-        // b without batch dims and a contiguous: one GEMM over all of a's rows.
-        if (p.b_batch.rank() == 0 && p.batch == p.a_batch) {
-          run_one(ap, bp, op, batches * p.m, p.k, p.n);
-          return;
-        }
-        auto sa = broadcast_strides(p.a_batch, p.batch);
-        auto sb = broadcast_strides(p.b_batch, p.batch);
-        auto so = contiguous_strides(p.batch);
-        for (std::int64_t bi = 0; bi < batches; ++bi) {
-          std::int64_t oa = 0, ob = 0, rem = bi;
-          for (int d = 0; d < p.batch.rank(); ++d) {
-            std::int64_t i = rem / so[static_cast<std::size_t>(d)];
-            rem %= so[static_cast<std::size_t>(d)];
-            oa += i * sa[static_cast<std::size_t>(d)];
-            ob += i * sb[static_cast<std::size_t>(d)];
-          }
-          run_one(ap + oa * p.m * p.k, bp + ob * p.k * p.n, op + bi * p.m * p.n, p.m, p.k, p.n);
-        }
-      }
-    });
-  }
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
 
+  // One GEMM: out [m, n] = a [m, k] @ b [k, n], row-major (matmul-inl.hpp).
   template <class T>
   static void run_one(const T* a, const T* b, T* out, std::int64_t m, std::int64_t k,
-                      std::int64_t n) {
-    detail::MutMap<T> o(out, m, n);
-    if (k == 0) {
-      o.setZero();
-      return;
-    }
-    o.noalias() = detail::ConstMap<T>(a, m, k) * detail::ConstMap<T>(b, k, n);
-  }
+                      std::int64_t n);
 };
 
 // torch.nn.functional.linear: x [..., in] @ weight[out, in]^T + bias[out].
@@ -136,62 +34,17 @@ struct Linear {
   bool has_bias = true;
   NEURON_ATTRS(has_bias)
 
-  TensorSpec infer(const std::vector<TensorSpec>& in) const {
-    expect_arity(name, in, has_bias ? 3 : 2);
-    const TensorSpec &x = in[0], &w = in[1];
-    detail::check_matmul_dtypes(name, x.dtype, w.dtype);
-    if (w.shape.rank() != 2)
-      throw_error<ShapeError>("linear: weight must be 2-d [out_features, in_features], got shape ",
-                              w.shape);
-    if (x.shape.rank() == 0 || x.shape[x.shape.rank() - 1] != w.shape[1])
-      throw_error<ShapeError>("linear: input of shape ", x.shape,
-                              " must end with in_features = ", w.shape[1], " (weight shape ",
-                              w.shape, ")");
-    if (has_bias) {
-      if (in[2].shape != Shape{w.shape[0]})
-        throw_error<ShapeError>("linear: bias has shape ", in[2].shape, ", expected [", w.shape[0],
-                                "] for weight of shape ", w.shape);
-      if (in[2].dtype != x.dtype)
-        throw_error<DTypeError>("linear: bias has dtype ", in[2].dtype, " but input has ", x.dtype);
-    }
-    Shape out = x.shape;
-    out[out.rank() - 1] = w.shape[0];
-    return {out, x.dtype};
-  }
-
-  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
-    DimFlow f = DimFlow::all(in, DimFlow::kMixed);  // weight and bias: every value is used
-    for (int d = 0; d + 1 < in[0].shape.rank(); ++d) f.set(0, d, d);
-    (void)out;
-    return f;
-  }
-
-  void run(const std::vector<Tensor>& in, Tensor& out) const {
-    const Tensor &x = in[0], &w = in[1];
-    const std::int64_t k = w.shape()[1], n = w.shape()[0];
-    const std::int64_t m = k ? x.numel() / k : out.numel() / std::max<std::int64_t>(n, 1);
-    visit_dtype(x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      if constexpr (!std::is_same_v<T, bool>) {
-        detail::MutMap<T> o(out.data<T>(), m, n);
-        if (k == 0)
-          o.setZero();
-        else
-          o.noalias() = detail::ConstMap<T>(x.data<T>(), m, k) *
-                        detail::ConstMap<T>(w.data<T>(), n, k).transpose();
-        if (has_bias)
-          o.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(in[2].data<T>(), n);
-      }
-    });
-  }
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
-inline Tensor matmul(const Tensor& a, const Tensor& b) { return run_op(Matmul{}, {a, b}); }
+Tensor matmul(const Tensor& a, const Tensor& b);
 
-inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {}) {
-  Linear op;
-  op.has_bias = bias.defined();
-  return op.has_bias ? run_op(op, {x, weight, bias}) : run_op(op, {x, weight});
-}
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "matmul-inl.hpp"
+#endif

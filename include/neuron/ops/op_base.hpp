@@ -11,11 +11,14 @@
 // executed through expressions (expr/).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "../core/config.hpp"
 #include "../core/tensor.hpp"
 
 // An op's attributes as a tuple of references: compared and hashed to identify ops, written to
@@ -38,48 +41,22 @@ inline TensorSpec spec_of(const Tensor& t) { return {t.shape(), t.dtype()}; }
 
 // While trace() records a model on this thread, CPU tensors that meet lazy ones (weights, constants
 // the model made) are captured as constants of the traced graph instead of being refused.
-inline bool& capturing_constants() {
-  thread_local bool on = false;
-  return on;
-}
+bool& capturing_constants();
 
 // All inputs must be defined tensors on one device; returns that device.
-inline Device common_device(const char* op, const Tensor* inputs, std::size_t n) {
-  Device d = cpu();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!inputs[i].defined())
-      throw_error<ValueError>(op, ": input ", i, " is an undefined (default-constructed) tensor");
-    if (i == 0) {
-      d = inputs[i].device();
-    } else if (inputs[i].device() != d && capturing_constants()) {
-      d = Device(Device::Kind::lazy);  // cpu meets lazy: the cpu tensor becomes a constant
-    } else if (inputs[i].device() != d) {
-      throw_error<DeviceError>(op, ": input 0 is on ", d, " but input ", i, " is on ",
-                               inputs[i].device(), "; move them to one device with .to(device)");
-    }
-  }
-  return d;
-}
-inline Device common_device(const char* op, const std::vector<Tensor>& inputs) {
-  return common_device(op, inputs.data(), inputs.size());
-}
+Device common_device(const char* op, const Tensor* inputs, std::size_t n);
+Device common_device(const char* op, const std::vector<Tensor>& inputs);
 
-inline void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t n) {
-  if (in.size() != n) throw_error<ValueError>(op, ": expected ", n, " inputs, got ", in.size());
-}
+void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t n);
 
 template <class Op>
 Tensor run_op(const Op& op, const std::vector<Tensor>& inputs);  // any_op.hpp
 
 // Strides of `from` broadcast to `to` (0 where `from` is broadcast), right-aligned.
-inline std::array<std::int64_t, kMaxRank> broadcast_strides(const Shape& from, const Shape& to) {
-  std::array<std::int64_t, kMaxRank> out{};
-  auto st = contiguous_strides(from);
-  int off = to.rank() - from.rank();
-  for (int i = 0; i < from.rank(); ++i)
-    out[static_cast<std::size_t>(i + off)] =
-        from[i] == 1 && to[i + off] != 1 ? 0 : st[static_cast<std::size_t>(i)];
-  return out;
-}
+std::array<std::int64_t, kMaxRank> broadcast_strides(const Shape& from, const Shape& to);
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "op_base-inl.hpp"
+#endif

@@ -59,3 +59,7 @@ inline bool is_known_op(std::string_view name) {
 }
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "op_list-inl.hpp"
+#endif

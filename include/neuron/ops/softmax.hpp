@@ -3,135 +3,21 @@
 // Sums accumulate in double; exponentials run on xsimd batches.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <tuple>
 #include <vector>
-
-#include <xsimd/xsimd.hpp>
 
 #include "layout.hpp"
 
 namespace neuron {
 
-namespace detail {
-
-// out[i] = exp(x[i] - m[i * m_stride]) for n elements; returns their sum in double.
-template <class T>
-double sub_exp(const T* x, const T* m, std::int64_t m_stride, T* out, std::int64_t n) {
-  using B = xsimd::batch<T>;
-  constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
-  std::int64_t i = 0;
-  double sum = 0;
-  if (m_stride == 0) {
-    B mb(*m);
-    for (; i + W <= n; i += W) {
-      B e = xsimd::exp(B::load_unaligned(x + i) - mb);
-      e.store_unaligned(out + i);
-    }
-  } else {
-    for (; i + W <= n; i += W) {
-      B e = xsimd::exp(B::load_unaligned(x + i) - B::load_unaligned(m + i));
-      e.store_unaligned(out + i);
-    }
-  }
-  if (i < n) {  // same instructions for the tail, through a padded batch
-    alignas(64) T a[W] = {}, b[W] = {}, r[W];
-    for (std::int64_t k = i; k < n; ++k) {
-      a[k - i] = x[k];
-      b[k - i] = m[k * m_stride];
-    }
-    xsimd::exp(B::load_aligned(a) - B::load_aligned(b)).store_aligned(r);
-    for (std::int64_t k = i; k < n; ++k) out[k] = r[k - i];
-  }
-  for (std::int64_t k = 0; k < n; ++k) sum += static_cast<double>(out[k]);
-  return sum;
-}
-
-template <bool Log, class T>
-void softmax_kernel(const T* x, T* y, const Split3& s) {
-  const std::int64_t D = s.mid, I = s.inner;
-  if (D == 0) return;
-  if (I == 1) {
-    for (std::int64_t o = 0; o < s.outer; ++o) {
-      const T* xr = x + o * D;
-      T* yr = y + o * D;
-      T m = xr[0];
-      for (std::int64_t d = 1; d < D; ++d)
-        if (xr[d] > m || std::isnan(xr[d])) m = xr[d];
-      if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: keep exp(-inf - 0) = 0 (NaN below)
-      double sum = sub_exp(xr, &m, 0, yr, D);
-      if constexpr (Log) {
-        // (x - max) - log(sum): subtracting max first keeps small results exact.
-        const T log_sum = static_cast<T>(std::log(sum));
-        for (std::int64_t d = 0; d < D; ++d) yr[d] = (xr[d] - m) - log_sum;
-      } else {
-        T inv = static_cast<T>(1.0 / sum);
-        for (std::int64_t d = 0; d < D; ++d) yr[d] *= inv;
-      }
-    }
-    return;
-  }
-  // Reduction over a middle dim: work on `inner`-long contiguous rows.
-  std::vector<T> m(static_cast<std::size_t>(I));
-  std::vector<double> sum(static_cast<std::size_t>(I));
-  for (std::int64_t o = 0; o < s.outer; ++o) {
-    const T* xb = x + o * D * I;
-    T* yb = y + o * D * I;
-    std::copy(xb, xb + I, m.begin());
-    for (std::int64_t d = 1; d < D; ++d)
-      for (std::int64_t i = 0; i < I; ++i) {
-        T v = xb[d * I + i];
-        if (v > m[static_cast<std::size_t>(i)] || std::isnan(v)) m[static_cast<std::size_t>(i)] = v;
-      }
-    for (auto& v : m)
-      if (std::isinf(v) && v < 0) v = 0;
-    std::fill(sum.begin(), sum.end(), 0.0);
-    for (std::int64_t d = 0; d < D; ++d) {
-      sub_exp(xb + d * I, m.data(), 1, yb + d * I, I);
-      for (std::int64_t i = 0; i < I; ++i) sum[static_cast<std::size_t>(i)] += yb[d * I + i];
-    }
-    for (std::int64_t d = 0; d < D; ++d)
-      for (std::int64_t i = 0; i < I; ++i) {
-        std::size_t k = static_cast<std::size_t>(i);
-        if constexpr (Log)
-          yb[d * I + i] = (xb[d * I + i] - m[k]) - static_cast<T>(std::log(sum[k]));
-        else
-          yb[d * I + i] = static_cast<T>(yb[d * I + i] / sum[k]);
-      }
-  }
-}
-
-}  // namespace detail
-
 template <class Derived, bool Log>
 struct SoftmaxOp {
   std::int64_t dim = -1;  // normalized by the free function
   NEURON_ATTRS(dim)
-  TensorSpec infer(const std::vector<TensorSpec>& in) const {
-    expect_arity(Derived::name, in, 1);
-    if (!is_floating(in[0].dtype))
-      throw_error<DTypeError>(Derived::name, ": input dtype must be float32 or float64, got ",
-                              in[0].dtype, "; cast first");
-    normalize_dim(dim, in[0].shape.rank(), Derived::name);
-    return in[0];
-  }
-  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const {
-    DimFlow f = DimFlow::broadcast(in, out);
-    f.set(0, static_cast<int>(normalize_dim(dim, in[0].shape.rank(), Derived::name)),
-          DimFlow::kMixed);
-    return f;
-  }
-  void run(const std::vector<Tensor>& in, Tensor& out) const {
-    const Tensor& x = in[0];
-    int d = normalize_dim(dim, x.rank(), Derived::name);
-    Split3 s = x.rank() == 0 ? Split3{1, 1, 1} : split_around(x.shape(), d, d + 1);
-    if (x.dtype() == float32)
-      detail::softmax_kernel<Log>(x.data<float>(), out.data<float>(), s);
-    else
-      detail::softmax_kernel<Log>(x.data<double>(), out.data<double>(), s);
-  }
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
 struct Softmax : SoftmaxOp<Softmax, false> {
@@ -141,15 +27,15 @@ struct LogSoftmax : SoftmaxOp<LogSoftmax, true> {
   static constexpr const char* name = "log_softmax";
 };
 
-inline Tensor softmax(const Tensor& x, std::int64_t dim) {
-  Softmax op;
-  op.dim = normalize_dim(dim, x.rank(), Softmax::name);
-  return run_op(op, {x});
-}
-inline Tensor log_softmax(const Tensor& x, std::int64_t dim) {
-  LogSoftmax op;
-  op.dim = normalize_dim(dim, x.rank(), LogSoftmax::name);
-  return run_op(op, {x});
-}
+// Defined (instantiated) in the library: softmax-inl.hpp.
+NEURON_EXTERN_TEMPLATE(template struct SoftmaxOp<Softmax, false>;)
+NEURON_EXTERN_TEMPLATE(template struct SoftmaxOp<LogSoftmax, true>;)
+
+Tensor softmax(const Tensor& x, std::int64_t dim);
+Tensor log_softmax(const Tensor& x, std::int64_t dim);
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "softmax-inl.hpp"
+#endif

@@ -19,17 +19,11 @@ struct Where {
     DType d = result_type_of(std::array<Operand, 2>{in[1], in[2]});
     return {{bool_, d, d}, d};
   }
-  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
-                 std::int64_t n) const {
-    const bool* c = static_cast<const bool*>(in[0]);
-    visit_dtype(t.out, [&](auto tag) {
-      using T = decltype(tag);
-      const T* a = static_cast<const T*>(in[1]);
-      const T* b = static_cast<const T*>(in[2]);
-      T* o = static_cast<T*>(out);
-      for (std::int64_t i = 0; i < n; ++i) o[i] = c[i] ? a[i] : b[i];
-    });
-  }
+  void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out, std::int64_t n) const;
 };
 
 }  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "where-inl.hpp"
+#endif

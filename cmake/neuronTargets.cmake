@@ -1,0 +1,66 @@
+# The library targets. neuron_add_libraries(<suffix> <extra private compile options>) makes
+# neuron_runtime<suffix> and neuron_neuron<suffix>; the plain ones (empty suffix) are the exported
+# neuron::runtime and neuron::neuron, the benchmarks add a copy compiled for this machine's CPU.
+
+function(neuron_stage_sources out)
+  set(files)
+  foreach(stage IN LISTS ARGN)
+    list(APPEND files "${PROJECT_SOURCE_DIR}/src/${stage}/${stage}.cpp")
+  endforeach()
+  set(${out} ${files} PARENT_SCOPE)
+endfunction()
+
+# Usage requirements every target shares: C++17 and the include directory.
+function(neuron_common_usage target scope)
+  target_compile_features(${target} ${scope} cxx_std_17)
+  target_include_directories(${target} ${scope}
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+endfunction()
+
+function(neuron_add_libraries suffix options)
+  set(rt neuron_runtime${suffix})
+  set(full neuron_neuron${suffix})
+  if(NEURON_HEADER_ONLY)
+    # Every header includes its implementation; the dependencies' headers are the users' too.
+    add_library(${rt} INTERFACE)
+    neuron_common_usage(${rt} INTERFACE)
+    target_compile_definitions(${rt} INTERFACE NEURON_HEADER_ONLY)
+    target_link_libraries(${rt} INTERFACE
+      Eigen3::Eigen xsimd nlohmann_json::nlohmann_json xxHash::xxhash)
+    if(NEURON_USE_OPENMP)
+      target_link_libraries(${rt} INTERFACE OpenMP::OpenMP_CXX)
+    endif()
+    add_library(${full} INTERFACE)
+    target_link_libraries(${full} INTERFACE ${rt} xtensor)
+  else()
+    add_library(${rt} ${NEURON_RUNTIME_SOURCES})
+    add_library(${full} ${NEURON_FULL_SOURCES})
+    foreach(target ${rt} ${full})
+      neuron_common_usage(${target} PUBLIC)
+      # The heavy dependencies are the library's own business: its headers include none of them.
+      target_link_libraries(${target} PRIVATE
+        Eigen3::Eigen xsimd nlohmann_json::nlohmann_json xxHash::xxhash)
+      if(NEURON_USE_OPENMP)
+        target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
+      endif()
+      target_compile_options(${target} PRIVATE ${options} ${NEURON_SANITIZE_FLAGS})
+      set_target_properties(${target} PROPERTIES
+        VERSION ${PROJECT_VERSION}
+        SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
+        POSITION_INDEPENDENT_CODE ON)
+    endforeach()
+    set_target_properties(${rt} PROPERTIES OUTPUT_NAME neuron-runtime${suffix})
+    set_target_properties(${full} PROPERTIES OUTPUT_NAME neuron${suffix})
+    target_link_libraries(${full} PUBLIC ${rt})
+    # The interop headers (<neuron/interop/eigen.hpp>, <neuron/interop/xtensor.hpp>) are
+    # templates over Eigen and xtensor: their include paths come with the full library.
+    target_link_libraries(${full} INTERFACE Eigen3::Eigen xtensor)
+  endif()
+  set_target_properties(${rt} PROPERTIES EXPORT_NAME runtime)
+  set_target_properties(${full} PROPERTIES EXPORT_NAME neuron)
+  if(suffix STREQUAL "")
+    add_library(neuron::runtime ALIAS ${rt})
+    add_library(neuron::neuron ALIAS ${full})
+  endif()
+endfunction()

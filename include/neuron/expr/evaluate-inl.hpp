@@ -1,0 +1,280 @@
+// The evaluator of flattened elementwise expressions (evaluate.hpp): broadcast strides per leaf,
+// dims coalesced where every operand is contiguous across them, then the output in chunks; each
+// node computes its chunk into a slot (in the L1 cache), in its own dtype, so mixed-dtype trees
+// follow PyTorch's promotion exactly.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "evaluate.hpp"
+#include "expr_op.hpp"
+
+namespace neuron::expr {
+
+// Elements per chunk: slots of one chunk stay in the L1 cache.
+inline constexpr std::int64_t kChunk = 512;
+inline constexpr std::size_t kSlotBytes = kChunk * 8;  // one chunk of the widest dtype
+
+// Where one tensor leaf reads from, with strides broadcast to the (coalesced) output dims.
+struct LeafView {
+  const std::byte* data = nullptr;
+  DType dtype = float32;
+  bool contiguous = false;  // same shape as the output: element i of the output is element i here
+  bool splat = false;       // a single element broadcast everywhere
+  std::array<std::int64_t, kMaxRank> strides{};  // elements; 0 where broadcast
+};
+
+struct EvalContext {
+  LeafView* leaves = nullptr;
+  std::byte (*slots)[kSlotBytes] = nullptr;
+  int rank = 0;                              // coalesced output dims
+  std::array<std::int64_t, kMaxRank> ext{};  // their extents
+  std::int64_t start = 0;                    // linear output index of the current chunk
+  std::array<std::int64_t, kMaxRank> idx{};  // multi-index of `start`
+};
+
+// Copies the n values a broadcast leaf contributes to the chunk at cx.start, converted to `want`,
+// into buf: runs along the innermost dim are copied, broadcast runs are splatted.
+NEURON_INLINE void gather_leaf(const LeafView& v, const EvalContext& cx, DType want, std::int64_t n,
+                               std::byte* buf) {
+  const std::size_t es = dtype_size(v.dtype), ws = dtype_size(want);
+  if (v.splat) {
+    visit_dtype(want, [&](auto tag) {
+      using T = decltype(tag);
+      T value;
+      convert_buffer(v.data, v.dtype, &value, want, 1);
+      std::fill(reinterpret_cast<T*>(buf), reinterpret_cast<T*>(buf) + n, value);
+    });
+    return;
+  }
+  const int last = cx.rank - 1;
+  std::array<std::int64_t, kMaxRank> idx = cx.idx;
+  std::int64_t done = 0;
+  while (done < n) {
+    std::int64_t off = 0;
+    for (int i = 0; i < cx.rank; ++i)
+      off += idx[static_cast<std::size_t>(i)] * v.strides[static_cast<std::size_t>(i)];
+    const std::size_t l = static_cast<std::size_t>(last);
+    std::int64_t piece = std::min(n - done, cx.ext[l] - idx[l]);
+    const std::byte* src = v.data + static_cast<std::size_t>(off) * es;
+    std::byte* out = buf + static_cast<std::size_t>(done) * ws;
+    if (v.strides[l] == 1) {
+      convert_buffer(src, v.dtype, out, want, piece);
+    } else {
+      visit_dtype(want, [&](auto tag) {
+        using T = decltype(tag);
+        T value;
+        convert_buffer(src, v.dtype, &value, want, 1);
+        std::fill(reinterpret_cast<T*>(out), reinterpret_cast<T*>(out) + piece, value);
+      });
+    }
+    done += piece;
+    idx[l] += piece;
+    for (int i = last;
+         i > 0 && idx[static_cast<std::size_t>(i)] == cx.ext[static_cast<std::size_t>(i)]; --i) {
+      idx[static_cast<std::size_t>(i)] = 0;
+      ++idx[static_cast<std::size_t>(i - 1)];
+    }
+  }
+}
+
+// When the chunk lies within one run of a leaf's innermost dim, the leaf's data can be read in
+// place; returns that address, or nullptr.
+NEURON_INLINE const std::byte* leaf_run(const LeafView& v, const EvalContext& cx, std::int64_t n) {
+  const std::size_t l = static_cast<std::size_t>(cx.rank - 1);
+  if (v.splat || v.strides[l] != 1 || cx.idx[l] + n > cx.ext[l]) return nullptr;
+  std::int64_t off = 0;
+  for (int i = 0; i < cx.rank; ++i)
+    off += cx.idx[static_cast<std::size_t>(i)] * v.strides[static_cast<std::size_t>(i)];
+  return v.data + static_cast<std::size_t>(off) * dtype_size(v.dtype);
+}
+
+using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* dst)>;
+
+// Evaluates into a new tensor of `shape`/`dtype`. The output is walked linearly in chunks of
+// kChunk elements, whatever the row length, so short rows cost no extra per-chunk overhead.
+// `chunk` computes n output values at the context's position, preferably into `dst`, and returns
+// where they are.
+// Evaluates into `out` (CPU, contiguous, of the expression's shape and dtype) from CPU leaves.
+NEURON_INLINE void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count,
+                                 const ChunkFn& chunk, std::int64_t chunk_size = kChunk) {
+  const Shape& shape = out.shape();
+  const DType dtype = out.dtype();
+  const std::int64_t numel = out.numel();
+  if (numel == 0) return;
+
+  constexpr int kSmall = 16;
+  std::array<LeafView, kSmall> small;
+  std::vector<LeafView> large;
+  LeafView* views = small.data();
+  if (leaf_count > kSmall) {
+    large.resize(static_cast<std::size_t>(leaf_count));
+    views = large.data();
+  }
+  EvalContext cx;
+  cx.leaves = views;
+  // Coalesce: drop size-1 dims, merge a dim into the previous one when every leaf is contiguous
+  // across the pair.
+  std::array<std::array<std::int64_t, kMaxRank>, kSmall> full_small;
+  std::vector<std::array<std::int64_t, kMaxRank>> full_large;
+  std::array<std::int64_t, kMaxRank>* full = full_small.data();
+  if (leaf_count > kSmall) {
+    full_large.resize(static_cast<std::size_t>(leaf_count));
+    full = full_large.data();
+  }
+  for (int k = 0; k < leaf_count; ++k) {
+    views[k].data = static_cast<const std::byte*>(leaves[k].raw_data());
+    views[k].dtype = leaves[k].dtype();
+    views[k].contiguous = leaves[k].numel() == numel;  // broadcasting never shrinks the output
+    views[k].splat = leaves[k].numel() == 1;
+    full[k] = broadcast_strides(leaves[k].shape(), shape);
+  }
+  int rank = 0;
+  for (int i = 0; i < shape.rank(); ++i) {
+    if (shape[i] == 1) continue;
+    const std::size_t ui = static_cast<std::size_t>(i);
+    bool merge = rank > 0;
+    for (int k = 0; k < leaf_count && merge; ++k)
+      merge = views[k].strides[static_cast<std::size_t>(rank - 1)] == full[k][ui] * shape[i];
+    const std::size_t at = static_cast<std::size_t>(merge ? rank - 1 : rank);
+    cx.ext[at] = merge ? cx.ext[at] * shape[i] : shape[i];
+    for (int k = 0; k < leaf_count; ++k) views[k].strides[at] = full[k][ui];
+    if (!merge) ++rank;
+  }
+  if (rank == 0) {  // a single element
+    cx.ext[0] = 1;
+    rank = 1;
+  }
+  cx.rank = rank;
+
+  std::byte* dst = static_cast<std::byte*>(out.raw_data());
+  const std::size_t es = dtype_size(dtype);
+  for (std::int64_t start = 0; start < numel; start += chunk_size) {
+    const std::int64_t n = std::min(chunk_size, numel - start);
+    cx.start = start;
+    std::int64_t rem = start;
+    for (int i = rank - 1; i >= 0; --i) {
+      const std::size_t ui = static_cast<std::size_t>(i);
+      cx.idx[ui] = rem % cx.ext[ui];
+      rem /= cx.ext[ui];
+    }
+    std::byte* target = dst + static_cast<std::size_t>(start) * es;
+    const void* got = chunk(cx, n, target);
+    if (got != target) std::memcpy(target, got, static_cast<std::size_t>(n) * es);
+  }
+}
+
+namespace detail {
+struct alignas(64) Slot {
+  std::byte bytes[kSlotBytes];
+};
+
+// A C++ number converted to `want`, by the rules of the dtype it was recorded with: values from a
+// file may be anything, so NaN or out-of-range values for an integer become its minimum.
+template <class T>
+T scalar_as(ScalarValue s, DType recorded) {
+  return recorded == bool_   ? convert_value<T>(s != 0)
+         : recorded == int64 ? convert_value<T>(convert_value<std::int64_t>(s))
+                             : convert_value<T>(static_cast<double>(s));
+}
+NEURON_INLINE void fill_scalar(ScalarValue s, DType recorded, DType want, std::int64_t n,
+                               std::byte* out) {
+  visit_dtype(want, [&](auto tag) {
+    using T = decltype(tag);
+    std::fill(reinterpret_cast<T*>(out), reinterpret_cast<T*>(out) + n, scalar_as<T>(s, recorded));
+  });
+}
+}  // namespace detail
+
+NEURON_INLINE void run_fused(const FusedNode* nodes, int count, const Tensor* leaves,
+                             int leaf_count, const ScalarValue* scalars, Tensor& out) {
+  // Slots: one per node for its value, and one per op operand for a conversion. Reused per thread
+  // (kernels never call back into the evaluator).
+  thread_local std::vector<detail::Slot> slots;
+  thread_local std::vector<int> first;
+  thread_local std::vector<const void*> value;
+  first.resize(static_cast<std::size_t>(count));
+  std::size_t total = 0;
+  for (int i = 0; i < count; ++i) {
+    first[static_cast<std::size_t>(i)] = static_cast<int>(total);
+    const FusedNode& n = nodes[i];
+    total += n.kind == FusedNode::Kind::op ? 1 + static_cast<std::size_t>(n.kernel->arity) : 1;
+  }
+  if (slots.size() < total) slots.resize(total);
+  value.assign(static_cast<std::size_t>(count), nullptr);
+  auto slot = [&](int node, int k) {
+    return slots[static_cast<std::size_t>(first[static_cast<std::size_t>(node)] + k)].bytes;
+  };
+
+  // C++ numbers are the same in every chunk: converted once, to every dtype an op wants them in.
+  for (int i = 0; i < count; ++i) {
+    const FusedNode& n = nodes[i];
+    if (n.kind == FusedNode::Kind::scalar) {
+      detail::fill_scalar(scalars[n.index], n.dtype, n.dtype, kChunk, slot(i, 0));
+      value[static_cast<std::size_t>(i)] = slot(i, 0);
+    } else if (n.kind == FusedNode::Kind::op) {
+      for (int k = 0; k < n.kernel->arity; ++k) {
+        const FusedNode& arg = nodes[n.args[static_cast<std::size_t>(k)]];
+        if (arg.kind == FusedNode::Kind::scalar &&
+            arg.dtype != n.types.in[static_cast<std::size_t>(k)])
+          detail::fill_scalar(scalars[arg.index], arg.dtype,
+                              n.types.in[static_cast<std::size_t>(k)], kChunk, slot(i, 1 + k));
+      }
+    }
+  }
+
+  evaluate_tree(
+      out, leaves, leaf_count, [&](EvalContext& cx, std::int64_t len, void* dst) -> const void* {
+        for (int i = 0; i < count; ++i) {
+          const FusedNode& n = nodes[i];
+          const std::size_t ui = static_cast<std::size_t>(i);
+          if (n.kind == FusedNode::Kind::scalar) continue;  // filled above
+          if (n.kind == FusedNode::Kind::leaf) {
+            const LeafView& v = cx.leaves[n.index];
+            if (v.contiguous) {
+              value[ui] = v.data + static_cast<std::size_t>(cx.start) * dtype_size(v.dtype);
+            } else if (const std::byte* run = leaf_run(v, cx, len)) {
+              value[ui] = run;
+            } else {
+              gather_leaf(v, cx, v.dtype, len, slot(i, 0));
+              value[ui] = slot(i, 0);
+            }
+            continue;
+          }
+          const void* in[3] = {};
+          for (int k = 0; k < n.kernel->arity; ++k) {
+            const int a = n.args[static_cast<std::size_t>(k)];
+            const FusedNode& arg = nodes[a];
+            const DType want = n.types.in[static_cast<std::size_t>(k)];
+            const void* v = value[static_cast<std::size_t>(a)];
+            if (arg.dtype != want) {
+              if (arg.kind != FusedNode::Kind::scalar)  // scalars: converted once, above
+                convert_buffer(v, arg.dtype, slot(i, 1 + k), want, len);
+              v = slot(i, 1 + k);
+            }
+            in[k] = v;
+          }
+          void* o = i + 1 == count ? dst : slot(i, 0);
+          n.kernel->run_chunk(n.op, n.types, in, o, len);
+          value[ui] = o;
+        }
+        return value[static_cast<std::size_t>(count - 1)];
+      });
+}
+
+NEURON_INLINE Tensor evaluate_fused(const FusedNode* nodes, int count, const Tensor* leaves,
+                                    int leaf_count, const ScalarValue* scalars, int scalar_count,
+                                    const Shape& shape, DType dtype) {
+  Device d = common_device("elementwise expression", leaves, static_cast<std::size_t>(leaf_count));
+  if (d.is_lazy())
+    return record_fused(nodes, count, leaves, leaf_count, scalars, scalar_count, shape, dtype);
+  Tensor out = Tensor::empty(shape, dtype);
+  run_fused(nodes, count, leaves, leaf_count, scalars, out);
+  return out;
+}
+
+}  // namespace neuron::expr

@@ -1,0 +1,92 @@
+// Recording fused expressions on the lazy device (expr_op.hpp).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "expr_op.hpp"
+#include "interpreted_expr.hpp"
+
+namespace neuron::expr {
+
+NEURON_INLINE std::string fused_structure(const FusedNode* nodes, int root) {
+  const FusedNode& n = nodes[root];
+  if (n.kind == FusedNode::Kind::leaf) return "x";
+  if (n.kind == FusedNode::Kind::scalar) return "scalar:" + std::string(dtype_name(n.dtype));
+  std::string out = n.kernel->name;
+  std::string a = n.kernel->encoded_attrs(n.op);
+  if (!a.empty()) {
+    static const char* hex = "0123456789abcdef";
+    out += '[';
+    for (unsigned char c : a) {
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+    out += ']';
+  }
+  out += ':';
+  out += dtype_name(n.types.out);
+  // The dtypes the operands are converted to, when they are not the output's (compare, cast):
+  // eq on int64 and eq on float32 both give bool, but they are different kernels.
+  const std::size_t arity = static_cast<std::size_t>(n.kernel->arity);
+  bool mixed = false;
+  for (std::size_t k = 0; k < arity; ++k) mixed |= n.types.in[k] != n.types.out;
+  if (mixed) {
+    out += '<';
+    for (std::size_t k = 0; k < arity; ++k) {
+      if (k) out += ',';
+      out += dtype_name(n.types.in[k]);
+    }
+    out += '>';
+  }
+  out += '(';
+  for (std::size_t k = 0; k < arity; ++k) {
+    if (k) out += ',';
+    out += fused_structure(nodes, n.args[k]);
+  }
+  return out + ")";
+}
+
+NEURON_INLINE nlohmann::json fused_tree_json(const FusedNode* nodes, int root) {
+  const FusedNode& n = nodes[root];
+  if (n.kind == FusedNode::Kind::leaf) return "x";
+  if (n.kind == FusedNode::Kind::scalar) return {{"scalar", dtype_name(n.dtype)}};
+  nlohmann::json args = nlohmann::json::array();
+  for (int k = 0; k < n.kernel->arity; ++k)
+    args.push_back(fused_tree_json(nodes, n.args[static_cast<std::size_t>(k)]));
+  return {{"op", n.kernel->name},
+          {"attrs", n.kernel->attrs_json(n.op)},
+          {"dtype", dtype_name(n.types.out)},
+          {"args", args}};
+}
+
+NEURON_INLINE Tensor record_fused(const FusedNode* nodes, int count, const Tensor* leaves,
+                                  int leaf_count, const ScalarValue* scalars, int scalar_count,
+                                  const Shape& shape, DType dtype) {
+  std::vector<TensorSpec> specs;
+  specs.reserve(static_cast<std::size_t>(leaf_count));
+  for (int i = 0; i < leaf_count; ++i) specs.push_back(spec_of(leaves[i]));
+  // One op per structure and input specs is enough: later records share it.
+  std::string key = fused_structure(nodes, count - 1);
+  for (const TensorSpec& s : specs) {
+    key += '|';
+    key += s.shape.str();
+    key += dtype_name(s.dtype);
+  }
+  thread_local std::map<std::string, std::shared_ptr<const AnyOp>> seen;
+  auto it = seen.find(key);
+  if (it == seen.end()) {
+    if (seen.size() >= 4096) seen.clear();  // many shapes (lazy dynamic shapes): start over
+    auto op = std::make_shared<InterpretedExpr>(fused_tree_json(nodes, count - 1), specs);
+    it = seen.emplace(std::move(key), std::move(op)).first;
+  }
+  return record_lazy(it->second, std::vector<Tensor>(leaves, leaves + leaf_count),
+                     std::vector<ScalarValue>(scalars, scalars + scalar_count),
+                     TensorSpec{shape, dtype});
+}
+
+}  // namespace neuron::expr

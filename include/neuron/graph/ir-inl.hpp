@@ -1,0 +1,59 @@
+#pragma once
+
+#include "ir.hpp"
+
+#include <cstdint>
+
+#include "hash-inl.hpp"
+
+namespace neuron {
+
+NEURON_INLINE IrNode::~IrNode() {
+  std::vector<IrNodePtr> pending = std::move(inputs);
+  while (!pending.empty()) {
+    IrNodePtr n = std::move(pending.back());
+    pending.pop_back();
+    if (n.use_count() == 1) {  // the last owner: take its inputs before it goes
+      auto& ins = const_cast<IrNode&>(*n).inputs;
+      for (auto& i : ins) pending.push_back(std::move(i));
+      ins.clear();
+    }
+  }
+}
+
+namespace detail {
+NEURON_INLINE void append_spec(std::string& buf, const TensorSpec& s) {
+  hash_append(buf, static_cast<char>(s.dtype));
+  hash_append(buf, static_cast<char>(s.shape.rank()));
+  for (std::int64_t d : s.shape) hash_append(buf, d);
+}
+}  // namespace detail
+
+NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
+                                     std::vector<ScalarValue> scalars, const TensorSpec& spec) {
+  auto n = std::make_shared<IrNode>();
+  std::string buf = op->name();
+  buf += '\0';
+  buf += op->structure();
+  n->shapeless = hash_bytes(buf);
+  detail::append_spec(buf, spec);
+  n->local = hash_bytes(buf);
+  n->op = std::move(op);
+  n->inputs = std::move(inputs);
+  n->scalars = std::move(scalars);
+  n->spec = spec;
+  return n;
+}
+
+NEURON_INLINE IrNodePtr make_data_node(const Tensor& cpu_view) {
+  auto n = std::make_shared<IrNode>();
+  n->spec = spec_of(cpu_view);
+  n->data = cpu_view;
+  std::string buf = "data";
+  n->shapeless = hash_bytes(buf);
+  detail::append_spec(buf, n->spec);
+  n->local = hash_bytes(buf);
+  return n;
+}
+
+}  // namespace neuron

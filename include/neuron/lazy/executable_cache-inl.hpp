@@ -1,0 +1,93 @@
+#pragma once
+
+#include "executable_cache.hpp"
+
+#include <utility>
+
+namespace neuron {
+
+NEURON_INLINE ExecutableCache& ExecutableCache::instance() {
+  static ExecutableCache* c = new ExecutableCache();  // lives until exit
+  return *c;
+}
+
+NEURON_INLINE std::shared_ptr<const Executable> ExecutableCache::find(const Graph& g) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = index_.find(g.hash);
+  if (it == index_.end() || !it->second->canonical.matches(g)) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->executable;
+}
+
+NEURON_INLINE void ExecutableCache::insert(const Graph& g, std::shared_ptr<const Executable> exe) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = index_.find(g.hash);
+  if (it != index_.end()) {  // a colliding graph: the newer one wins the slot
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+  lru_.push_front({g.hash, g.shapeless, CanonicalGraph::of(g), std::move(exe)});
+  index_[g.hash] = lru_.begin();
+  while (lru_.size() > capacity_) {
+    index_.erase(lru_.back().hash);
+    lru_.pop_back();
+  }
+}
+
+NEURON_INLINE std::string ExecutableCache::miss_reason(const Graph& g) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const Entry& e : lru_) {
+    if (e.shapeless != g.shapeless) continue;
+    std::string why;
+    std::size_t k = 0;
+    for (const GraphEntry& ge : g.entries) {
+      if (!ge.node->is_data()) continue;
+      if (k < e.canonical.input_specs.size()) {
+        const TensorSpec& old = e.canonical.input_specs[k];
+        const TensorSpec& now = ge.node->spec;
+        auto add = [&](const std::string& s) { why += (why.empty() ? "" : ", ") + s; };
+        if (old.shape != now.shape)
+          add("input " + std::to_string(k) + " shape " + compact(old.shape) + " -> " +
+              compact(now.shape));
+        if (old.dtype != now.dtype)
+          add("input " + std::to_string(k) + " dtype " + std::string(dtype_name(old.dtype)) +
+              " -> " + std::string(dtype_name(now.dtype)));
+      }
+      ++k;
+    }
+    return why.empty() ? "same structure, other specs" : why;
+  }
+  return "new graph";
+}
+
+NEURON_INLINE void ExecutableCache::set_capacity(std::size_t n) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  capacity_ = n == 0 ? 1 : n;
+  while (lru_.size() > capacity_) {
+    index_.erase(lru_.back().hash);
+    lru_.pop_back();
+  }
+}
+
+NEURON_INLINE std::size_t ExecutableCache::size() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return lru_.size();
+}
+
+NEURON_INLINE void ExecutableCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  lru_.clear();
+  index_.clear();
+}
+
+NEURON_INLINE std::string ExecutableCache::compact(const Shape& s) {
+  std::string out = "[";
+  for (int i = 0; i < s.rank(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+NEURON_INLINE void set_cache_capacity(std::size_t n) {
+  ExecutableCache::instance().set_capacity(n);
+}
+
+}  // namespace neuron

@@ -1,0 +1,129 @@
+// Definitions of any_op.hpp: attributes to and from JSON, OpModel's members, lazy recording and
+// run_op. make_op_from_json, which needs the whole op list, is defined in op_list-inl.hpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "any_op.hpp"
+#include "dim_flow-inl.hpp"
+#include "op_base-inl.hpp"
+
+namespace neuron {
+
+namespace attr {
+NEURON_INLINE nlohmann::json to_json(std::int64_t v) { return v; }
+NEURON_INLINE nlohmann::json to_json(double v) { return v; }
+NEURON_INLINE nlohmann::json to_json(bool v) { return v; }
+NEURON_INLINE nlohmann::json to_json(DType v) { return std::string(dtype_name(v)); }
+NEURON_INLINE nlohmann::json to_json(const std::vector<std::int64_t>& v) { return v; }
+
+NEURON_INLINE void from_json(const nlohmann::json& j, std::int64_t& v) {
+  if (!j.is_number_integer() ||
+      (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)))
+    throw_error<FormatError>("expected an int64 attribute, got ", j.dump());
+  v = j.get<std::int64_t>();
+}
+NEURON_INLINE void from_json(const nlohmann::json& j, double& v) { v = j.get<double>(); }
+NEURON_INLINE void from_json(const nlohmann::json& j, bool& v) { v = j.get<bool>(); }
+NEURON_INLINE void from_json(const nlohmann::json& j, DType& v) {
+  v = dtype_from_name(j.get<std::string>());
+}
+NEURON_INLINE void from_json(const nlohmann::json& j, std::vector<std::int64_t>& v) {
+  if (!j.is_array()) throw_error<FormatError>("expected an array of int64, got ", j.dump());
+  v.resize(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) from_json(j[i], v[i]);
+}
+}  // namespace attr
+
+template <class Op>
+std::string OpModel<Op>::name() const {
+  return Op::name;
+}
+template <class Op>
+std::string OpModel<Op>::structure() const {
+  return Op::name + std::string(1, '\0') + attr::encode_all(op_.attrs());
+}
+template <class Op>
+nlohmann::json OpModel<Op>::attrs_json() const {
+  nlohmann::json j = nlohmann::json::array();
+  std::apply([&](const auto&... a) { (j.push_back(attr::to_json(a)), ...); }, op_.attrs());
+  return j;
+}
+template <class Op>
+TensorSpec OpModel<Op>::infer(const std::vector<TensorSpec>& inputs) const {
+  return op_.infer(inputs);
+}
+template <class Op>
+DimFlow OpModel<Op>::dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const {
+  if constexpr (has_dim_flow<Op>::value)
+    return op_.dim_flow(inputs, out);
+  else
+    return DimFlow::all(inputs, DimFlow::kLost);  // undescribed: padding stops here
+}
+template <class Op>
+void OpModel<Op>::run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const {
+  op_.run(inputs, out);
+}
+
+template <class Op>
+Op op_attrs_from_json(const nlohmann::json& attrs) {
+  Op op;
+  auto fields = op.attrs();
+  constexpr std::size_t n = std::tuple_size_v<decltype(fields)>;
+  if (!attrs.is_array() || attrs.size() != n)
+    throw_error<FormatError>("op '", Op::name, "': expected ", n, " attributes, got ",
+                             attrs.dump());
+  std::size_t i = 0;
+  try {
+    std::apply([&](auto&... f) { (attr::from_json(attrs[i++], f), ...); }, fields);
+  } catch (const nlohmann::json::exception& e) {
+    throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
+  } catch (const DTypeError& e) {
+    throw_error<FormatError>("op '", Op::name, "': ", e.what());
+  } catch (const FormatError& e) {
+    throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
+  }
+  return op;
+}
+
+template <class Op>
+std::shared_ptr<const AnyOp> op_from_json(const nlohmann::json& attrs) {
+  return std::make_shared<OpModel<Op>>(op_attrs_from_json<Op>(attrs));
+}
+
+NEURON_INLINE LazyRecordFn& lazy_record_hook() {
+  static LazyRecordFn fn = nullptr;
+  return fn;
+}
+
+NEURON_INLINE Tensor record_lazy(std::shared_ptr<const AnyOp> op, const std::vector<Tensor>& inputs,
+                                 std::vector<ScalarValue> scalars, const TensorSpec& out) {
+  LazyRecordFn fn = lazy_record_hook();
+  if (!fn)
+    throw_error<DeviceError>(op->name(),
+                             ": inputs are on the lazy device but lazy mode is not part "
+                             "of this build; include <neuron/neuron.hpp>");
+  return fn(std::move(op), inputs, std::move(scalars), out);
+}
+
+template <class Op>
+Tensor run_op(const Op& op, const std::vector<Tensor>& inputs) {
+  Device d = common_device(Op::name, inputs);
+  std::vector<TensorSpec> specs;
+  specs.reserve(inputs.size());
+  for (const Tensor& t : inputs) specs.push_back(spec_of(t));
+  TensorSpec out_spec = op.infer(specs);
+  if (d.is_lazy()) return record_lazy(std::make_shared<OpModel<Op>>(op), inputs, {}, out_spec);
+  Tensor out = Tensor::empty(out_spec.shape, out_spec.dtype);
+  op.run(inputs, out);
+  return out;
+}
+
+}  // namespace neuron

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "executor.hpp"
+
+#include <utility>
+
+namespace neuron {
+
+NEURON_INLINE ArenaPool::Lease ArenaPool::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!free_.empty()) {
+      std::unique_ptr<Arena> a = std::move(free_.back());
+      free_.pop_back();
+      return Lease(*this, std::move(a));
+    }
+  }
+  return Lease(*this, make());
+}
+NEURON_INLINE std::size_t ArenaPool::arenas_made() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return made_;
+}
+
+NEURON_INLINE std::unique_ptr<Arena> ArenaPool::make() {
+  auto a = std::make_unique<Arena>();
+  a->storage = Storage::allocate(static_cast<std::size_t>(plan_.arena_bytes));
+  a->values.resize(plan_.slots.size());
+  for (std::size_t s = 0; s < plan_.slots.size(); ++s) {
+    const PlanSlot& slot = plan_.slots[s];
+    if (slot.kind != PlanSlot::Kind::arena) continue;
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = a->storage;
+    impl->offset = static_cast<std::size_t>(slot.offset);
+    impl->shape = slot.spec.shape;
+    impl->dtype = slot.spec.dtype;
+    a->values[s] = Tensor(std::move(impl));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++made_;
+  return a;
+}
+NEURON_INLINE void ArenaPool::give_back(std::unique_ptr<Arena> a) {
+  if (!a) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(std::move(a));
+}
+
+NEURON_INLINE std::vector<Tensor> run_plan(const Plan& plan, const std::vector<Tensor>& weights,
+                                           const std::vector<Tensor>& inputs, ArenaPool& pool) {
+  using K = PlanSlot::Kind;
+  // Kernels size their loops from their inputs and write into slots sized by the plan: an input
+  // of another spec would over-run them, so this is checked here too, whatever the caller did.
+  if (inputs.size() != plan.inputs.size())
+    throw_error<ValueError>("plan expects ", plan.inputs.size(), " inputs, got ", inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!(spec_of(inputs[i]) == plan.inputs[i]))
+      throw_error<ShapeError>("input ", i, " expects ", spec_str(plan.inputs[i]), ", got ",
+                              spec_str(spec_of(inputs[i])));
+  ArenaPool::Lease lease = pool.acquire();
+  Arena& a = *lease;
+  for (std::size_t s = 0; s < plan.slots.size(); ++s) {
+    const PlanSlot& slot = plan.slots[s];
+    if (slot.kind == K::input)
+      a.values[s] = inputs[static_cast<std::size_t>(slot.index)];
+    else if (slot.kind == K::weight)
+      a.values[s] = weights[static_cast<std::size_t>(slot.index)];
+    else if (slot.kind == K::output)
+      a.values[s] = Tensor::empty(slot.spec.shape, slot.spec.dtype);
+  }
+  for (const PlanStep& st : plan.steps) {
+    a.args.clear();
+    for (int in : st.inputs) a.args.push_back(a.values[static_cast<std::size_t>(in)]);
+    st.op->run(a.args, st.scalars.data(), a.values[static_cast<std::size_t>(st.output)]);
+  }
+  std::vector<Tensor> out;
+  out.reserve(plan.outputs.size());
+  for (int o : plan.outputs) {
+    const PlanSlot& slot = plan.slots[static_cast<std::size_t>(o)];
+    const Tensor& v = a.values[static_cast<std::size_t>(o)];
+    out.push_back(slot.kind == K::output ? v : v.clone());
+  }
+  a.args.clear();
+  for (std::size_t s = 0; s < plan.slots.size(); ++s)  // keep only the arena's own views
+    if (plan.slots[s].kind != K::arena) a.values[s] = Tensor();
+  return out;
+}
+
+}  // namespace neuron

@@ -1,0 +1,3 @@
+// Only the umbrella header.
+#include <neuron/neuron.hpp>
+int main() {}
