@@ -55,6 +55,13 @@ endif()
 foreach(_inc IN LISTS _neuron_eigen_inc)
   string(APPEND NEURON_PC_INCLUDES " -I${_inc}")
 endforeach()
+if(NEURON_HEADER_ONLY)
+  string(APPEND NEURON_PC_CFLAGS "${NEURON_PC_INCLUDES}")
+endif()
+# Relocatable: the prefix is found from the .pc file's own folder, so `cmake --install --prefix`
+# anywhere gives working files.
+file(RELATIVE_PATH NEURON_PC_PREFIX_FROM_PCDIR "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" NEURON_PC_PREFIX_FROM_PCDIR "${NEURON_PC_PREFIX_FROM_PCDIR}")
 foreach(pc neuron neuron-runtime)
   configure_file("cmake/${pc}.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc" @ONLY)
   install(FILES "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc"

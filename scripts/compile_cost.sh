@@ -31,7 +31,13 @@ measure() {  # <prefix> <source> <pc>
   flags=$(PKG_CONFIG_PATH="$(echo "$prefix"/lib*/pkgconfig)" pkg-config --cflags "$pc")
   for _ in $(seq "$runs"); do
     # shellcheck disable=SC2086
-    /usr/bin/time -f "%e %M" g++ -O2 $flags -c "$src" -o /dev/null 2>&1 | tail -1
+    if ! /usr/bin/time -o "$work/time.txt" -f "%e %M" g++ -O2 $flags -c "$src" -o /dev/null \
+      >"$work/compile.log" 2>&1; then
+      cat "$work/compile.log" >&2
+      echo "compile_cost: $src does not compile against $prefix" >&2
+      exit 1
+    fi
+    tail -1 "$work/time.txt"
   done | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { printf "%s s %d MB\n", $1, $2 / 1024 }'
 }
 
@@ -46,7 +52,9 @@ echo "|---|---|---|"
 for tu in trace_example:neuron runtime_load:neuron-runtime empty_main:neuron; do
   src="scripts/compile_cost/${tu%%:*}.cpp"
   pc="${tu##*:}"
-  echo "| ${tu%%:*} | $(measure "$work/prefix-compiled" "$src" "$pc") | $(measure "$work/prefix-header-only" "$src" "$pc") |"
+  compiled=$(measure "$work/prefix-compiled" "$src" "$pc")
+  header_only=$(measure "$work/prefix-header-only" "$src" "$pc")
+  echo "| ${tu%%:*} | $compiled | $header_only |"
 done
 echo
 echo "installed libraries (compiled core, static):"

@@ -1,7 +1,6 @@
-// The ops stage of the compiled core: every op's shape rules and CPU kernels (Eigen, xsimd), the
-// elementwise kernel tables. Every include/neuron/ops/*-inl.hpp is compiled here, once.
+// The ops stage of the compiled core: every op's shape rules and CPU kernels (Eigen, xsimd), the elementwise kernel tables.
+// Every include/neuron/ops/*-inl.hpp is compiled here, once.
 #include <neuron/ops/any_op-inl.hpp>
-#include <neuron/ops/binary-inl.hpp>
 #include <neuron/ops/cast-inl.hpp>
 #include <neuron/ops/compare-inl.hpp>
 #include <neuron/ops/concat-inl.hpp>
@@ -19,5 +18,4 @@
 #include <neuron/ops/reshape-inl.hpp>
 #include <neuron/ops/slice-inl.hpp>
 #include <neuron/ops/softmax-inl.hpp>
-#include <neuron/ops/unary-inl.hpp>
 #include <neuron/ops/where-inl.hpp>

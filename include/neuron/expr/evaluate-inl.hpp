@@ -15,28 +15,6 @@
 
 namespace neuron::expr {
 
-// Elements per chunk: slots of one chunk stay in the L1 cache.
-inline constexpr std::int64_t kChunk = 512;
-inline constexpr std::size_t kSlotBytes = kChunk * 8;  // one chunk of the widest dtype
-
-// Where one tensor leaf reads from, with strides broadcast to the (coalesced) output dims.
-struct LeafView {
-  const std::byte* data = nullptr;
-  DType dtype = float32;
-  bool contiguous = false;  // same shape as the output: element i of the output is element i here
-  bool splat = false;       // a single element broadcast everywhere
-  std::array<std::int64_t, kMaxRank> strides{};  // elements; 0 where broadcast
-};
-
-struct EvalContext {
-  LeafView* leaves = nullptr;
-  std::byte (*slots)[kSlotBytes] = nullptr;
-  int rank = 0;                              // coalesced output dims
-  std::array<std::int64_t, kMaxRank> ext{};  // their extents
-  std::int64_t start = 0;                    // linear output index of the current chunk
-  std::array<std::int64_t, kMaxRank> idx{};  // multi-index of `start`
-};
-
 // Copies the n values a broadcast leaf contributes to the chunk at cx.start, converted to `want`,
 // into buf: runs along the innermost dim are copied, broadcast runs are splatted.
 NEURON_INLINE void gather_leaf(const LeafView& v, const EvalContext& cx, DType want, std::int64_t n,
@@ -93,15 +71,8 @@ NEURON_INLINE const std::byte* leaf_run(const LeafView& v, const EvalContext& cx
   return v.data + static_cast<std::size_t>(off) * dtype_size(v.dtype);
 }
 
-using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* dst)>;
-
-// Evaluates into a new tensor of `shape`/`dtype`. The output is walked linearly in chunks of
-// kChunk elements, whatever the row length, so short rows cost no extra per-chunk overhead.
-// `chunk` computes n output values at the context's position, preferably into `dst`, and returns
-// where they are.
-// Evaluates into `out` (CPU, contiguous, of the expression's shape and dtype) from CPU leaves.
 NEURON_INLINE void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count,
-                                 const ChunkFn& chunk, std::int64_t chunk_size = kChunk) {
+                                 const ChunkFn& chunk, std::int64_t chunk_size) {
   const Shape& shape = out.shape();
   const DType dtype = out.dtype();
   const std::int64_t numel = out.numel();
@@ -194,9 +165,13 @@ NEURON_INLINE void run_fused(const FusedNode* nodes, int count, const Tensor* le
                              int leaf_count, const ScalarValue* scalars, Tensor& out) {
   // Slots: one per node for its value, and one per op operand for a conversion. Reused per thread
   // (kernels never call back into the evaluator).
-  thread_local std::vector<detail::Slot> slots;
-  thread_local std::vector<int> first;
-  thread_local std::vector<const void*> value;
+  thread_local std::vector<detail::Slot> slots_tls;
+  thread_local std::vector<int> first_tls;
+  thread_local std::vector<const void*> value_tls;
+  // Plain references: every use of a thread_local name goes through its TLS wrapper.
+  std::vector<detail::Slot>& slots = slots_tls;
+  std::vector<int>& first = first_tls;
+  std::vector<const void*>& value = value_tls;
   first.resize(static_cast<std::size_t>(count));
   std::size_t total = 0;
   for (int i = 0; i < count; ++i) {

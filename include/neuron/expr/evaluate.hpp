@@ -4,13 +4,55 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "../core/tensor.hpp"
 #include "../ops/any_op.hpp"
 #include "../ops/elementwise_kernel.hpp"
 
 namespace neuron::expr {
+
+// Elements per chunk: slots of one chunk stay in the L1 cache.
+inline constexpr std::int64_t kChunk = 512;
+inline constexpr std::size_t kSlotBytes = kChunk * 8;  // one chunk of the widest dtype
+
+// Where one tensor leaf reads from, with strides broadcast to the (coalesced) output dims.
+struct LeafView {
+  const std::byte* data = nullptr;
+  DType dtype = float32;
+  bool contiguous = false;  // same shape as the output: element i of the output is element i here
+  bool splat = false;       // a single element broadcast everywhere
+  std::array<std::int64_t, kMaxRank> strides{};  // elements; 0 where broadcast
+};
+
+struct EvalContext {
+  LeafView* leaves = nullptr;
+  std::byte (*slots)[kSlotBytes] = nullptr;
+  int rank = 0;                              // coalesced output dims
+  std::array<std::int64_t, kMaxRank> ext{};  // their extents
+  std::int64_t start = 0;                    // linear output index of the current chunk
+  std::array<std::int64_t, kMaxRank> idx{};  // multi-index of `start`
+};
+
+// Copies the n values a broadcast leaf contributes to the chunk at cx.start, converted to `want`,
+// into buf: runs along the innermost dim are copied, broadcast runs are splatted.
+void gather_leaf(const LeafView& v, const EvalContext& cx, DType want, std::int64_t n,
+                 std::byte* buf);
+// When the chunk lies within one run of a leaf's innermost dim, the leaf's data can be read in
+// place; returns that address, or nullptr.
+const std::byte* leaf_run(const LeafView& v, const EvalContext& cx, std::int64_t n);
+
+using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* dst)>;
+
+// Evaluates into `out` (CPU, contiguous, of the expression's shape and dtype) from CPU leaves:
+// broadcast strides per leaf, dims coalesced where every operand is contiguous across them, then
+// the output walked linearly in chunks of `chunk_size` elements, whatever the row length, so
+// short rows cost no extra per-chunk overhead. `chunk` computes n output values at the context's
+// position, preferably into `dst`, and returns where they are.
+void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count, const ChunkFn& chunk,
+                   std::int64_t chunk_size = kChunk);
 
 struct FusedNode {
   enum class Kind : std::uint8_t { leaf, scalar, op };

@@ -6,12 +6,15 @@
 //   Node<Op, Cs...> an elementwise op (ops/) over child expressions
 //
 // Shapes and dtypes are inferred when a node is built, so errors surface at the line that caused
-// them. The typed tree is only a front: evaluation flattens it into FusedNodes on the stack and
-// hands them to the library's one fused evaluator (evaluate.hpp), so a program that writes an
-// expression instantiates no kernel. The same evaluator runs fused nodes in lazy and traced mode,
-// so all modes agree bit for bit.
+// them. A tree of float tensors and map ops (the common case) is fused in SIMD registers by the
+// program that writes it; every other tree, and every fused node of a lazy or traced graph, runs
+// on the library's fused evaluator (evaluate.hpp): FusedNodes flattened on the stack, each op's
+// chunk kernel compiled once in the library. Both compute each op with the same instructions, so
+// results agree bit for bit (unless the program is compiled to contract a*b+c into an FMA, which
+// the separate kernels never do).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +43,7 @@ class Leaf {
   static constexpr int leaf_count = 1;
   static constexpr int scalar_count = 0;
   static constexpr int node_count = 1;
+  static constexpr bool all_map = true;
 
   explicit Leaf(Tensor t) : t_(std::move(t)) {
     if (!t_.defined()) throw_error<ValueError>("expression operand is an undefined tensor");
@@ -51,6 +55,12 @@ class Leaf {
   }
   const Tensor& tensor() const { return t_; }
   Tensor evaluate() const { return t_; }
+  bool uniform_nodes(DType) const { return true; }
+  // Register path: leaf L's values at chunk position i.
+  template <int L, class B>
+  B batch(const typename B::value_type* const* lp, std::int64_t i) const {
+    return B::load_unaligned(lp[L] + i);
+  }
 
   template <class F>
   void for_each_leaf(F&& f) const {
@@ -80,6 +90,7 @@ class Scalar {
   static constexpr int leaf_count = 0;
   static constexpr int scalar_count = 1;
   static constexpr int node_count = 1;
+  static constexpr bool all_map = true;
   using stored =
       std::conditional_t<std::is_same_v<S, bool>, bool,
                          std::conditional_t<std::is_integral_v<S>, std::int64_t, double>>;
@@ -89,6 +100,11 @@ class Scalar {
   DType dtype() const { return wrapped_number_dtype<S>(); }
   Operand operand() const { return {dtype(), Priority::scalar}; }
   stored value() const { return value_; }
+  bool uniform_nodes(DType) const { return true; }
+  template <int L, class B>
+  B batch(const typename B::value_type* const*, std::int64_t) const {
+    return B(convert_value<typename B::value_type>(value_));
+  }
 
   template <class F>
   void for_each_leaf(F&&) const {}
@@ -117,6 +133,9 @@ class Node {
   static constexpr int leaf_count = (Cs::leaf_count + ... + 0);
   static constexpr int scalar_count = (Cs::scalar_count + ... + 0);
   static constexpr int node_count = (Cs::node_count + ... + 0) + 1;
+  // Every op in the tree maps one dtype to itself, so the tree can run in SIMD registers.
+  static constexpr bool all_map =
+      std::is_base_of_v<MapOp<Op, Op::arity>, Op> && (Cs::all_map && ...);
 
   explicit Node(Op op, Cs... cs) : op_(std::move(op)), kids_(std::move(cs)...) {
     static_assert(Op::arity == arity, "wrong number of operands for this op");
@@ -161,18 +180,111 @@ class Node {
     return f.node++;
   }
 
-  // One pass over the output, one allocation. On the lazy device: records one fused node.
+  // One pass over the output, one allocation. A tree of float32 (or float64) tensors and map ops
+  // is fused here, in SIMD registers; any other tree, or lazy tensors, go to the library's fused
+  // evaluator (which records one fused node on the lazy device).
   Tensor evaluate() const {
     std::array<FusedNode, node_count> nodes;
     std::array<Tensor, leaf_count> leaves;
     std::array<ScalarValue, scalar_count> scalars{};
     FlattenTarget f{nodes.data(), leaves.data(), scalars.data()};
     flatten(f);
+    if constexpr (all_map) {
+      if (types_.out == float32 || types_.out == float64) {
+        const Device d = common_device("elementwise expression", leaves.data(), leaves.size());
+        if (d.is_cpu() && uniform_leaves(leaves.data(), types_.out)) {
+          Tensor out = Tensor::empty(shape_, types_.out);
+          if (types_.out == float32)
+            evaluate_in_registers<float>(leaves.data(), out);
+          else
+            evaluate_in_registers<double>(leaves.data(), out);
+          return out;
+        }
+      }
+    }
     return evaluate_fused(nodes.data(), node_count, leaves.data(), leaf_count, scalars.data(),
                           scalar_count, shape_, types_.out);
   }
 
+  // True when every node computes in `d` and every bound leaf has dtype `d`: no conversions.
+  bool uniform_leaves(const Tensor* leaves, DType d) const {
+    for (int k = 0; k < leaf_count; ++k)
+      if (leaves[k].dtype() != d) return false;
+    return uniform_nodes(d);
+  }
+  bool uniform_nodes(DType d) const {
+    for (int i = 0; i < arity; ++i)
+      if (types_.in[static_cast<std::size_t>(i)] != d) return false;
+    return types_.out == d &&
+           std::apply([d](const auto&... k) { return (k.uniform_nodes(d) && ...); }, kids_);
+  }
+
+  // Register path: this subtree's values at chunk position i, for leaves numbered from L.
+  template <int L, class B>
+  B batch(const typename B::value_type* const* lp, std::int64_t i) const {
+    return batch_children<L, B>(lp, i, std::make_index_sequence<arity>{});
+  }
+
  private:
+  static constexpr std::array<int, arity> leaf_offsets() {
+    std::array<int, arity> off{};
+    int counts[] = {Cs::leaf_count...};
+    for (int i = 1; i < arity; ++i)
+      off[static_cast<std::size_t>(i)] = off[static_cast<std::size_t>(i - 1)] + counts[i - 1];
+    return off;
+  }
+  template <int L, class B, std::size_t... I>
+  B batch_children(const typename B::value_type* const* lp, std::int64_t i,
+                   std::index_sequence<I...>) const {
+    constexpr std::array<int, arity> off = leaf_offsets();
+    return op_(std::get<I>(kids_).template batch<L + off[I], B>(lp, i)...);
+  }
+
+  // The register path: each chunk's leaf pointers are resolved once, then the whole tree runs per
+  // SIMD batch with no intermediate stores; the ragged tail goes through zero-padded batches, so
+  // every element goes through the same instructions whatever its position.
+  template <class T>
+  void evaluate_in_registers(const Tensor* leaves, Tensor& out) const {
+    using B = xsimd::batch<T>;
+    constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
+    constexpr int NL = leaf_count > 0 ? leaf_count : 1;
+    // Longer chunks than the fused evaluator's: only broadcast leaves are staged, in T.
+    constexpr std::int64_t kRegisterChunk = 1024;
+    alignas(64) T slots[NL][kRegisterChunk];
+    evaluate_tree(
+        out, leaves, leaf_count,
+        [&](EvalContext& cx, std::int64_t n, void* dst) -> const void* {
+          const T* lp[NL] = {};
+          for (int l = 0; l < leaf_count; ++l) {
+            const LeafView& v = cx.leaves[l];
+            if (v.contiguous) {
+              lp[l] = reinterpret_cast<const T*>(v.data) + cx.start;
+            } else if (const std::byte* run = leaf_run(v, cx, n)) {
+              lp[l] = reinterpret_cast<const T*>(run);
+            } else {
+              gather_leaf(v, cx, v.dtype, n, reinterpret_cast<std::byte*>(slots[l]));
+              lp[l] = slots[l];
+            }
+          }
+          T* o = static_cast<T*>(dst);
+          std::int64_t i = 0;
+          for (; i + W <= n; i += W) batch<0, B>(lp, i).store_unaligned(o + i);
+          if (i < n) {
+            alignas(64) T tail[NL][W] = {};
+            const T* tp[NL] = {};
+            for (int l = 0; l < leaf_count; ++l) {
+              std::copy(lp[l] + i, lp[l] + n, tail[l]);
+              tp[l] = tail[l];
+            }
+            alignas(64) T res[W];
+            batch<0, B>(tp, 0).store_aligned(res);
+            std::copy(res, res + (n - i), o + i);
+          }
+          return dst;
+        },
+        kRegisterChunk);
+  }
+
   Shape infer_shape() const {
     Shape s;
     int i = 0;

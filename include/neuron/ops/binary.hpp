@@ -28,7 +28,14 @@ struct Add : MapOp<Add, 2> {
   NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    if constexpr (std::is_same_v<V, bool>)
+      return a || b;
+    else if constexpr (std::is_integral_v<V>)
+      return detail::wrapping(a, b, [](auto x, auto y) { return x + y; });
+    else
+      return a + b;
+  }
 };
 
 struct Sub : MapOp<Sub, 2> {
@@ -45,7 +52,12 @@ struct Sub : MapOp<Sub, 2> {
     return t;
   }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>)
+      return detail::wrapping(a, b, [](auto x, auto y) { return x - y; });
+    else
+      return a - b;
+  }
 };
 
 struct Mul : MapOp<Mul, 2> {
@@ -53,7 +65,14 @@ struct Mul : MapOp<Mul, 2> {
   NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    if constexpr (std::is_same_v<V, bool>)
+      return a && b;
+    else if constexpr (std::is_integral_v<V>)
+      return detail::wrapping(a, b, [](auto x, auto y) { return x * y; });
+    else
+      return a * b;
+  }
 };
 
 // True division: integer and bool operands divide in float32.
@@ -67,7 +86,9 @@ struct Div : MapOp<Div, 2> {
     return {{d, d}, d};
   }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    return a / b;
+  }
 };
 
 struct Pow : MapOp<Pow, 2> {
@@ -81,7 +102,29 @@ struct Pow : MapOp<Pow, 2> {
     return t;
   }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    if constexpr (std::is_integral_v<V>) {
+      if (b < 0) {
+        // Only 1 and -1 have integral negative powers; torch refuses the rest too.
+        if (a == 1) return V(1);
+        if (a == -1) return (b % 2 == 0) ? V(1) : V(-1);
+        throw_error<ValueError>("pow: integers to negative integer powers are not allowed (",
+                                static_cast<std::int64_t>(a), " ** ", static_cast<std::int64_t>(b),
+                                "); cast to a floating dtype");
+      }
+      using U = std::make_unsigned_t<V>;
+      U base = static_cast<U>(a), acc = 1;
+      for (V e = b; e > 0; e >>= 1) {
+        if (e & 1) acc *= base;
+        base *= base;
+      }
+      return static_cast<V>(acc);
+    } else {
+      using std::pow;
+      using xsimd::pow;
+      return pow(a, b);
+    }
+  }
 };
 
 // Elementwise maximum / minimum; a NaN in either operand gives NaN (torch.maximum).
@@ -90,7 +133,12 @@ struct Maximum : MapOp<Maximum, 2> {
   NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    if constexpr (std::is_integral_v<V>)
+      return a > b ? a : b;
+    else
+      return simd::select(simd::isnan(a) | (a > b), a, b);
+  }
 };
 
 struct Minimum : MapOp<Minimum, 2> {
@@ -98,11 +146,12 @@ struct Minimum : MapOp<Minimum, 2> {
   NEURON_ATTRS()
   ElementwiseTypes types(const std::array<Operand, 2>& in) const { return detail::same_binary(in); }
   template <class V>
-  V operator()(const V& a, const V& b) const;
+  V operator()(const V& a, const V& b) const {
+    if constexpr (std::is_integral_v<V>)
+      return a < b ? a : b;
+    else
+      return simd::select(simd::isnan(a) | (a < b), a, b);
+  }
 };
 
 }  // namespace neuron
-
-#ifdef NEURON_HEADER_ONLY
-#include "binary-inl.hpp"
-#endif

@@ -8,26 +8,12 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
-#include <xsimd/xsimd.hpp>
 
 #include "any_op-inl.hpp"
 #include "elementwise_kernel.hpp"
 
 namespace neuron {
 
-namespace simd {
-// Scalar fallbacks with the same names as xsimd's batch functions, so an op body is written once.
-template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
-T select(bool c, T a, T b) {
-  return c ? a : b;
-}
-using xsimd::select;
-template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
-bool isnan(T v) {
-  return v != v;
-}
-using xsimd::isnan;
-}  // namespace simd
 
 namespace detail {
 

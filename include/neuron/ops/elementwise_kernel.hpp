@@ -1,7 +1,8 @@
 // Elementwise ops: what they share. An elementwise op is one struct with its name, attributes,
-// dtype rule (types()) and body (operator(), written once for scalars and xsimd batches, defined
-// in the op family's -inl.hpp). Expressions (expr/) never instantiate the bodies: they describe
-// their tree with each op's ElementwiseKernel, a table of functions compiled into the library.
+// dtype rule (types()) and body (operator(), written once for scalars and xsimd batches). The
+// bodies are part of the DSL: an expression of float tensors that a program writes is fused in
+// SIMD registers in that program (expr.hpp). Everything else runs on kernels compiled into the
+// library: each op's run_chunk for every dtype, reached through its ElementwiseKernel table.
 #pragma once
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <type_traits>
 
 #include <nlohmann/json_fwd.hpp>
+#include <xsimd/xsimd.hpp>
 
 #include "op_base.hpp"
 
@@ -21,6 +23,20 @@ struct ElementwiseTypes {
   std::array<DType, 3> in{};
   DType out = float32;
 };
+
+namespace simd {
+// Scalar fallbacks with the same names as xsimd's batch functions, so an op body is written once.
+template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+T select(bool c, T a, T b) {
+  return c ? a : b;
+}
+using xsimd::select;
+template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+bool isnan(T v) {
+  return v != v;
+}
+using xsimd::isnan;
+}  // namespace simd
 
 // One elementwise op type behind plain function pointers; `op` points to an instance of the op
 // struct (its attributes).

@@ -2,12 +2,12 @@
 // only declare elementwise_kernel<Op>() (expressions in user code refer to these instances).
 #pragma once
 
-#include "binary-inl.hpp"
+#include "binary.hpp"
 #include "cast-inl.hpp"
 #include "compare-inl.hpp"
 #include "elementwise_ops.hpp"
 #include "op_list.hpp"
-#include "unary-inl.hpp"
+#include "unary.hpp"
 #include "where-inl.hpp"
 
 namespace neuron {

@@ -37,7 +37,9 @@ struct Relu : MapOp<Relu, 1> {
     return detail::numeric_unary(name, in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    return simd::select(x < V(0), V(0), x);  // NaN stays NaN
+  }
 };
 
 // GELU, exact (erf) by default, or the tanh approximation (torch's approximate='tanh').
@@ -51,7 +53,17 @@ struct Gelu : MapOp<Gelu, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::erf;
+    using std::tanh;
+    using xsimd::erf;
+    using xsimd::tanh;
+    if (tanh_approximation) {
+      const V k(0.7978845608028654);  // sqrt(2 / pi)
+      return V(0.5) * x * (V(1) + tanh(k * (x + V(0.044715) * x * x * x)));
+    }
+    return V(0.5) * x * (V(1) + erf(x * V(0.7071067811865476)));
+  }
 };
 
 struct Sigmoid : MapOp<Sigmoid, 1> {
@@ -63,7 +75,11 @@ struct Sigmoid : MapOp<Sigmoid, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::exp;
+    using xsimd::exp;
+    return V(1) / (V(1) + exp(-x));
+  }
 };
 
 struct Tanh : MapOp<Tanh, 1> {
@@ -75,7 +91,11 @@ struct Tanh : MapOp<Tanh, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::tanh;
+    using xsimd::tanh;
+    return tanh(x);
+  }
 };
 
 struct Exp : MapOp<Exp, 1> {
@@ -87,7 +107,11 @@ struct Exp : MapOp<Exp, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::exp;
+    using xsimd::exp;
+    return exp(x);
+  }
 };
 
 struct Log : MapOp<Log, 1> {
@@ -99,7 +123,11 @@ struct Log : MapOp<Log, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::log;
+    using xsimd::log;
+    return log(x);
+  }
 };
 
 struct Sqrt : MapOp<Sqrt, 1> {
@@ -111,7 +139,11 @@ struct Sqrt : MapOp<Sqrt, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::sqrt;
+    using xsimd::sqrt;
+    return sqrt(x);
+  }
 };
 
 // 1 / sqrt(x), computed exactly (not with the low-precision hardware estimate).
@@ -124,7 +156,11 @@ struct Rsqrt : MapOp<Rsqrt, 1> {
     return detail::floating_unary(in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    using std::sqrt;
+    using xsimd::sqrt;
+    return V(1) / sqrt(x);
+  }
 };
 
 struct Abs : MapOp<Abs, 1> {
@@ -136,7 +172,17 @@ struct Abs : MapOp<Abs, 1> {
     return detail::numeric_unary(name, in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    if constexpr (std::is_integral_v<V>) {
+      // Two's complement wrap for the minimum value, as torch does, without signed overflow.
+      using U = detail::unsigned_of<V>;
+      return x < 0 ? static_cast<V>(U(0) - static_cast<U>(x)) : x;
+    } else {
+      using std::abs;
+      using xsimd::abs;
+      return abs(x);
+    }
+  }
 };
 
 struct Neg : MapOp<Neg, 1> {
@@ -148,11 +194,14 @@ struct Neg : MapOp<Neg, 1> {
     return detail::numeric_unary(name, in);
   }
   template <class V>
-  V operator()(const V& x) const;
+  V operator()(const V& x) const {
+    if constexpr (std::is_integral_v<V>) {
+      using U = detail::unsigned_of<V>;
+      return static_cast<V>(U(0) - static_cast<U>(x));
+    } else {
+      return -x;
+    }
+  }
 };
 
 }  // namespace neuron
-
-#ifdef NEURON_HEADER_ONLY
-#include "unary-inl.hpp"
-#endif
