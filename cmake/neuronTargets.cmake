@@ -45,6 +45,11 @@ function(neuron_add_libraries suffix options)
         target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
       endif()
       target_compile_options(${target} PRIVATE ${options} ${NEURON_SANITIZE_FLAGS})
+      if(NEURON_SANITIZE)
+        # An instrumented library needs the sanitizer runtimes in every program of this build
+        # that links it; the installed package never carries this.
+        target_link_options(${target} INTERFACE "$<BUILD_INTERFACE:${NEURON_SANITIZE_FLAGS}>")
+      endif()
       set_target_properties(${target} PROPERTIES
         VERSION ${PROJECT_VERSION}
         SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}

@@ -1,6 +1,7 @@
 // Recording fused expressions on the lazy device (expr_op.hpp).
 #pragma once
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,7 +82,8 @@ NEURON_INLINE Tensor record_fused(const FusedNode* nodes, int count, const Tenso
   auto it = seen.find(key);
   if (it == seen.end()) {
     if (seen.size() >= 4096) seen.clear();  // many shapes (lazy dynamic shapes): start over
-    auto op = std::make_shared<InterpretedExpr>(fused_tree_json(nodes, count - 1), specs);
+    auto op = std::make_shared<InterpretedExpr>(fused_tree_json(nodes, count - 1), specs,
+                                                std::numeric_limits<int>::max());
     it = seen.emplace(std::move(key), std::move(op)).first;
   }
   return record_lazy(it->second, std::vector<Tensor>(leaves, leaves + leaf_count),

@@ -21,8 +21,10 @@ inline DType fused_dtype_from_json(const nlohmann::json& j) {
 }  // namespace detail
 
 NEURON_INLINE InterpretedExpr::InterpretedExpr(const nlohmann::json& tree,
-                                               std::vector<TensorSpec> inputs)
-    : inputs_(std::move(inputs)), tree_(std::make_shared<const nlohmann::json>(tree)) {
+                                               std::vector<TensorSpec> inputs, int max_depth)
+    : inputs_(std::move(inputs)),
+      tree_(std::make_shared<const nlohmann::json>(tree)),
+      max_depth_(max_depth) {
   Built root = build(tree, 0);
   if (nodes_[static_cast<std::size_t>(root.index)].kind != FusedNode::Kind::op)
     throw_error<FormatError>("fused expression: the root must be an op");
@@ -63,8 +65,8 @@ NEURON_INLINE void InterpretedExpr::run(const std::vector<Tensor>& inputs,
 }
 
 NEURON_INLINE InterpretedExpr::Built InterpretedExpr::build(const nlohmann::json& j, int depth) {
-  if (depth > kMaxFusedDepth)
-    throw_error<FormatError>("fused expression: nested deeper than ", kMaxFusedDepth);
+  if (depth > max_depth_)
+    throw_error<FormatError>("fused expression: nested deeper than ", max_depth_);
   FusedNode n;
   if (j.is_string() && j.get<std::string>() == "x") {
     if (leaves_ >= inputs_.size())

@@ -28,7 +28,10 @@ inline std::int64_t scalar_as_int64(ScalarValue s) { return convert_value<std::i
 class InterpretedExpr final : public AnyOp {
  public:
   // `tree` as written by fused_tree_json(); `inputs` the specs of the tensors bound to its leaves.
-  InterpretedExpr(const nlohmann::json& tree, std::vector<TensorSpec> inputs);
+  // Trees from files may nest at most kMaxFusedDepth ops; a recorded expression may be deeper
+  // (only saving it is refused).
+  InterpretedExpr(const nlohmann::json& tree, std::vector<TensorSpec> inputs,
+                  int max_depth = kMaxFusedDepth);
 
   std::string name() const override { return "fused"; }
   std::string structure() const override { return text_; }
@@ -52,6 +55,7 @@ class InterpretedExpr final : public AnyOp {
   std::shared_ptr<const nlohmann::json> tree_;
   std::vector<FusedNode> nodes_;                  // post-order: the root last
   std::vector<std::shared_ptr<const void>> ops_;  // the op structs nodes_ point to
+  int max_depth_ = kMaxFusedDepth;
   std::size_t leaves_ = 0;
   int scalars_ = 0;
   TensorSpec out_;
