@@ -39,8 +39,9 @@ function(neuron_add_libraries suffix options)
     foreach(target ${rt} ${full})
       neuron_common_usage(${target} PUBLIC)
       # The heavy dependencies are the library's own business: its headers include none of them.
-      target_link_libraries(${target} PRIVATE
-        Eigen3::Eigen xsimd nlohmann_json::nlohmann_json xxHash::xxhash)
+      # Public headers include xsimd (the DSL's register path) and nlohmann/json_fwd.hpp.
+      target_link_libraries(${target} PUBLIC xsimd nlohmann_json::nlohmann_json)
+      target_link_libraries(${target} PRIVATE Eigen3::Eigen xxHash::xxhash)
       if(NEURON_USE_OPENMP)
         target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
       endif()
