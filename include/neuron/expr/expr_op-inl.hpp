@@ -14,12 +14,21 @@
 
 namespace neuron::expr {
 
-NEURON_INLINE std::string fused_structure(const FusedNode* nodes, int root) {
+namespace detail {
+// Appends the structure text of the subtree at nodes[root] (one string, no temporaries).
+inline void append_structure(std::string& out, const FusedNode* nodes, int root) {
   const FusedNode& n = nodes[root];
-  if (n.kind == FusedNode::Kind::leaf) return "x";
-  if (n.kind == FusedNode::Kind::scalar) return "scalar:" + std::string(dtype_name(n.dtype));
-  std::string out = n.kernel->name;
-  std::string a = n.kernel->encoded_attrs(n.op);
+  if (n.kind == FusedNode::Kind::leaf) {
+    out += 'x';
+    return;
+  }
+  if (n.kind == FusedNode::Kind::scalar) {
+    out += "scalar:";
+    out += dtype_name(n.dtype);
+    return;
+  }
+  out += n.kernel->name;
+  const std::string a = n.kernel->encoded_attrs(n.op);
   if (!a.empty()) {
     static const char* hex = "0123456789abcdef";
     out += '[';
@@ -47,9 +56,17 @@ NEURON_INLINE std::string fused_structure(const FusedNode* nodes, int root) {
   out += '(';
   for (std::size_t k = 0; k < arity; ++k) {
     if (k) out += ',';
-    out += fused_structure(nodes, n.args[k]);
+    append_structure(out, nodes, n.args[k]);
   }
-  return out + ")";
+  out += ')';
+}
+}  // namespace detail
+
+NEURON_INLINE std::string fused_structure(const FusedNode* nodes, int root) {
+  std::string out;
+  out.reserve(128);
+  detail::append_structure(out, nodes, root);
+  return out;
 }
 
 NEURON_INLINE nlohmann::json fused_tree_json(const FusedNode* nodes, int root) {
@@ -71,12 +88,15 @@ NEURON_INLINE Tensor record_fused(const FusedNode* nodes, int count, const Tenso
   std::vector<TensorSpec> specs;
   specs.reserve(static_cast<std::size_t>(leaf_count));
   for (int i = 0; i < leaf_count; ++i) specs.push_back(spec_of(leaves[i]));
-  // One op per structure and input specs is enough: later records share it.
+  // One op per structure and input specs is enough: later records share it. The key is the
+  // structure text, then each input's dtype, rank and extents as bytes.
   std::string key = fused_structure(nodes, count - 1);
   for (const TensorSpec& s : specs) {
     key += '|';
-    key += s.shape.str();
-    key += dtype_name(s.dtype);
+    key += static_cast<char>(s.dtype);
+    key += static_cast<char>(s.shape.rank());
+    key.append(reinterpret_cast<const char*>(s.shape.begin()),
+               static_cast<std::size_t>(s.shape.rank()) * sizeof(std::int64_t));
   }
   thread_local std::map<std::string, std::shared_ptr<const AnyOp>> seen;
   auto it = seen.find(key);
