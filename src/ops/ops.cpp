@@ -1,5 +1,5 @@
-// The ops stage of the compiled core: every op's shape rules and CPU kernels (Eigen, xsimd), the elementwise kernel tables.
-// Every include/neuron/ops/*-inl.hpp is compiled here, once.
+// The ops stage of the compiled core: every op's shape rules and CPU kernels (Eigen, xsimd), the
+// elementwise kernel tables. Every include/neuron/ops/*-inl.hpp is compiled here, once.
 #include <neuron/ops/any_op-inl.hpp>
 #include <neuron/ops/cast-inl.hpp>
 #include <neuron/ops/compare-inl.hpp>

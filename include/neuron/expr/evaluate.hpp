@@ -29,7 +29,6 @@ struct LeafView {
 
 struct EvalContext {
   LeafView* leaves = nullptr;
-  std::byte (*slots)[kSlotBytes] = nullptr;
   int rank = 0;                              // coalesced output dims
   std::array<std::int64_t, kMaxRank> ext{};  // their extents
   std::int64_t start = 0;                    // linear output index of the current chunk

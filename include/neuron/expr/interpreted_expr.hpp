@@ -21,10 +21,6 @@ namespace neuron::expr {
 inline constexpr int kMaxFusedDepth = 64;
 inline constexpr int kMaxGraphJsonDepth = 16 + 2 * (kMaxFusedDepth + 1);
 
-// A runtime scalar as the C++ number it was recorded from; values from a file may be anything, so
-// out-of-range or NaN values for an integer become its minimum (convert_value's rule).
-inline std::int64_t scalar_as_int64(ScalarValue s) { return convert_value<std::int64_t>(s); }
-
 class InterpretedExpr final : public AnyOp {
  public:
   // `tree` as written by fused_tree_json(); `inputs` the specs of the tensors bound to its leaves.

@@ -14,7 +14,6 @@
 
 namespace neuron {
 
-
 namespace detail {
 
 template <class Op, class T, std::size_t... I>
