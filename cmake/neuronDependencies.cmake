@@ -20,6 +20,7 @@ neuron_find(xsimd 8 CONFIG)
 neuron_find(nlohmann_json 3.9 CONFIG)
 neuron_find(xxHash 0.8)    # cmake/FindxxHash.cmake: Debian ships no CMake config
 neuron_find(xtensor 0.23)  # cmake/Findxtensor.cmake: Debian ships no CMake config
+neuron_find(dnnl 2.6 CONFIG)  # oneDNN (libdnnl-dev): convolution, pooling
 if(NEURON_USE_OPENMP)
   neuron_find(OpenMP COMPONENTS CXX)
 endif()

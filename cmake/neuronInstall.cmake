@@ -29,7 +29,7 @@ install(FILES LICENSE README.md DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/neuron
 # links them itself (Libs.private). Header-only: the define, the dependencies' include paths.
 get_target_property(_neuron_eigen_inc Eigen3::Eigen INTERFACE_INCLUDE_DIRECTORIES)
 get_target_property(_neuron_xxh_lib xxHash::xxhash IMPORTED_LOCATION)
-set(NEURON_PC_DEPS "${_neuron_xxh_lib}")
+set(NEURON_PC_DEPS "${_neuron_xxh_lib} -ldnnl")  # Debian's libdnnl-dev has no .pc file
 if(NEURON_USE_OPENMP)
   string(APPEND NEURON_PC_DEPS " -fopenmp")
 endif()

@@ -27,7 +27,7 @@ function(neuron_add_libraries suffix options)
     neuron_common_usage(${rt} INTERFACE)
     target_compile_definitions(${rt} INTERFACE NEURON_HEADER_ONLY)
     target_link_libraries(${rt} INTERFACE
-      Eigen3::Eigen xsimd nlohmann_json::nlohmann_json xxHash::xxhash)
+      Eigen3::Eigen xsimd nlohmann_json::nlohmann_json xxHash::xxhash DNNL::dnnl)
     if(NEURON_USE_OPENMP)
       target_link_libraries(${rt} INTERFACE OpenMP::OpenMP_CXX)
     endif()
@@ -41,7 +41,7 @@ function(neuron_add_libraries suffix options)
       # The heavy dependencies are the library's own business: its headers include none of them.
       # Public headers include xsimd (the DSL's register path) and nlohmann/json_fwd.hpp.
       target_link_libraries(${target} PUBLIC xsimd nlohmann_json::nlohmann_json)
-      target_link_libraries(${target} PRIVATE Eigen3::Eigen xxHash::xxhash)
+      target_link_libraries(${target} PRIVATE Eigen3::Eigen xxHash::xxhash DNNL::dnnl)
       if(NEURON_USE_OPENMP)
         target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
       endif()

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages neuron needs, only those missing. Safe to rerun.
 # Uses sudo when not root. Set NEURON_SKIP_APT=1 to skip (e.g. when packages come another way).
+# Usage: scripts/install_deps.sh [--tests]   --tests adds what the tests need to make their
+# reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3).
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
   libeigen3-dev xtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libxxhash-dev
+  libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake finds OpenCL (Debian builds its GPU runtime)
   doctest-dev libbenchmark-dev
   python3
 )
+if [[ "${1:-}" == --tests ]]; then
+  packages+=(python3-torch python3-torchvision)
+fi
 
 if [[ "${NEURON_SKIP_APT:-0}" == 1 ]]; then exit 0; fi
 

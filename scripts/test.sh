@@ -3,7 +3,7 @@
 # Usage: scripts/test.sh [extra ctest args]      Build dir: build/ (override with BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install_deps.sh
+scripts/install_deps.sh --tests
 build="${BUILD_DIR:-build}"
 jobs="${JOBS:-$(nproc)}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNEURON_BUILD_TESTS=ON \

@@ -318,8 +318,8 @@ TEST_CASE("bad files: each malformation gives a FormatError that says what is wr
          return f;
        }(),
        "checksum mismatch"},
-      {"unknown op", edited(good, [&](Parts& p) { first_node(p)["op"] = "conv2d"; }),
-       "unknown op 'conv2d'"},
+      {"unknown op", edited(good, [&](Parts& p) { first_node(p)["op"] = "conv4d"; }),
+       "unknown op 'conv4d'"},
       {"elementwise op outside a fused node",
        edited(good, [&](Parts& p) { first_node(p)["op"] = "relu"; }), "elementwise"},
       {"op attributes of the wrong type",

@@ -12,10 +12,11 @@ TEST_CASE("the op list registers every op once, by a unique name") {
     (void)op.attrs();  // every op exposes its attrs as a tuple
   });
   CHECK(names.size() == nr::AllOps::size);
-  CHECK(nr::AllOps::size == 39);
+  CHECK(nr::AllOps::size == 51);
   CHECK(elementwise == 25);
   CHECK(nr::is_known_op("softmax"));
-  CHECK_FALSE(nr::is_known_op("conv2d"));
+  CHECK(nr::is_known_op("conv2d"));
+  CHECK_FALSE(nr::is_known_op("conv4d"));
   std::string found;
   CHECK(nr::AllOps::visit("layer_norm", [&](auto op) { found = decltype(op)::name; }));
   CHECK(found == "layer_norm");

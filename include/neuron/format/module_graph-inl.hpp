@@ -361,7 +361,7 @@ NEURON_INLINE std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann:
         throw_error<FormatError>(where, ": dynamic_batch outputs follow the batch in one dim");
     }
   }
-  d->make_pools();
+  d->make_ready();
   return d;
 }
 

@@ -71,6 +71,19 @@ template <class Op>
 void OpModel<Op>::run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const {
   op_.run(inputs, out);
 }
+template <class Op>
+std::shared_ptr<const AnyOp> OpModel<Op>::prepared(
+    const std::vector<TensorSpec>& inputs, const std::vector<const Tensor*>& constants) const {
+  if constexpr (has_prepare<Op>::value) {
+    Op copy = op_;
+    copy.prepare(inputs, constants);
+    return std::make_shared<OpModel<Op>>(std::move(copy));
+  } else {
+    (void)inputs;
+    (void)constants;
+    return nullptr;
+  }
+}
 
 template <class Op>
 Op op_attrs_from_json(const nlohmann::json& attrs) {

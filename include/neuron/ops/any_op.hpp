@@ -83,12 +83,26 @@ class AnyOp {
   // Computes `out` (allocated by the caller with the inferred spec) from `inputs`.
   virtual void run(const std::vector<Tensor>& inputs, const ScalarValue* scalars,
                    Tensor& out) const = 0;
+  // A copy of this op made ready to run many times on inputs of these specs (a plan node):
+  // backend primitives made once, and inputs a plan holds fixed (`constants[i]` non-null: its
+  // weights) reordered once. nullptr when the op has nothing to prepare.
+  virtual std::shared_ptr<const AnyOp> prepared(const std::vector<TensorSpec>& inputs,
+                                                const std::vector<const Tensor*>& constants) const {
+    (void)inputs;
+    (void)constants;
+    return nullptr;
+  }
 };
 
 template <class Op, class = void>
 struct has_dim_flow : std::false_type {};
 template <class Op>
 struct has_dim_flow<Op, std::void_t<decltype(&Op::dim_flow)>> : std::true_type {};
+
+template <class Op, class = void>
+struct has_prepare : std::false_type {};
+template <class Op>
+struct has_prepare<Op, std::void_t<decltype(&Op::prepare)>> : std::true_type {};
 
 template <class Op>
 class OpModel final : public AnyOp {
@@ -100,6 +114,8 @@ class OpModel final : public AnyOp {
   TensorSpec infer(const std::vector<TensorSpec>& inputs) const override;
   DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override;
   void run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const override;
+  std::shared_ptr<const AnyOp> prepared(const std::vector<TensorSpec>& inputs,
+                                        const std::vector<const Tensor*>& constants) const override;
   const Op& op() const { return op_; }
 
  private:

@@ -4,14 +4,19 @@
 #include <string_view>
 #include <type_traits>
 
+#include "batch_norm.hpp"
 #include "binary.hpp"
 #include "cast.hpp"
 #include "compare.hpp"
 #include "concat.hpp"
+#include "conv.hpp"
 #include "embedding.hpp"
+#include "group_norm.hpp"
+#include "interpolate.hpp"
 #include "layer_norm.hpp"
 #include "matmul.hpp"
 #include "permute.hpp"
+#include "pool.hpp"
 #include "reduce.hpp"
 #include "reshape.hpp"
 #include "slice.hpp"
@@ -46,7 +51,10 @@ using AllOps = OpList<
     // linear algebra and lookup
     Matmul, Linear, Embedding,  //
     // layout
-    Reshape, Permute, Slice, Concat>;
+    Reshape, Permute, Slice, Concat,  //
+    // vision
+    Conv1dOp, Conv2dOp, ConvTranspose2dOp, MaxPool<1>, MaxPool<2>, AvgPool<1>, AvgPool<2>,
+    AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate>;
 
 // Elementwise ops run chunk by chunk inside expressions; the others run whole tensors.
 template <class Op, class = void>

@@ -37,6 +37,15 @@ NEURON_INLINE std::vector<Tensor> Executable::run(const std::vector<Tensor>& inp
 }
 
 NEURON_INLINE void Executable::finalize() {
+  // Backend primitives are made once per step here; weights are inputs of lazy graphs, so their
+  // reordered copies come from the per-tensor cache at run time.
+  for (Step& st : steps) {
+    std::vector<TensorSpec> specs;
+    for (int in : st.inputs) specs.push_back(slots[static_cast<std::size_t>(in)]);
+    if (std::shared_ptr<const AnyOp> p =
+            st.op->prepared(specs, std::vector<const Tensor*>(specs.size(), nullptr)))
+      st.op = std::move(p);
+  }
   std::vector<int> last(slots.size(), -1);
   for (std::size_t s = 0; s < steps.size(); ++s)
     for (int in : steps[s].inputs) last[static_cast<std::size_t>(in)] = static_cast<int>(s);

@@ -46,6 +46,21 @@ NEURON_INLINE void ArenaPool::give_back(std::unique_ptr<Arena> a) {
   free_.push_back(std::move(a));
 }
 
+NEURON_INLINE void prepare_plan_steps(Plan& plan, const std::vector<Tensor>& weights) {
+  for (PlanStep& st : plan.steps) {
+    std::vector<TensorSpec> specs;
+    std::vector<const Tensor*> constants;
+    for (int in : st.inputs) {
+      const PlanSlot& slot = plan.slots[static_cast<std::size_t>(in)];
+      specs.push_back(slot.spec);
+      constants.push_back(slot.kind == PlanSlot::Kind::weight
+                              ? &weights[static_cast<std::size_t>(slot.index)]
+                              : nullptr);
+    }
+    if (std::shared_ptr<const AnyOp> p = st.op->prepared(specs, constants)) st.op = std::move(p);
+  }
+}
+
 NEURON_INLINE std::vector<Tensor> run_plan(const Plan& plan, const std::vector<Tensor>& weights,
                                            const std::vector<Tensor>& inputs, ArenaPool& pool) {
   using K = PlanSlot::Kind;

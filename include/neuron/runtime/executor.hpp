@@ -50,6 +50,11 @@ class ArenaPool {
   std::size_t made_ = 0;
 };
 
+// Replaces each step's op by its prepared copy (AnyOp::prepared) where the op has one: the
+// backend's primitive made for the step's fixed specs, and the steps' weight inputs handed over
+// as constants so they are reordered now, once.
+void prepare_plan_steps(Plan& plan, const std::vector<Tensor>& weights);
+
 // Runs `plan` on checked `inputs` with `weights`. Outputs that are inputs or weights are copied,
 // so a caller can never change a module's weights through a result.
 std::vector<Tensor> run_plan(const Plan& plan, const std::vector<Tensor>& weights,

@@ -33,7 +33,8 @@ NEURON_INLINE std::string MemoryPlan::str() const {
   return s.str();
 }
 
-NEURON_INLINE void ModuleData::make_pools() {
+NEURON_INLINE void ModuleData::make_ready() {
+  for (Plan& p : plans) prepare_plan_steps(p, weights);
   pools.clear();
   for (const Plan& p : plans) pools.push_back(std::make_unique<ArenaPool>(p));
 }

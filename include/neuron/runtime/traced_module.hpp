@@ -46,7 +46,10 @@ struct ModuleData {
   std::vector<std::unique_ptr<ArenaPool>> pools;  // one per plan
   std::shared_ptr<const void> keepalive;          // the mapped file weights point into
 
-  void make_pools();
+  // Makes the module ready to run: each step's op prepared for its fixed shapes (backend
+  // primitives made, constant weights reordered into the backend's layout, once) and one arena
+  // pool per plan. Called by trace() and by load().
+  void make_ready();
 };
 
 class TracedModule {

@@ -173,7 +173,7 @@ NEURON_INLINE std::shared_ptr<ModuleData> finish(WeightTable& w, std::vector<Pla
   for (const Tensor& t : d->weights) specs.push_back(spec_of(t));
   for (std::size_t b = 0; b < d->plans.size(); ++b)  // the compiler's output meets the loader's bar
     validate_plan(d->plans[b], specs, "trace (bucket " + std::to_string(b) + ")");
-  d->make_pools();
+  d->make_ready();
   return d;
 }
 

@@ -1,0 +1,100 @@
+// Convolutions with torch.nn.functional semantics: conv1d and conv2d (stride, padding, dilation,
+// groups including depthwise, optional bias) and conv_transpose2d. oneDNN runs them in float32
+// (conv-inl.hpp): its primitive for the shapes is made once per plan node (prepare()), and the
+// weights are reordered into the layout it prefers once: at prepare() for a plan's constant
+// weights, else through a cache keyed by the weight tensor (onednn-inl.hpp).
+//
+// The compiler may fuse an epilogue into a convolution (compiler/cnn_passes): an activation and a
+// residual added before it, applied by oneDNN as post-ops on the output.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "any_op.hpp"
+
+namespace neuron {
+
+// Activations a convolution can apply to its output (the attribute `activation`).
+enum class ConvActivation : std::int64_t { none = 0, relu = 1, relu6 = 2, silu = 3, hardswish = 4 };
+const char* conv_activation_name(std::int64_t a);
+
+namespace detail {
+struct ConvPrimitive;  // oneDNN objects of one convolution for fixed shapes (conv-inl.hpp)
+}
+
+// conv1d (N = 1, input [B, C, L]) and conv2d (N = 2, input [B, C, H, W]). Inputs: x, weight
+// [O, C / groups, k...], then bias [O] when has_bias, then the residual (output-shaped) when
+// has_residual.
+template <int N>
+struct Convolution {
+  static constexpr const char* name = N == 1 ? "conv1d" : "conv2d";
+  std::vector<std::int64_t> stride = std::vector<std::int64_t>(N, 1);
+  std::vector<std::int64_t> padding = std::vector<std::int64_t>(N, 0);
+  std::vector<std::int64_t> dilation = std::vector<std::int64_t>(N, 1);
+  std::int64_t groups = 1;
+  bool has_bias = false;
+  std::int64_t activation = 0;  // ConvActivation, applied last
+  bool has_residual = false;    // the last input is added to the output before the activation
+  NEURON_ATTRS(stride, padding, dilation, groups, has_bias, activation, has_residual)
+
+  // Set by prepare(): not an attribute (plans made from files prepare again at load).
+  std::shared_ptr<const detail::ConvPrimitive> primitive;
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+  // Makes the primitive for these input specs; `constants[i]` is input i when a plan holds it
+  // fixed (its weights are then reordered now, once).
+  void prepare(const std::vector<TensorSpec>& in, const std::vector<const Tensor*>& constants);
+};
+
+using Conv1dOp = Convolution<1>;
+using Conv2dOp = Convolution<2>;
+
+// conv_transpose2d: input [B, C, H, W], weight [C, O / groups, kh, kw], bias [O].
+struct ConvTranspose2dOp {
+  static constexpr const char* name = "conv_transpose2d";
+  std::vector<std::int64_t> stride{1, 1};
+  std::vector<std::int64_t> padding{0, 0};
+  std::vector<std::int64_t> output_padding{0, 0};
+  std::vector<std::int64_t> dilation{1, 1};
+  std::int64_t groups = 1;
+  bool has_bias = false;
+  NEURON_ATTRS(stride, padding, output_padding, dilation, groups, has_bias)
+
+  std::shared_ptr<const detail::ConvPrimitive> primitive;
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+  void prepare(const std::vector<TensorSpec>& in, const std::vector<const Tensor*>& constants);
+};
+
+// A pair of ints for 2-d ops, given as {a, b} or as one int meaning {a, a}.
+struct IntPair {
+  IntPair(std::int64_t v) : a(v), b(v) {}  // NOLINT: implicit, like torch's int-or-tuple
+  IntPair(std::int64_t a_, std::int64_t b_) : a(a_), b(b_) {}
+  std::vector<std::int64_t> vec() const { return {a, b}; }
+  std::int64_t a, b;
+};
+
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+              std::int64_t stride = 1, std::int64_t padding = 0, std::int64_t dilation = 1,
+              std::int64_t groups = 1);
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, IntPair stride = 1,
+              IntPair padding = 0, IntPair dilation = 1, std::int64_t groups = 1);
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+                        IntPair stride = 1, IntPair padding = 0, IntPair output_padding = 0,
+                        std::int64_t groups = 1, IntPair dilation = 1);
+
+NEURON_EXTERN_TEMPLATE(template struct Convolution<1>;)
+NEURON_EXTERN_TEMPLATE(template struct Convolution<2>;)
+
+}  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "conv-inl.hpp"
+#endif

@@ -1,0 +1,141 @@
+// What the oneDNN-backed ops share (conv-inl.hpp, pool-inl.hpp): the CPU engine, a stream per
+// thread, dims from shapes, oneDNN's errors as neuron errors, and the cache of weights reordered
+// into a primitive's preferred layout. Private to the library: only -inl files include it.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <xxhash.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "../core/config.hpp"
+#include "../core/error.hpp"
+#include "../core/tensor.hpp"
+
+namespace neuron::detail {
+
+NEURON_INLINE dnnl::engine& dnnl_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+// Streams are cheap but not meant to be shared between threads that submit at once.
+NEURON_INLINE dnnl::stream& dnnl_stream() {
+  thread_local dnnl::stream stream(dnnl_engine());
+  return stream;
+}
+
+inline dnnl::memory::dims dnnl_dims(const Shape& s) {
+  dnnl::memory::dims d;
+  for (int i = 0; i < s.rank(); ++i) d.push_back(s[i]);
+  return d;
+}
+
+inline dnnl::memory::dims dnnl_dims(const std::vector<std::int64_t>& v) {
+  return dnnl::memory::dims(v.begin(), v.end());
+}
+
+// Plain (torch) layout of a rank-r float32 tensor: row-major.
+inline dnnl::memory::desc dnnl_plain_desc(const dnnl::memory::dims& dims) {
+  using tag = dnnl::memory::format_tag;
+  static const tag tags[] = {tag::undef, tag::a, tag::ab, tag::abc, tag::abcd, tag::abcde};
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, tags[dims.size()]);
+}
+
+// A oneDNN memory over a tensor's own bytes (no copy).
+inline dnnl::memory dnnl_memory(const dnnl::memory::desc& d, const Tensor& t) {
+  return dnnl::memory(d, dnnl_engine(), t.raw_data());
+}
+
+// Runs `f`, turning oneDNN's exceptions into a neuron error that names the op. Shapes are checked
+// by infer() before, so this is for what oneDNN itself cannot do (an unsupported combination).
+template <class F>
+auto dnnl_call(const char* op, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const dnnl::error& e) {
+    throw_error<ValueError>(op, ": oneDNN cannot run this configuration: ", e.what());
+  }
+}
+
+// Reorders `w` (plain layout `plain`) into `packed` and returns the new memory.
+inline dnnl::memory dnnl_reorder_weights(const Tensor& w, const dnnl::memory::desc& plain,
+                                         const dnnl::memory::desc& packed) {
+  dnnl::memory src = dnnl_memory(plain, w);
+  dnnl::memory dst(packed, dnnl_engine());
+  dnnl::reorder(src, dst).execute(dnnl_stream(), src, dst);
+  dnnl_stream().wait();
+  return dst;
+}
+
+// Weights reordered into a primitive's layout, cached per weight tensor for eager and lazy mode
+// (a traced plan reorders its constant weights once when it is prepared). An entry is found by
+// the tensor's storage and offset; it is used only while that storage is alive and while the
+// bytes still hash to what was reordered, so weights written in place are reordered again: the
+// hash reads the weights once per call, several times cheaper than a reorder.
+class PackedWeightCache {
+ public:
+  static PackedWeightCache& instance() {
+    static PackedWeightCache cache;
+    return cache;
+  }
+
+  dnnl::memory get(const Tensor& w, const dnnl::memory::desc& plain,
+                   const dnnl::memory::desc& packed) {
+    if (packed == plain) return dnnl_memory(plain, w);
+    const std::shared_ptr<Storage>& storage = w.impl_shared()->storage;
+    const std::size_t offset = w.impl_shared()->offset;
+    const XXH64_hash_t hash = XXH3_64bits(w.raw_data(), w.nbytes());
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Entry>& entries = entries_[storage.get()];
+    for (Entry& e : entries)
+      if (e.storage.lock() == storage && e.offset == offset && e.packed == packed) {
+        if (e.hash != hash) {  // written in place since: reorder again
+          e.memory = dnnl_reorder_weights(w, plain, packed);
+          e.hash = hash;
+        }
+        return e.memory;
+      }
+    purge_expired();
+    Entry e{storage, offset, packed, hash, dnnl_reorder_weights(w, plain, packed)};
+    entries_[storage.get()].push_back(e);
+    return e.memory;
+  }
+
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    purge_expired();
+    std::size_t n = 0;
+    for (const auto& kv : entries_) n += kv.second.size();
+    return n;
+  }
+
+ private:
+  struct Entry {
+    std::weak_ptr<Storage> storage;
+    std::size_t offset;
+    dnnl::memory::desc packed;
+    XXH64_hash_t hash;
+    dnnl::memory memory;
+  };
+
+  void purge_expired() {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      auto& v = it->second;
+      for (std::size_t i = v.size(); i-- > 0;)
+        if (v[i].storage.expired()) v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+      it = v.empty() ? entries_.erase(it) : std::next(it);
+    }
+  }
+
+  std::mutex mutex_;
+  std::unordered_map<const Storage*, std::vector<Entry>> entries_;
+};
+
+}  // namespace neuron::detail
