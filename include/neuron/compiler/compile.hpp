@@ -15,6 +15,11 @@ namespace neuron {
 
 struct CompileOptions {
   bool cse = true;
+  // Traced plans only (their weights are constants; cnn_passes.hpp). Lazy executables take
+  // weights as inputs, so these do not apply to them and are not part of the cache key.
+  bool fold_batch_norm = true;
+  bool fuse_conv_epilogues = true;
+  bool channels_last = true;
   // Part of every cache key: executables compiled with other options are other executables.
   std::string key() const { return std::string("cse=") + (cse ? "1" : "0"); }
 };

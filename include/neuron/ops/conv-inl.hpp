@@ -23,7 +23,9 @@ namespace detail {
 // oneDNN objects of one convolution (or transposed convolution) for fixed input shapes.
 struct ConvPrimitive {
   dnnl::primitive primitive;
+  // src, dst, residual: as the primitive computes (channels last); *_user: the tensors' layouts.
   dnnl::memory::desc src, weights_plain, weights_packed, bias, dst, residual;
+  dnnl::memory::desc src_user, dst_user;
   bool has_bias = false, has_residual = false;
   bool weights_fixed = false;  // `weights` holds the reordered plan constant
   dnnl::memory weights;        // when weights_fixed
@@ -37,6 +39,7 @@ struct ConvGeometry {
   std::int64_t groups = 1;
   bool has_bias = false, has_residual = false;
   std::int64_t activation = 0;
+  bool src_channels_last = false, dst_channels_last = false;  // the tensors' memory layouts
 };
 
 inline std::string dims_text(const std::vector<std::int64_t>& v) { return Shape(v).str(); }
@@ -233,8 +236,14 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
     wstrides.push_back(kstrides[static_cast<std::size_t>(d)]);
   }
   using dt = dnnl::memory::data_type;
-  p->src = dnnl_plain_desc(src_dims);
-  p->dst = dnnl_plain_desc(dst_dims);
+  // oneDNN's direct kernels want channels-last activations (with plain NCHW it falls back to
+  // im2col + GEMM, 2x slower, and 15x slower for depthwise): tensors in plain layout are
+  // reordered around the primitive; a traced plan keeps activations channels-last between
+  // convolutions so that no reorder is needed (compiler/cnn_passes).
+  p->src = dnnl_channels_last_desc(src_dims);
+  p->dst = dnnl_channels_last_desc(dst_dims);
+  p->src_user = g.src_channels_last ? p->src : dnnl_plain_desc(src_dims);
+  p->dst_user = g.dst_channels_last ? p->dst : dnnl_plain_desc(dst_dims);
   p->residual = p->dst;
   p->weights_plain = dnnl::memory::desc(wd, dt::f32, wstrides);
   const dnnl::memory::desc weights_any(wd, dt::f32, dnnl::memory::format_tag::any);
@@ -306,16 +315,20 @@ NEURON_INLINE void run_conv(const char* op, const ConvGeometry& g, const ConvPri
   const ConvPrimitive& p = *prepared;
   dnnl_call(op, [&] {
     std::unordered_map<int, dnnl::memory> args;
-    args[DNNL_ARG_SRC] = dnnl_memory(p.src, in[0]);
+    args[DNNL_ARG_SRC] = dnnl_in_layout(dnnl_memory(p.src_user, in[0]), p.src, 0);
     args[DNNL_ARG_WEIGHTS] = p.weights_fixed ? p.weights
                                              : PackedWeightCache::instance().get(
                                                    in[1], p.weights_plain, p.weights_packed);
     std::size_t k = 2;
     if (p.has_bias) args[DNNL_ARG_BIAS] = dnnl_memory(p.bias, in[k++]);
-    if (p.has_residual)
-      args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = dnnl_memory(p.residual, in[k]);
-    args[DNNL_ARG_DST] = dnnl_memory(p.dst, out);
+    if (p.has_residual)  // the residual has the output's layout
+      args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] =
+          dnnl_in_layout(dnnl_memory(p.dst_user, in[k]), p.residual, 1);
+    dnnl::memory dst_user = dnnl_memory(p.dst_user, out);
+    dnnl::memory dst = p.dst_user == p.dst ? dst_user : dnnl_scratch(2, p.dst);
+    args[DNNL_ARG_DST] = dst;
     p.primitive.execute(dnnl_stream(), args);
+    if (dst != dst_user) dnnl::reorder(dst, dst_user).execute(dnnl_stream(), dst, dst_user);
     dnnl_stream().wait();
   });
 }
@@ -331,6 +344,8 @@ ConvGeometry geometry_of(const Convolution<N>& c) {
   g.has_bias = c.has_bias;
   g.has_residual = c.has_residual;
   g.activation = c.activation;
+  g.src_channels_last = c.src_channels_last;
+  g.dst_channels_last = c.dst_channels_last;
   return g;
 }
 
@@ -343,6 +358,8 @@ inline ConvGeometry geometry_of(const ConvTranspose2dOp& c) {
   g.output_padding = c.output_padding;
   g.groups = c.groups;
   g.has_bias = c.has_bias;
+  g.src_channels_last = c.src_channels_last;
+  g.dst_channels_last = c.dst_channels_last;
   return g;
 }
 

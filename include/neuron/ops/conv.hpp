@@ -38,7 +38,11 @@ struct Convolution {
   bool has_bias = false;
   std::int64_t activation = 0;  // ConvActivation, applied last
   bool has_residual = false;    // the last input is added to the output before the activation
-  NEURON_ATTRS(stride, padding, dilation, groups, has_bias, activation, has_residual)
+  // Memory layout of the input and of the output (and residual): channels last ([B, H, W, C] in
+  // memory, the shape still [B, C, H, W]) inside traced plans, plain otherwise.
+  bool src_channels_last = false, dst_channels_last = false;
+  NEURON_ATTRS(stride, padding, dilation, groups, has_bias, activation, has_residual,
+               src_channels_last, dst_channels_last)
 
   // Set by prepare(): not an attribute (plans made from files prepare again at load).
   std::shared_ptr<const detail::ConvPrimitive> primitive;
@@ -63,7 +67,9 @@ struct ConvTranspose2dOp {
   std::vector<std::int64_t> dilation{1, 1};
   std::int64_t groups = 1;
   bool has_bias = false;
-  NEURON_ATTRS(stride, padding, output_padding, dilation, groups, has_bias)
+  bool src_channels_last = false, dst_channels_last = false;
+  NEURON_ATTRS(stride, padding, output_padding, dilation, groups, has_bias, src_channels_last,
+               dst_channels_last)
 
   std::shared_ptr<const detail::ConvPrimitive> primitive;
 

@@ -48,6 +48,35 @@ inline dnnl::memory::desc dnnl_plain_desc(const dnnl::memory::dims& dims) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, tags[dims.size()]);
 }
 
+// Channels-last layout of a rank-r float32 tensor [B, C, spatial...]: nwc, nhwc.
+inline dnnl::memory::desc dnnl_channels_last_desc(const dnnl::memory::dims& dims) {
+  using tag = dnnl::memory::format_tag;
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32,
+                            dims.size() == 3 ? tag::acb : tag::acdb);
+}
+
+// Per-thread scratch memories for layout changes around a primitive (`slot` picks one of a few),
+// grown on demand and kept, so steady-state calls allocate nothing.
+NEURON_INLINE dnnl::memory dnnl_scratch(int slot, const dnnl::memory::desc& d) {
+  struct Buffer {
+    std::shared_ptr<Storage> storage;
+  };
+  thread_local Buffer buffers[4];
+  Buffer& b = buffers[slot];
+  const std::size_t bytes = d.get_size();
+  if (!b.storage || b.storage->nbytes() < bytes) b.storage = Storage::allocate(bytes);
+  return dnnl::memory(d, dnnl_engine(), b.storage->data());
+}
+
+// Reorders `from` (memory over some bytes) into a memory of layout `to` in scratch `slot`, or
+// returns `from` when the layouts are the same.
+inline dnnl::memory dnnl_in_layout(dnnl::memory from, const dnnl::memory::desc& to, int slot) {
+  if (from.get_desc() == to) return from;
+  dnnl::memory m = dnnl_scratch(slot, to);
+  dnnl::reorder(from, m).execute(dnnl_stream(), from, m);
+  return m;
+}
+
 // A oneDNN memory over a tensor's own bytes (no copy).
 inline dnnl::memory dnnl_memory(const dnnl::memory::desc& d, const Tensor& t) {
   return dnnl::memory(d, dnnl_engine(), t.raw_data());

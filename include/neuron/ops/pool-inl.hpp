@@ -26,6 +26,7 @@ struct PoolGeometry {
   int n = 2;
   std::vector<std::int64_t> kernel, stride, padding, dilation;
   bool ceil_mode = false;
+  bool channels_last = false;
 };
 
 // torch's pooling output size (pooling_output_shape): floor, or ceil where the last window still
@@ -88,11 +89,11 @@ NEURON_INLINE DimFlow pool_dim_flow(int n, const std::vector<TensorSpec>& in) {
 
 template <int N>
 PoolGeometry geometry_of(const MaxPool<N>& m) {
-  return {N, m.kernel, m.stride, m.padding, m.dilation, m.ceil_mode};
+  return {N, m.kernel, m.stride, m.padding, m.dilation, m.ceil_mode, m.channels_last};
 }
 template <int N>
 PoolGeometry geometry_of(const AvgPool<N>& m) {
-  return {N, m.kernel, m.stride, m.padding, std::vector<std::int64_t>(N, 1), m.ceil_mode};
+  return {N, m.kernel, m.stride, m.padding, std::vector<std::int64_t>(N, 1), m.ceil_mode, false};
 }
 
 NEURON_INLINE std::shared_ptr<PoolPrimitive> make_max_pool(const char* op, const PoolGeometry& g,
@@ -104,8 +105,8 @@ NEURON_INLINE std::shared_ptr<PoolPrimitive> make_max_pool(const char* op, const
     dst.insert(dst.begin(), 1);
   }
   auto p = std::make_shared<PoolPrimitive>();
-  p->src = dnnl_plain_desc(src);
-  p->dst = dnnl_plain_desc(dst);
+  p->src = g.channels_last ? dnnl_channels_last_desc(src) : dnnl_plain_desc(src);
+  p->dst = g.channels_last ? dnnl_channels_last_desc(dst) : dnnl_plain_desc(dst);
   dnnl::memory::dims kernel = dnnl_dims(g.kernel), stride = dnnl_dims(g.stride),
                      pad_l = dnnl_dims(g.padding), pad_r = pad_l, dil = dnnl_dims(g.dilation);
   for (int d = 0; d < g.n; ++d) {

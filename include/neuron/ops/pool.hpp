@@ -27,7 +27,8 @@ struct MaxPool {
   std::vector<std::int64_t> padding = std::vector<std::int64_t>(N, 0);
   std::vector<std::int64_t> dilation = std::vector<std::int64_t>(N, 1);
   bool ceil_mode = false;
-  NEURON_ATTRS(kernel, stride, padding, dilation, ceil_mode)
+  bool channels_last = false;  // memory layout of input and output (traced plans, cnn_passes)
+  NEURON_ATTRS(kernel, stride, padding, dilation, ceil_mode, channels_last)
 
   std::shared_ptr<const detail::PoolPrimitive> primitive;  // set by prepare()
 

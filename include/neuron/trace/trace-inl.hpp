@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "../compiler/cnn_passes.hpp"
 #include "../compiler/compile.hpp"
 #include "../compiler/memory_plan.hpp"
 #include "../compiler/padding.hpp"
@@ -89,6 +90,35 @@ NEURON_INLINE std::string constant_name(const Tensor& t) {
   return "const." + hash_bytes(buf).hex().substr(0, 16);
 }
 
+// The weight table as the CNN passes see it.
+class TableWeights final : public PlanWeights {
+ public:
+  explicit TableWeights(WeightTable& t) : t_(t) {}
+  const Tensor& weight(int i) const override { return t_.tensors[static_cast<std::size_t>(i)]; }
+  const std::string& weight_name(int i) const override {
+    return t_.names[static_cast<std::size_t>(i)];
+  }
+  int add_weight(const std::string& name, const Tensor& t) override { return t_.add(name, t); }
+
+ private:
+  WeightTable& t_;
+};
+
+// The traced-plan passes the options ask for (cnn_passes.hpp), in order.
+NEURON_INLINE CnnPassReport run_cnn_passes(Plan& plan, WeightTable& weights,
+                                           const CompileOptions& options) {
+  CnnPassReport r;
+  TableWeights w(weights);
+  if (options.fold_batch_norm) r.batch_norms_folded = fold_batch_norms(plan, w);
+  if (options.fuse_conv_epilogues) {
+    auto [acts, residuals] = fuse_conv_epilogues(plan);
+    r.activations_fused = acts;
+    r.residuals_fused = residuals;
+  }
+  if (options.channels_last) r.channels_last_values = use_channels_last(plan);
+  return r;
+}
+
 NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& examples,
                               const WeightNames& names, WeightTable& weights,
                               const CompileOptions& options) {
@@ -155,6 +185,7 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
   }
   // An input that no output depends on still has a place in the signature.
   plan.outputs = exe->outputs;
+  run_cnn_passes(plan, weights, options);
   plan_memory(plan);
   return plan;
 }
@@ -162,6 +193,23 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
 NEURON_INLINE std::shared_ptr<ModuleData> finish(WeightTable& w, std::vector<Plan> plans,
                                                  TraceMode mode, double pad_value,
                                                  std::vector<DimSource> padded) {
+  // Weights that passes replaced (a convolution's weight before batch norm was folded into it)
+  // are used by no plan: they are dropped, and the others renumbered.
+  std::vector<int> remap(w.tensors.size(), -1);
+  for (const Plan& p : plans)
+    for (const PlanSlot& s : p.slots)
+      if (s.kind == PlanSlot::Kind::weight) remap[static_cast<std::size_t>(s.index)] = 0;
+  WeightTable kept;
+  for (std::size_t i = 0; i < w.tensors.size(); ++i)
+    if (remap[i] == 0) {
+      remap[i] = static_cast<int>(kept.names.size());
+      kept.names.push_back(std::move(w.names[i]));
+      kept.tensors.push_back(std::move(w.tensors[i]));
+    }
+  for (Plan& p : plans)
+    for (PlanSlot& s : p.slots)
+      if (s.kind == PlanSlot::Kind::weight) s.index = remap[static_cast<std::size_t>(s.index)];
+  w = std::move(kept);
   auto d = std::make_shared<ModuleData>();
   d->weight_names = std::move(w.names);
   d->weights = std::move(w.tensors);

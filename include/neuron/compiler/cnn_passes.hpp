@@ -1,0 +1,49 @@
+// Traced-plan passes for convolutional networks. They run on a plan whose weights are known
+// constants (trace(), after lowering, before memory planning):
+//   fold_batch_norms      conv -> batch_norm becomes one conv with scaled weights and a bias
+//   fuse_conv_epilogues   conv -> relu | relu6 | silu | hardswish, and conv -> add(residual),
+//                         become one conv whose oneDNN post-ops apply them to its output
+//   use_channels_last     activations between convolutions, pooling and same-shape elementwise
+//                         ops stay channels-last (oneDNN's fast layout), reordered only at the
+//                         boundaries of such regions
+// Each returns what it changed; the plan computes the same values as before, up to rounding.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "../core/config.hpp"
+#include "../runtime/plan.hpp"
+
+namespace neuron {
+
+// How a pass reads a plan's weights and adds new ones (trace's weight table).
+class PlanWeights {
+ public:
+  virtual ~PlanWeights() = default;
+  virtual const Tensor& weight(int index) const = 0;
+  virtual const std::string& weight_name(int index) const = 0;
+  virtual int add_weight(const std::string& name, const Tensor& t) = 0;
+};
+
+struct CnnPassReport {
+  int batch_norms_folded = 0;
+  int activations_fused = 0;
+  int residuals_fused = 0;
+  int channels_last_values = 0;  // intermediates kept channels-last
+  std::string str() const;
+};
+
+int fold_batch_norms(Plan& plan, PlanWeights& weights);
+// Returns {activations fused, residual adds fused}.
+std::pair<int, int> fuse_conv_epilogues(Plan& plan);
+int use_channels_last(Plan& plan);
+
+// Drops slots no step, output or input binding refers to, and renumbers the rest.
+void remove_unused_slots(Plan& plan);
+
+}  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "cnn_passes-inl.hpp"
+#endif
