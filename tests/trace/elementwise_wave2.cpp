@@ -53,3 +53,25 @@ TEST_CASE("traced activation layers keep their attributes through the file") {
   d.eval();
   CHECK(test::values(d(y)) != test::values(m(y)));
 }
+
+TEST_CASE("non-finite attributes and clamp bounds round-trip through the file") {
+  auto g = [](const std::vector<nr::Tensor>& in) {
+    const nr::Tensor& x = in[0];
+    return std::vector<nr::Tensor>{nr::softplus(x, 1.0, std::numeric_limits<double>::infinity()) +
+                                       nr::clamp(x, -std::numeric_limits<double>::infinity(), 0.5),
+                                   nr::leaky_relu(x, std::numeric_limits<double>::quiet_NaN()),
+                                   nr::clamp(x, std::numeric_limits<double>::quiet_NaN(), 1.0)};
+  };
+  nr::manual_seed(23);
+  std::vector<nr::Tensor> in = {nr::randn({2, 30}) * 30};
+  nr::TracedModule loaded = round_trip(nr::trace(g, in));
+  std::vector<nr::Tensor> got = loaded.forward(in), want = g(in);
+  for (std::size_t i = 0; i < 3; ++i) test::check_equal(got[i], want[i]);
+  nr::Softplus s;
+  s.threshold = -std::numeric_limits<double>::infinity();
+  nlohmann::json j = nr::elementwise_kernel<nr::Softplus>().attrs_json(&s);
+  CHECK(j == nlohmann::json::parse(R"([1.0, "-inf"])"));
+  CHECK(nr::op_attrs_from_json<nr::Softplus>(j).threshold == s.threshold);
+  CHECK_THROWS_WITH_ALL(nr::op_attrs_from_json<nr::Elu>(nlohmann::json::array({"infinity"})),
+                        nr::FormatError, "elu", "\"inf\"");
+}
