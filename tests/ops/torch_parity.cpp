@@ -24,6 +24,22 @@ nr::Tensor with_scalar(const Args& a, F&& f) {
   return f(s.get<double>());
 }
 
+// A JSON number, bool or "nan"/"inf"/"-inf" as the C++ number type it came from.
+template <class F>
+nr::Tensor with_number(const nlohmann::json& s, F&& f) {
+  if (s.is_boolean()) return f(s.get<bool>());
+  if (s.is_number_integer()) return f(s.get<std::int64_t>());
+  if (s.is_string()) {
+    const std::string v = s.get<std::string>();
+    return f(v == "nan" ? NAN : v == "inf" ? INFINITY : -INFINITY);
+  }
+  return f(s.get<double>());
+}
+
+double number_or(const Args& a, const char* key, double fallback) {
+  return a.contains(key) ? a.at(key).get<double>() : fallback;
+}
+
 const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> r = {
       {"relu", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::relu(x[0]); }},
@@ -39,6 +55,41 @@ const std::map<std::string, Runner>& runners() {
        [](const Inputs& x, const Args& a) -> nr::Tensor {
          bool t = a.contains("approximate") && a.at("approximate") == "tanh";
          return nr::gelu(x[0], t ? nr::GeluApproximation::tanh : nr::GeluApproximation::none);
+       }},
+      {"silu", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::silu(x[0]); }},
+      {"hardswish",
+       [](const Inputs& x, const Args&) -> nr::Tensor { return nr::hardswish(x[0]); }},
+      {"hardsigmoid",
+       [](const Inputs& x, const Args&) -> nr::Tensor { return nr::hardsigmoid(x[0]); }},
+      {"relu6", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::relu6(x[0]); }},
+      {"leaky_relu",
+       [](const Inputs& x, const Args& a) -> nr::Tensor {
+         return nr::leaky_relu(x[0], number_or(a, "negative_slope", 0.01));
+       }},
+      {"elu",
+       [](const Inputs& x, const Args& a) -> nr::Tensor {
+         return nr::elu(x[0], number_or(a, "alpha", 1.0));
+       }},
+      {"softplus",
+       [](const Inputs& x, const Args& a) -> nr::Tensor {
+         return nr::softplus(x[0], number_or(a, "beta", 1.0), number_or(a, "threshold", 20.0));
+       }},
+      {"erf", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::erf(x[0]); }},
+      {"sin", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::sin(x[0]); }},
+      {"cos", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::cos(x[0]); }},
+      {"floor", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::floor(x[0]); }},
+      {"ceil", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::ceil(x[0]); }},
+      {"round", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::round(x[0]); }},
+      {"sign", [](const Inputs& x, const Args&) -> nr::Tensor { return nr::sign(x[0]); }},
+      {"reciprocal",
+       [](const Inputs& x, const Args&) -> nr::Tensor { return nr::reciprocal(x[0]); }},
+      {"clamp",
+       [](const Inputs& x, const Args& a) -> nr::Tensor {
+         if (x.size() == 3) return nr::clamp(x[0], x[1], x[2]);
+         return with_number(a.at("lo"), [&](auto lo) {
+           return with_number(a.at("hi"),
+                              [&](auto hi) -> nr::Tensor { return nr::clamp(x[0], lo, hi); });
+         });
        }},
       {"add", [](const Inputs& x, const Args&) -> nr::Tensor { return x[0] + x[1]; }},
       {"sub", [](const Inputs& x, const Args&) -> nr::Tensor { return x[0] - x[1]; }},

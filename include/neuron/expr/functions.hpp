@@ -2,13 +2,20 @@
 // expressions and C++ numbers.
 #pragma once
 
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
+#include "../ops/activation.hpp"
 #include "../ops/binary.hpp"
 #include "../ops/cast.hpp"
+#include "../ops/clamp.hpp"
 #include "../ops/compare.hpp"
 #include "../ops/unary.hpp"
+#include "../ops/unary_math.hpp"
 #include "../ops/where.hpp"
 #include "expr.hpp"
 #include "expr_op.hpp"
@@ -60,7 +67,41 @@ NEURON_UNARY_FN(sqrt, Sqrt)
 NEURON_UNARY_FN(rsqrt, Rsqrt)
 NEURON_UNARY_FN(abs, Abs)
 NEURON_UNARY_FN(neg, Neg)
+NEURON_UNARY_FN(silu, Silu)
+NEURON_UNARY_FN(hardswish, Hardswish)
+NEURON_UNARY_FN(hardsigmoid, Hardsigmoid)
+NEURON_UNARY_FN(relu6, Relu6)
+NEURON_UNARY_FN(erf, Erf)
+NEURON_UNARY_FN(sin, Sin)
+NEURON_UNARY_FN(cos, Cos)
+NEURON_UNARY_FN(floor, Floor)
+NEURON_UNARY_FN(ceil, Ceil)
+NEURON_UNARY_FN(round, Round)
+NEURON_UNARY_FN(sign, Sign)
+NEURON_UNARY_FN(reciprocal, Reciprocal)
 #undef NEURON_UNARY_FN
+
+template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
+auto leaky_relu(const E& x, double negative_slope = 0.01) {
+  LeakyRelu op;
+  op.negative_slope = negative_slope;
+  return expr::make(op, x);
+}
+
+template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
+auto elu(const E& x, double alpha = 1.0) {
+  Elu op;
+  op.alpha = alpha;
+  return expr::make(op, x);
+}
+
+template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
+auto softplus(const E& x, double beta = 1.0, double threshold = 20.0) {
+  Softplus op;
+  op.beta = beta;
+  op.threshold = threshold;
+  return expr::make(op, x);
+}
 
 enum class GeluApproximation { none, tanh };
 
@@ -120,6 +161,40 @@ NEURON_BINARY_OPERATOR(/, Div)
 template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
 auto operator-(const E& x) {
   return expr::make(Neg{}, x);
+}
+
+namespace expr {
+// A C++ number bound of clamp must fit the result dtype: torch refuses (rather than wraps) one that
+// overflows it, e.g. clamp(int32 tensor, 0, 1e10 as an integer) or a float32 bound beyond FLT_MAX.
+template <class S>
+void check_clamp_bound(const S& v, DType d, const char* which) {
+  if constexpr (is_number_v<S>) {
+    const long double x = static_cast<long double>(v);
+    bool fits = true;
+    if (d == int32)
+      fits = x >= std::numeric_limits<std::int32_t>::min() &&
+             x <= std::numeric_limits<std::int32_t>::max();
+    else if (d == int64)
+      fits = x <= static_cast<long double>(std::numeric_limits<std::int64_t>::max());
+    else if (d == float32)
+      fits = !(std::isfinite(x) && std::fabs(x) > static_cast<long double>(FLT_MAX));
+    if (!fits)
+      throw_error<ValueError>("clamp: ", which, " bound ", x, " does not fit the result dtype ", d,
+                              " (torch refuses it too: no silent overflow)");
+  }
+}
+}  // namespace expr
+
+// clamp(x, lo, hi): the bounds are tensors, expressions or C++ numbers (runtime scalars) and
+// promote with x as in torch.clamp.
+template <class X, class L, class H,
+          std::enable_if_t<
+              expr::is_tensorish_v<X> && expr::is_operand_v<L> && expr::is_operand_v<H>, int> = 0>
+auto clamp(const X& x, const L& lo, const H& hi) {
+  auto node = expr::make(Clamp{}, x, lo, hi);
+  expr::check_clamp_bound(lo, node.dtype(), "lower");
+  expr::check_clamp_bound(hi, node.dtype(), "upper");
+  return node;
 }
 
 template <class C, class A, class B,

@@ -1,4 +1,5 @@
-// Parameter-free layers: ReLU GELU Tanh Sigmoid Softmax(dim) LogSoftmax(dim).
+// Parameter-free layers: ReLU GELU Tanh Sigmoid Softmax(dim) LogSoftmax(dim) ReLU6 SiLU Hardswish
+// Hardsigmoid LeakyReLU(negative_slope) ELU(alpha).
 #pragma once
 
 #include <cstdint>
@@ -56,6 +57,52 @@ class LogSoftmax : public Module {
 
  private:
   std::int64_t dim_;
+};
+
+class ReLU6 : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "ReLU6"; }
+};
+
+class SiLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "SiLU"; }
+};
+
+class Hardswish : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Hardswish"; }
+};
+
+class Hardsigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Hardsigmoid"; }
+};
+
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "LeakyReLU"; }
+  double negative_slope() const { return negative_slope_; }
+
+ private:
+  double negative_slope_;
+};
+
+class ELU : public Module {
+ public:
+  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "ELU"; }
+  double alpha() const { return alpha_; }
+
+ private:
+  double alpha_;
 };
 
 }  // namespace neuron::nn

@@ -2,7 +2,9 @@
 // run_op. make_op_from_json, which needs the whole op list, is defined in op_list-inl.hpp.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -19,7 +21,11 @@ namespace neuron {
 
 namespace attr {
 NEURON_INLINE nlohmann::json to_json(std::int64_t v) { return v; }
-NEURON_INLINE nlohmann::json to_json(double v) { return v; }
+// JSON has no NaN or infinity: those are written as the strings "nan", "inf", "-inf".
+NEURON_INLINE nlohmann::json to_json(double v) {
+  if (std::isfinite(v)) return v;
+  return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
 NEURON_INLINE nlohmann::json to_json(bool v) { return v; }
 NEURON_INLINE nlohmann::json to_json(DType v) { return std::string(dtype_name(v)); }
 NEURON_INLINE nlohmann::json to_json(const std::vector<std::int64_t>& v) { return v; }
@@ -30,7 +36,22 @@ NEURON_INLINE void from_json(const nlohmann::json& j, std::int64_t& v) {
     throw_error<FormatError>("expected an int64 attribute, got ", j.dump());
   v = j.get<std::int64_t>();
 }
-NEURON_INLINE void from_json(const nlohmann::json& j, double& v) { v = j.get<double>(); }
+NEURON_INLINE void from_json(const nlohmann::json& j, double& v) {
+  if (!j.is_string()) {
+    v = j.get<double>();
+    return;
+  }
+  const std::string& s = j.get_ref<const std::string&>();
+  if (s == "nan")
+    v = std::numeric_limits<double>::quiet_NaN();
+  else if (s == "inf")
+    v = std::numeric_limits<double>::infinity();
+  else if (s == "-inf")
+    v = -std::numeric_limits<double>::infinity();
+  else
+    throw_error<FormatError>("expected a number, \"nan\", \"inf\" or \"-inf\", got ",
+                             j.dump().substr(0, 64));
+}
 NEURON_INLINE void from_json(const nlohmann::json& j, bool& v) { v = j.get<bool>(); }
 NEURON_INLINE void from_json(const nlohmann::json& j, DType& v) {
   v = dtype_from_name(j.get<std::string>());

@@ -2,12 +2,15 @@
 // only declare elementwise_kernel<Op>() (expressions in user code refer to these instances).
 #pragma once
 
+#include "activation.hpp"
 #include "binary.hpp"
 #include "cast-inl.hpp"
+#include "clamp.hpp"
 #include "compare-inl.hpp"
 #include "elementwise_ops.hpp"
 #include "op_list.hpp"
 #include "unary.hpp"
+#include "unary_math.hpp"
 #include "where-inl.hpp"
 
 namespace neuron {

@@ -4,9 +4,11 @@
 #include <string_view>
 #include <type_traits>
 
+#include "activation.hpp"
 #include "batch_norm.hpp"
 #include "binary.hpp"
 #include "cast.hpp"
+#include "clamp.hpp"
 #include "compare.hpp"
 #include "concat.hpp"
 #include "conv.hpp"
@@ -22,6 +24,7 @@
 #include "slice.hpp"
 #include "softmax.hpp"
 #include "unary.hpp"
+#include "unary_math.hpp"
 #include "where.hpp"
 
 namespace neuron {
@@ -44,6 +47,9 @@ struct OpList {
 using AllOps = OpList<
     // elementwise (expr/)
     Relu, Gelu, Sigmoid, Tanh, Exp, Log, Sqrt, Rsqrt, Abs, Neg,  //
+    Silu, Hardswish, Hardsigmoid, Relu6, LeakyRelu, Elu,         //
+    Softplus, Erf, Sin, Cos, Floor, Ceil, Round, Sign,           //
+    Reciprocal, Clamp,                                           //
     Add, Sub, Mul, Div, Pow, Maximum, Minimum,                   //
     Eq, Ne, Lt, Le, Gt, Ge, Where, Cast,                         //
     // reductions and normalizations
