@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../graph/hash.hpp"
+#include "../ops/batch_norm.hpp"
 #include "../ops/conv.hpp"
 #include "../ops/pool.hpp"
 #include "cnn_passes.hpp"
@@ -265,7 +266,7 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
   // Whether step `st` can have slot `s` (one of its inputs or its output) channels-last, given
   // the current candidates: every layout it ties to `s` must be a candidate too.
   auto accepts = [&](const PlanStep& st, int s) {
-    const auto in_last = [&](int slot) { return last[static_cast<std::size_t>(slot)]; };
+    const auto in_last = [&](int slot) -> bool { return last[static_cast<std::size_t>(slot)]; };
     switch (kind_of(st)) {
       case Kind::conv:
       case Kind::conv_transpose: {
