@@ -185,3 +185,46 @@ TEST_CASE("a bucketed module called from 4 threads with different lengths gives 
   for (auto& th : threads) th.join();
   CHECK(mismatches == std::vector<int>(4, 0));
 }
+
+TEST_CASE("a CNN's batch may be dynamic; a padded spatial dim under a window is refused") {
+  nr::manual_seed(21);
+  nn::Conv2d conv(nn::Conv2dOptions(3, 4, 3).padding(1));
+  auto f = [&](const nr::Tensor& x) { return nr::relu(conv(x)); };
+  CHECK_THROWS_WITH_ALL(
+      nr::trace_buckets(f, {nr::randn({1, 3, 8, 8}), nr::randn({1, 3, 16, 16})}, {}),
+      nr::ValueError, "trace_buckets", "conv2d", "mixes values along dim 2", "input 0 dim 2");
+  auto pool = [](const nr::Tensor& x) { return nr::max_pool2d(x, 2); };
+  CHECK_THROWS_WITH_ALL(
+      nr::trace_buckets(pool, {nr::randn({1, 3, 8, 8}), nr::randn({1, 3, 8, 12})}, {}),
+      nr::ValueError, "max_pool2d", "mixes values along dim 3", "input 0 dim 3");
+  auto avg = [](const nr::Tensor& x) { return nr::avg_pool1d(x, 3); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(avg, {nr::randn({1, 2, 9}), nr::randn({1, 2, 12})}, {}),
+                        nr::ValueError, "avg_pool1d", "dim 2");
+  // A pointwise (1x1) convolution keeps every position: spatial buckets are fine, sliced back.
+  nn::Conv2d point(nn::Conv2dOptions(3, 5, 1));
+  auto g = [&](const nr::Tensor& x) { return point(x); };
+  nr::TracedModule b = nr::trace_buckets(g, {nr::randn({1, 3, 4, 4}), nr::randn({1, 3, 8, 8})}, {});
+  const nr::Tensor x = nr::randn({1, 3, 6, 5});
+  test::check_close(b(x), g(x), 1e-6, 1e-6, "pointwise conv in a bucket");
+  // The batch of a CNN with batch norm and pooling is dynamic.
+  nn::BatchNorm2d bn(4);
+  bn.eval();
+  auto cnn = [&](const nr::Tensor& in) {
+    return nr::adaptive_avg_pool2d(nr::max_pool2d(bn(conv(in)), 2, 2, 0, 1, true), {1, 1});
+  };
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  nr::TracedModule tm = nr::trace(cnn, nr::randn({2, 3, 9, 9}), o);
+  for (std::int64_t n : {1, 3, 4}) {
+    const nr::Tensor in = nr::randn({n, 3, 9, 9});
+    test::check_close(tm(in), cnn(in), 1e-5, 1e-6, "batch " + std::to_string(n));
+  }
+  // Batch norm is per channel: a padded channel dim never mixes into the real channels.
+  auto per_channel = [&](const nr::Tensor& in) {
+    return nr::batch_norm(in, nr::zeros({in.shape()[1]}), nr::ones({in.shape()[1]}) * 2.0f);
+  };
+  nr::TracedModule pc =
+      nr::trace_buckets(per_channel, {nr::randn({1, 2, 3}), nr::randn({1, 4, 3})}, {});
+  const nr::Tensor three = nr::randn({1, 3, 3});
+  test::check_close(pc(three), per_channel(three), 1e-6, 1e-6, "batch norm, padded channels");
+}

@@ -42,15 +42,13 @@ struct ConvGeometry {
   bool src_channels_last = false, dst_channels_last = false;  // the tensors' memory layouts
 };
 
-inline std::string dims_text(const std::vector<std::int64_t>& v) { return Shape(v).str(); }
-
 NEURON_INLINE void check_conv_params(const char* op, const ConvGeometry& g) {
   auto check = [&](const char* what, const std::vector<std::int64_t>& v, std::int64_t min) {
     if (static_cast<int>(v.size()) != g.n)
       throw_error<ValueError>(op, ": ", what, " must have ", g.n, " values, got ", v.size());
     for (std::int64_t x : v)
       if (x < min)
-        throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", dims_text(v));
+        throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
   };
   check("stride", g.stride, 1);
   check("padding", g.padding, 0);
@@ -126,7 +124,7 @@ NEURON_INLINE TensorSpec infer_conv(const char* op, const ConvGeometry& g,
     } else {
       const std::int64_t op_ = g.output_padding[d];
       if (op_ >= s && op_ >= dl)
-        throw_error<ValueError>(op, ": output_padding ", dims_text(g.output_padding),
+        throw_error<ValueError>(op, ": output_padding ", ints_text(g.output_padding),
                                 " must be smaller than the stride or the dilation");
       o = (size - 1) * s - 2 * p + extent + op_;
       if (o <= 0)

@@ -27,7 +27,7 @@ NEURON_INLINE TensorSpec Interpolate::infer(const std::vector<TensorSpec>& in) c
     throw_error<ValueError>("interpolate: align_corners can only be set with mode 'bilinear'");
   if (size.size() != 2 || size[0] < 1 || size[1] < 1)
     throw_error<ValueError>("interpolate: size must be two positive values {h, w}, got ",
-                            Shape(size), " for input ", x.shape);
+                            ints_text(size), " for input ", x.shape);
   if (!(scale_h >= 0) || !(scale_w >= 0))
     throw_error<ValueError>("interpolate: scale factors must be positive");
   if (x.shape[2] == 0 || x.shape[3] == 0)

@@ -52,6 +52,13 @@ void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t
 template <class Op>
 Tensor run_op(const Op& op, const std::vector<Tensor>& inputs);  // any_op.hpp
 
+// "[a, b, c]" for attribute lists in messages (any values, negative ones too, unlike Shape).
+inline std::string ints_text(const std::vector<std::int64_t>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
 // Strides of `from` broadcast to `to` (0 where `from` is broadcast), right-aligned.
 std::array<std::int64_t, kMaxRank> broadcast_strides(const Shape& from, const Shape& to);
 

@@ -54,7 +54,7 @@ NEURON_INLINE TensorSpec infer_pool(const char* op, const PoolGeometry& g,
     if (static_cast<int>(v.size()) != n)
       throw_error<ValueError>(op, ": ", what, " must have ", n, " values, got ", v.size());
     for (std::int64_t a : v)
-      if (a < min) throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", Shape(v));
+      if (a < min) throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
   };
   check("kernel_size", g.kernel, 1);
   check("stride", g.stride, 1);
@@ -255,7 +255,7 @@ TensorSpec AdaptiveAvgPool<N>::infer(const std::vector<TensorSpec>& in) const {
   Shape out = x.shape;
   for (int d = 0; d < N; ++d) {
     if (output_size[d] < 1)
-      throw_error<ValueError>(name, ": output_size must be >= 1, got ", Shape(output_size));
+      throw_error<ValueError>(name, ": output_size must be >= 1, got ", ints_text(output_size));
     const int dim = x.shape.rank() - N + d;
     if (x.shape[dim] == 0)
       throw_error<ShapeError>(name, ": input has an empty spatial dim ", x.shape);

@@ -1,0 +1,235 @@
+// The traced-plan passes for CNNs (compiler/cnn_passes.hpp): each one is checked by what it does
+// to the plan and by the plan's output against eager mode, with the pass on and off.
+#include "test_util.hpp"
+
+namespace nn = neuron::nn;
+
+namespace {
+
+// A BatchNorm2d with non-trivial statistics and affine parameters.
+nn::BatchNorm2d random_bn(std::int64_t c) {
+  nn::BatchNorm2d bn(c);
+  nr::StateDict d;
+  d["weight"] = nr::rand({c}) + 0.5f;
+  d["bias"] = nr::randn({c});
+  d["running_mean"] = nr::randn({c});
+  d["running_var"] = nr::rand({c}) + 0.5f;
+  d["num_batches_tracked"] = nr::zeros({}, nr::int64);
+  bn.load_state_dict(d);
+  bn.eval();
+  return bn;
+}
+
+int count_steps(const nr::TracedModule& tm, const std::string& op) {
+  int n = 0;
+  for (const auto& st : tm.plans()[0].steps) n += st.op->name() == op;
+  return n;
+}
+
+// The attributes of the plan's convolutions, by name.
+std::vector<std::map<std::string, std::int64_t>> conv_attrs(const nr::TracedModule& tm) {
+  std::vector<std::map<std::string, std::int64_t>> v;
+  auto add = [&](const auto& c) {
+    v.push_back({{"has_bias", c.has_bias},
+                 {"activation", c.activation},
+                 {"has_residual", c.has_residual},
+                 {"src_channels_last", c.src_channels_last},
+                 {"dst_channels_last", c.dst_channels_last}});
+  };
+  for (const auto& st : tm.plans()[0].steps) {
+    if (auto* c = dynamic_cast<const nr::OpModel<nr::Conv2dOp>*>(st.op.get())) add(c->op());
+    if (auto* c = dynamic_cast<const nr::OpModel<nr::Conv1dOp>*>(st.op.get())) add(c->op());
+  }
+  return v;
+}
+
+nr::CompileOptions only(bool fold, bool fuse, bool last) {
+  nr::CompileOptions c;
+  c.fold_batch_norm = fold;
+  c.fuse_conv_epilogues = fuse;
+  c.channels_last = last;
+  return c;
+}
+
+nr::TracedModule traced(const std::function<nr::Tensor(const nr::Tensor&)>& f, const nr::Tensor& x,
+                        const nr::CompileOptions& c) {
+  nr::TraceOptions o;
+  o.compile = c;
+  return nr::trace(f, x, o);
+}
+
+// Saved and loaded, the module still equals eager within float32 rounding.
+void check_against_eager(const nr::TracedModule& tm, const nr::Tensor& x, const nr::Tensor& want,
+                         const std::string& what) {
+  test::check_close(tm(x), want, 1e-5, 1e-5, what);
+  const std::string bytes = tm.to_bytes();
+  test::check_close(nr::load_from_memory(bytes.data(), bytes.size())(x), want, 1e-5, 1e-5,
+                    what + " (saved + loaded)");
+}
+
+}  // namespace
+
+TEST_CASE("fold_batch_norms: conv -> batch_norm becomes one conv with a bias, same output") {
+  nr::manual_seed(10);
+  nn::Conv2d conv(nn::Conv2dOptions(3, 8, 3).padding(1).bias(false));
+  nn::Conv1d conv1(nn::Conv1dOptions(4, 6, 3).padding(1));
+  nn::BatchNorm2d bn = random_bn(8);
+  nn::BatchNorm1d bn1(6);
+  bn1.eval();
+  auto f = [&](const nr::Tensor& x) { return bn(conv(x)); };
+  const nr::Tensor x = nr::randn({2, 3, 10, 9});
+  const nr::Tensor want = f(x);
+  nr::TracedModule off = traced(f, x, only(false, false, false));
+  CHECK(count_steps(off, "batch_norm") == 1);
+  check_against_eager(off, x, want, "unfolded");
+  nr::TracedModule on = traced(f, x, only(true, false, false));
+  CHECK(count_steps(on, "batch_norm") == 0);
+  CHECK(count_steps(on, "conv2d") == 1);
+  CHECK(conv_attrs(on)[0].at("has_bias") == 1);
+  check_against_eager(on, x, want, "folded");
+  // The module keeps the folded weight and bias, not the originals it no longer uses.
+  CHECK(on.weights().size() == 2);
+  for (const auto& name : on.weight_names()) CHECK(name.find(".bn_folded") != std::string::npos);
+  // conv1d with its own bias, and a BatchNorm1d
+  auto g = [&](const nr::Tensor& x) { return bn1(conv1(x)); };
+  const nr::Tensor x1 = nr::randn({3, 4, 12});
+  nr::TracedModule on1 = traced(g, x1, only(true, false, false));
+  CHECK(count_steps(on1, "batch_norm") == 0);
+  check_against_eager(on1, x1, g(x1), "conv1d folded");
+}
+
+TEST_CASE("fold_batch_norms leaves a conv output that something else reads") {
+  nr::manual_seed(11);
+  nn::Conv2d conv(nn::Conv2dOptions(2, 4, 3).padding(1));
+  nn::BatchNorm2d bn = random_bn(4);
+  auto f = [&](const nr::Tensor& x) {
+    nr::Tensor y = conv(x);
+    return nr::Tensor(bn(y) + y);
+  };
+  const nr::Tensor x = nr::randn({1, 2, 6, 6});
+  nr::TracedModule tm = traced(f, x, only(true, true, true));
+  CHECK(count_steps(tm, "batch_norm") == 1);
+  check_against_eager(tm, x, f(x), "shared conv output");
+}
+
+TEST_CASE("fuse_conv_epilogues: activations and the residual add become oneDNN post-ops") {
+  nr::manual_seed(12);
+  nn::Conv2d conv(nn::Conv2dOptions(4, 4, 3).padding(1));
+  const nr::Tensor x = nr::randn({2, 4, 7, 7}) * 2.0f;
+  const std::vector<std::pair<std::string, std::function<nr::Tensor(const nr::Tensor&)>>> acts = {
+      {"relu", [](const nr::Tensor& t) -> nr::Tensor { return nr::relu(t); }},
+      {"relu6", [](const nr::Tensor& t) -> nr::Tensor { return nr::relu6(t); }},
+      {"silu", [](const nr::Tensor& t) -> nr::Tensor { return nr::silu(t); }},
+      {"hardswish", [](const nr::Tensor& t) -> nr::Tensor { return nr::hardswish(t); }}};
+  for (std::size_t a = 0; a < acts.size(); ++a) {
+    CAPTURE(acts[a].first);
+    auto f = [&](const nr::Tensor& in) { return acts[a].second(conv(in)); };
+    nr::TracedModule off = traced(f, x, only(true, false, false));
+    CHECK(count_steps(off, "fused") == 1);
+    nr::TracedModule on = traced(f, x, only(true, true, false));
+    CHECK(count_steps(on, "fused") == 0);
+    CHECK(conv_attrs(on)[0].at("activation") == static_cast<std::int64_t>(a + 1));
+    check_against_eager(on, x, f(x), acts[a].first);
+  }
+  // relu(conv(x) + x): the residual is added before the activation; either operand order
+  for (bool conv_first : {true, false}) {
+    CAPTURE(conv_first);
+    auto f = [&](const nr::Tensor& in) {
+      nr::Tensor c = conv(in);
+      return nr::Tensor(conv_first ? nr::relu(c + in) : nr::relu(in + c));
+    };
+    nr::TracedModule on = traced(f, x, only(true, true, false));
+    CHECK(count_steps(on, "fused") == 0);
+    CHECK(conv_attrs(on)[0].at("has_residual") == 1);
+    CHECK(conv_attrs(on)[0].at("activation") == 1);
+    check_against_eager(on, x, f(x), "residual + relu");
+  }
+  // a plain residual add, as MobileNetV2's blocks end
+  auto add = [&](const nr::Tensor& in) { return nr::Tensor(conv(in) + in); };
+  nr::TracedModule on = traced(add, x, only(true, true, false));
+  CHECK(count_steps(on, "fused") == 0);
+  check_against_eager(on, x, add(x), "residual");
+}
+
+TEST_CASE("fuse_conv_epilogues leaves what it cannot express") {
+  nr::manual_seed(13);
+  nn::Conv2d conv(nn::Conv2dOptions(3, 3, 3).padding(1));
+  const nr::Tensor x = nr::randn({1, 3, 5, 5});
+  const std::vector<std::pair<std::string, std::function<nr::Tensor(const nr::Tensor&)>>> cases = {
+      {"gelu", [&](const nr::Tensor& in) -> nr::Tensor { return nr::gelu(conv(in)); }},
+      {"scaled", [&](const nr::Tensor& in) -> nr::Tensor { return nr::relu(conv(in) * 0.5f); }},
+      {"broadcast add",
+       [&](const nr::Tensor& in) -> nr::Tensor { return conv(in) + nr::ones({3, 1, 1}); }},
+      {"read twice",
+       [&](const nr::Tensor& in) -> nr::Tensor {
+         nr::Tensor c = conv(in);
+         return nr::relu(c) * c;
+       }},
+      // the residual is computed after the conv: the conv cannot wait for it
+      {"later residual", [&](const nr::Tensor& in) -> nr::Tensor {
+         nr::Tensor c = conv(in);
+         return c + conv(nr::relu(in));
+       }}};
+  for (const auto& [name, f] : cases) {
+    CAPTURE(name);
+    nr::TracedModule tm = traced(f, x, only(true, true, true));
+    check_against_eager(tm, x, f(x), name);
+    if (name != "later residual") CHECK(count_steps(tm, "fused") >= 1);
+  }
+}
+
+TEST_CASE("use_channels_last keeps activations channels-last between convolutions only") {
+  nr::manual_seed(14);
+  nn::Conv2d c1(nn::Conv2dOptions(3, 8, 3).padding(1)), c2(nn::Conv2dOptions(8, 8, 3).padding(1));
+  nn::Conv2d c3(nn::Conv2dOptions(8, 4, 1));
+  auto f = [&](const nr::Tensor& x) {
+    nr::Tensor y = nr::relu(c1(x));                // conv + relu: fused
+    y = nr::max_pool2d(y, 2);                      // pooling keeps the layout
+    nr::Tensor z = c2(y);
+    z = nr::sigmoid(z) * y;                        // same-shape elementwise keeps it too
+    z = c3(z);                                     // its output leaves the region
+    return nr::Tensor(nr::softmax(nr::reshape(z, {z.shape()[0], -1}), -1));
+  };
+  const nr::Tensor x = nr::randn({2, 3, 12, 10});
+  const nr::Tensor want = f(x);
+  nr::TracedModule off = traced(f, x, only(true, true, false));
+  for (const auto& a : conv_attrs(off)) CHECK(a.at("dst_channels_last") == 0);
+  check_against_eager(off, x, want, "plain");
+  nr::TracedModule on = traced(f, x, only(true, true, true));
+  const auto a = conv_attrs(on);
+  REQUIRE(a.size() == 3);
+  CHECK(a[0].at("src_channels_last") == 0);  // the module's input is plain
+  CHECK(a[0].at("dst_channels_last") == 1);
+  CHECK(a[1].at("src_channels_last") == 1);
+  CHECK(a[1].at("dst_channels_last") == 1);
+  CHECK(a[2].at("src_channels_last") == 1);
+  CHECK(a[2].at("dst_channels_last") == 0);  // read by reshape, which needs plain
+  for (const auto& st : on.plans()[0].steps)
+    if (auto* m = dynamic_cast<const nr::OpModel<nr::MaxPool<2>>*>(st.op.get()))
+      CHECK(m->op().channels_last);
+  check_against_eager(on, x, want, "channels last");
+  // A broadcasting elementwise op reads positions, not values in order: it stays plain.
+  const nr::Tensor scale = nr::rand({8, 1, 1});
+  auto g = [&](const nr::Tensor& in) { return c2(nr::Tensor(c2(c1(in)) * scale)); };
+  nr::TracedModule tg = traced(g, x, only(true, true, true));
+  const auto b = conv_attrs(tg);
+  CHECK(b[1].at("dst_channels_last") == 0);
+  check_against_eager(tg, x, g(x), "broadcast");
+}
+
+TEST_CASE("the passes are what trace uses by default, also with dynamic batch") {
+  nr::manual_seed(15);
+  nn::Sequential m(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1).bias(false)), random_bn(8),
+                   nn::ReLU6(), nn::Conv2d(nn::Conv2dOptions(8, 8, 3).stride(2)), nn::SiLU(),
+                   nn::AdaptiveAvgPool2d({1, 1}), nn::Flatten(), nn::Linear(8, 5));
+  m.eval();
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  nr::TracedModule tm = nr::trace(m, nr::randn({2, 3, 16, 16}), o);
+  CHECK(count_steps(tm, "batch_norm") == 0);
+  CHECK(count_steps(tm, "fused") == 0);
+  for (std::int64_t b : {1, 2, 3, 5}) {
+    const nr::Tensor x = nr::randn({b, 3, 16, 16});
+    test::check_close(tm(x), m(x), 1e-5, 1e-5, "batch " + std::to_string(b));
+  }
+}
