@@ -20,18 +20,18 @@ namespace nn = neuron::nn;
 // (a strided 1x1 convolution + batch norm when the shape changes).
 struct BasicBlock : nn::Module {
   BasicBlock(std::int64_t in, std::int64_t out, std::int64_t stride) {
-    conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(
-                                         nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
+    conv1 = register_module(
+        "conv1", std::make_shared<nn::Conv2d>(
+                     nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
     bn1 = register_module("bn1", std::make_shared<nn::BatchNorm2d>(out));
-    conv2 = register_module(
-        "conv2", std::make_shared<nn::Conv2d>(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)));
+    conv2 = register_module("conv2", std::make_shared<nn::Conv2d>(
+                                         nn::Conv2dOptions(out, out, 3).padding(1).bias(false)));
     bn2 = register_module("bn2", std::make_shared<nn::BatchNorm2d>(out));
     if (stride != 1 || in != out)
       downsample = register_module(
-          "downsample",
-          std::make_shared<nn::Sequential>(
-              nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
-              nn::BatchNorm2d(out)));
+          "downsample", std::make_shared<nn::Sequential>(
+                            nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
+                            nn::BatchNorm2d(out)));
   }
   nr::Tensor forward(const nr::Tensor& x) override {
     nr::Tensor y = nr::relu((*bn1)((*conv1)(x)));
@@ -49,8 +49,9 @@ struct BasicBlock : nn::Module {
 // torchvision.models.resnet18(num_classes).
 struct ResNet18 : nn::Module {
   explicit ResNet18(std::int64_t num_classes = 1000) {
-    conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(
-                                         nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
+    conv1 = register_module(
+        "conv1",
+        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
     bn1 = register_module("bn1", std::make_shared<nn::BatchNorm2d>(64));
     const std::int64_t widths[] = {64, 128, 256, 512};
     std::int64_t in = 64;
@@ -122,8 +123,8 @@ struct MobileNetV2 : nn::Module {
     struct Stage {
       std::int64_t expand, channels, repeats, stride;
     };
-    const Stage stages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
-                            {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+    const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                            {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     std::int64_t in = 32;
     for (const Stage& s : stages)
       for (std::int64_t i = 0; i < s.repeats; ++i) {
@@ -133,7 +134,8 @@ struct MobileNetV2 : nn::Module {
     f->push_back(conv_bn_relu6(in, 1280, 1, 1));
     features = register_module("features", f);
     classifier = register_module(
-        "classifier", std::make_shared<nn::Sequential>(nn::Dropout(0.2), nn::Linear(1280, num_classes)));
+        "classifier",
+        std::make_shared<nn::Sequential>(nn::Dropout(0.2), nn::Linear(1280, num_classes)));
   }
   nr::Tensor forward(const nr::Tensor& x) override {
     nr::Tensor y = (*features)(x);

@@ -159,7 +159,9 @@ TEST_CASE("fuse_conv_epilogues leaves what it cannot express") {
       {"gelu", [&](const nr::Tensor& in) -> nr::Tensor { return nr::gelu(conv(in)); }},
       {"scaled", [&](const nr::Tensor& in) -> nr::Tensor { return nr::relu(conv(in) * 0.5f); }},
       {"broadcast add",
-       [&](const nr::Tensor& in) -> nr::Tensor { return conv(in) + nr::ones({3, 1, 1}); }},
+       [&](const nr::Tensor& in) -> nr::Tensor {
+         return conv(in) + nr::ones({3, 1, 1});
+       }},
       {"read twice",
        [&](const nr::Tensor& in) -> nr::Tensor {
          nr::Tensor c = conv(in);
@@ -183,11 +185,11 @@ TEST_CASE("use_channels_last keeps activations channels-last between convolution
   nn::Conv2d c1(nn::Conv2dOptions(3, 8, 3).padding(1)), c2(nn::Conv2dOptions(8, 8, 3).padding(1));
   nn::Conv2d c3(nn::Conv2dOptions(8, 4, 1));
   auto f = [&](const nr::Tensor& x) {
-    nr::Tensor y = nr::relu(c1(x));                // conv + relu: fused
-    y = nr::max_pool2d(y, 2);                      // pooling keeps the layout
+    nr::Tensor y = nr::relu(c1(x));  // conv + relu: fused
+    y = nr::max_pool2d(y, 2);        // pooling keeps the layout
     nr::Tensor z = c2(y);
-    z = nr::sigmoid(z) * y;                        // same-shape elementwise keeps it too
-    z = c3(z);                                     // its output leaves the region
+    z = nr::sigmoid(z) * y;  // same-shape elementwise keeps it too
+    z = c3(z);               // its output leaves the region
     return nr::Tensor(nr::softmax(nr::reshape(z, {z.shape()[0], -1}), -1));
   };
   const nr::Tensor x = nr::randn({2, 3, 12, 10});

@@ -54,8 +54,8 @@ TEST_CASE("vision layers compute what the functions compute") {
   nn::Upsample to(nn::UpsampleOptions().size({5, 7}));
   CHECK(to(x).shape() == nr::Shape{2, 4, 5, 7});
   nn::GroupNorm gn(2, 4);
-  test::check_equal(gn(x), nr::group_norm(x, 2, gn.state_dict().at("weight"),
-                                          gn.state_dict().at("bias")));
+  test::check_equal(gn(x),
+                    nr::group_norm(x, 2, gn.state_dict().at("weight"), gn.state_dict().at("bias")));
   CHECK(c.type_name() == "Conv2d");
   CHECK(mp.type_name() == "MaxPool2d");
   CHECK(up.type_name() == "Upsample");

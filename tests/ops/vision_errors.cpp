@@ -11,12 +11,15 @@ TEST_CASE("conv2d errors name the op, the operand and the shapes") {
   CHECK_THROWS_WITH_ALL(nr::conv2d(nr::randn({1, 3, 5, 5}), w, {}, 1, 0), nr::ShapeError,
                         "conv2d: kernel of extent 7", "larger than the padded input (5 + 2 * 0)",
                         "[1, 3, 5, 5]", "[64, 3, 7, 7]");
-  CHECK_THROWS_WITH_ALL(nr::conv2d(nr::randn({1, 6, 8, 8}), nr::randn({4, 3, 3, 3}), {}, 1, 0, 1, 4),
-                        nr::ShapeError, "conv2d: groups 4 do not divide the input's 6 channels");
-  CHECK_THROWS_WITH_ALL(nr::conv2d(nr::randn({1, 6, 8, 8}), nr::randn({5, 3, 3, 3}), {}, 1, 0, 1, 2),
-                        nr::ShapeError, "groups 2 do not divide the weight's 5 output channels");
-  CHECK_THROWS_WITH_ALL(nr::conv2d(nr::randn({1, 3, 8, 8}), nr::randn({4, 3, 3, 3}), nr::randn({5})),
-                        nr::ShapeError, "conv2d: bias has shape [5], expected [4]");
+  CHECK_THROWS_WITH_ALL(
+      nr::conv2d(nr::randn({1, 6, 8, 8}), nr::randn({4, 3, 3, 3}), {}, 1, 0, 1, 4), nr::ShapeError,
+      "conv2d: groups 4 do not divide the input's 6 channels");
+  CHECK_THROWS_WITH_ALL(
+      nr::conv2d(nr::randn({1, 6, 8, 8}), nr::randn({5, 3, 3, 3}), {}, 1, 0, 1, 2), nr::ShapeError,
+      "groups 2 do not divide the weight's 5 output channels");
+  CHECK_THROWS_WITH_ALL(
+      nr::conv2d(nr::randn({1, 3, 8, 8}), nr::randn({4, 3, 3, 3}), nr::randn({5})), nr::ShapeError,
+      "conv2d: bias has shape [5], expected [4]");
   CHECK_THROWS_WITH_ALL(nr::conv2d(nr::randn({3, 8}), nr::randn({4, 3, 3, 3})), nr::ShapeError,
                         "conv2d: input must be [B, C, H, W]");
   CHECK_THROWS_WITH_ALL(nr::conv2d(nr::randn({1, 3, 8, 8}, nr::float64), nr::randn({4, 3, 3, 3})),
@@ -27,9 +30,9 @@ TEST_CASE("conv2d errors name the op, the operand and the shapes") {
                         nr::ValueError, "conv2d: padding must be >= 0");
   CHECK_THROWS_WITH_ALL(nr::conv1d(nr::randn({1, 2, 4}), nr::randn({3, 2, 5})), nr::ShapeError,
                         "conv1d: kernel of extent 5");
-  CHECK_THROWS_WITH_ALL(
-      nr::conv_transpose2d(nr::randn({1, 4, 5, 5}), nr::randn({3, 2, 3, 3})), nr::ShapeError,
-      "conv_transpose2d: input has 4 channels [1, 4, 5, 5], weight expects 3");
+  CHECK_THROWS_WITH_ALL(nr::conv_transpose2d(nr::randn({1, 4, 5, 5}), nr::randn({3, 2, 3, 3})),
+                        nr::ShapeError,
+                        "conv_transpose2d: input has 4 channels [1, 4, 5, 5], weight expects 3");
   CHECK_THROWS_WITH_ALL(
       nr::conv_transpose2d(nr::randn({1, 4, 5, 5}), nr::randn({4, 2, 3, 3}), {}, 2, 0, 2),
       nr::ValueError, "output_padding [2, 2] must be smaller than the stride or the dilation");
@@ -56,8 +59,8 @@ TEST_CASE("pooling, normalization and interpolate errors") {
                         "[1, 2, 4, 4]");
   CHECK_THROWS_WITH_ALL(nr::interpolate(nr::randn({1, 2, 4, 4}), {8, 8, 8}), nr::ValueError,
                         "interpolate: size must be two positive values");
-  CHECK_THROWS_WITH_ALL(nr::interpolate(nr::randn({1, 2, 4, 4}), {8, 8}, "bicubic"),
-                        nr::ValueError, "interpolate: unknown mode 'bicubic'");
+  CHECK_THROWS_WITH_ALL(nr::interpolate(nr::randn({1, 2, 4, 4}), {8, 8}, "bicubic"), nr::ValueError,
+                        "interpolate: unknown mode 'bicubic'");
   CHECK_THROWS_WITH_ALL(nr::interpolate(nr::randn({1, 2, 4, 4}), {8, 8}, "nearest", true),
                         nr::ValueError, "align_corners can only be set with mode 'bilinear'");
   CHECK_THROWS_WITH_ALL(nr::interpolate(nr::randn({2, 4, 4}), {8, 8}), nr::ShapeError,
@@ -70,8 +73,8 @@ TEST_CASE("vision layers: option checks, and batch norm refuses training mode") 
   CHECK_THROWS_WITH_ALL(nn::GroupNorm(4, 6), nr::ValueError,
                         "GroupNorm: num_channels 6 must be a positive multiple of num_groups 4");
   nn::BatchNorm2d bn(3);  // modules start in training mode, as in torch
-  CHECK_THROWS_WITH_ALL(bn(nr::randn({1, 3, 2, 2})), nr::ValueError, "BatchNorm2d",
-                        "training mode", "eval()");
+  CHECK_THROWS_WITH_ALL(bn(nr::randn({1, 3, 2, 2})), nr::ValueError, "BatchNorm2d", "training mode",
+                        "eval()");
   bn.eval();
   CHECK_THROWS_WITH_ALL(bn(nr::randn({1, 3, 2})), nr::ShapeError,
                         "BatchNorm2d: expected a 4-d input, got shape [1, 3, 2]");
