@@ -7,8 +7,8 @@
 #include <string>
 
 #include "../ops/batch_norm.hpp"
-#include "conv.hpp"
 #include "module.hpp"
+#include "options.hpp"
 
 namespace neuron::nn {
 

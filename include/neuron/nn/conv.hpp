@@ -8,17 +8,9 @@
 
 #include "../ops/conv.hpp"
 #include "module.hpp"
+#include "options.hpp"
 
 namespace neuron::nn {
-
-// A setter that returns the options, as libtorch's TORCH_ARG.
-#define NEURON_OPTION(T, name)              \
-  auto& name(const T& v) {                  \
-    name##_ = v;                            \
-    return *this;                           \
-  }                                         \
-  const T& name() const { return name##_; } \
-  T name##_
 
 struct Conv1dOptions {
   Conv1dOptions(std::int64_t in, std::int64_t out, std::int64_t kernel)

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "../ops/group_norm.hpp"
-#include "conv.hpp"
 #include "module.hpp"
+#include "options.hpp"
 
 namespace neuron::nn {
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "../ops/pool.hpp"
-#include "conv.hpp"
 #include "module.hpp"
+#include "options.hpp"
 
 namespace neuron::nn {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "../ops/interpolate.hpp"
-#include "conv.hpp"
 #include "module.hpp"
+#include "options.hpp"
 
 namespace neuron::nn {
 

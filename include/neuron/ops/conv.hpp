@@ -79,14 +79,6 @@ struct ConvTranspose2dOp {
   void prepare(const std::vector<TensorSpec>& in, const std::vector<const Tensor*>& constants);
 };
 
-// A pair of ints for 2-d ops, given as {a, b} or as one int meaning {a, a}.
-struct IntPair {
-  IntPair(std::int64_t v) : a(v), b(v) {}  // NOLINT: implicit, like torch's int-or-tuple
-  IntPair(std::int64_t a_, std::int64_t b_) : a(a_), b(b_) {}
-  std::vector<std::int64_t> vec() const { return {a, b}; }
-  std::int64_t a, b;
-};
-
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
               std::int64_t stride = 1, std::int64_t padding = 0, std::int64_t dilation = 1,
               std::int64_t groups = 1);

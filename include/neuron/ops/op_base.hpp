@@ -52,6 +52,14 @@ void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t
 template <class Op>
 Tensor run_op(const Op& op, const std::vector<Tensor>& inputs);  // any_op.hpp
 
+// A pair of ints for 2-d ops, given as {a, b} or as one int meaning {a, a}.
+struct IntPair {
+  IntPair(std::int64_t v) : a(v), b(v) {}  // NOLINT: implicit, like torch's int-or-tuple
+  IntPair(std::int64_t a_, std::int64_t b_) : a(a_), b(b_) {}
+  std::vector<std::int64_t> vec() const { return {a, b}; }
+  std::int64_t a, b;
+};
+
 // "[a, b, c]" for attribute lists in messages (any values, negative ones too, unlike Shape).
 inline std::string ints_text(const std::vector<std::int64_t>& v) {
   std::string s = "[";

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "any_op.hpp"
-#include "conv.hpp"
 
 namespace neuron {
 
