@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages neuron needs, only those missing. Safe to rerun.
 # Uses sudo when not root. Set NEURON_SKIP_APT=1 to skip (e.g. when packages come another way).
-# Usage: scripts/install_deps.sh [--tests]   --tests adds what the tests need to make their
-# reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3).
+# Usage: scripts/install_deps.sh [--tests] [--bench]   --tests adds what the tests need to make
+# their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3); --bench adds
+# libtorch-dev, for the torch/ column of bench_vision (TorchScript run from C++).
 set -euo pipefail
 
 packages=(
@@ -12,9 +13,12 @@ packages=(
   doctest-dev libbenchmark-dev
   python3
 )
-if [[ "${1:-}" == --tests ]]; then
-  packages+=(python3-torch python3-torchvision)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=(python3-torch python3-torchvision) ;;
+    --bench) packages+=(libtorch-dev) ;;
+  esac
+done
 
 if [[ "${NEURON_SKIP_APT:-0}" == 1 ]]; then exit 0; fi
 
