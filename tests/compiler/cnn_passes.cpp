@@ -2,6 +2,9 @@
 // to the plan and by the plan's output against eager mode, with the pass on and off.
 #include "test_util.hpp"
 
+#include <cstring>
+#include <thread>
+
 namespace nn = neuron::nn;
 
 namespace {
@@ -234,4 +237,33 @@ TEST_CASE("the passes are what trace uses by default, also with dynamic batch") 
     const nr::Tensor x = nr::randn({b, 3, 16, 16});
     test::check_close(tm(x), m(x), 1e-5, 1e-5, "batch " + std::to_string(b));
   }
+}
+
+TEST_CASE("a traced CNN called from 4 threads at once gives exact results") {
+  // oneDNN primitives and reordered weights are shared by the calls; scratch is per thread.
+  nr::manual_seed(16);
+  nn::Sequential m(nn::Conv2d(nn::Conv2dOptions(3, 16, 3).padding(1).bias(false)), random_bn(16),
+                   nn::ReLU(), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+                   nn::Conv2d(nn::Conv2dOptions(16, 16, 3).padding(1).groups(16)), nn::SiLU(),
+                   nn::AdaptiveAvgPool2d({1, 1}), nn::Flatten());
+  m.eval();
+  nr::TracedModule tm = nr::trace(m, nr::randn({1, 3, 20, 20}));
+  std::vector<nr::Tensor> xs, want;
+  for (int i = 0; i < 8; ++i) {
+    xs.push_back(nr::randn({1, 3, 20, 20}));
+    want.push_back(tm(xs.back()));
+  }
+  std::vector<int> bad(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 10; ++round)
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+          const nr::Tensor g = tm(xs[i]);
+          bad[static_cast<std::size_t>(t)] +=
+              std::memcmp(g.raw_data(), want[i].raw_data(), g.nbytes()) != 0;
+        }
+    });
+  for (auto& th : threads) th.join();
+  for (int b : bad) CHECK(b == 0);
 }

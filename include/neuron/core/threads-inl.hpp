@@ -18,6 +18,16 @@ NEURON_INLINE std::atomic<int>& thread_setting() {
   static std::atomic<int> n{0};  // 0: not set, use the library defaults
   return n;
 }
+
+NEURON_INLINE int sync_thread_setting() {
+#if defined(_OPENMP)
+  const int n = thread_setting();
+  if (n > 0 && omp_get_max_threads() != n) omp_set_num_threads(n);
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
 }  // namespace detail
 
 NEURON_INLINE void set_num_threads(int n) {

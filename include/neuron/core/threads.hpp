@@ -11,6 +11,10 @@ namespace neuron {
 
 namespace detail {
 std::atomic<int>& thread_setting();
+// OpenMP keeps its thread count per calling thread: this makes the calling thread's count the
+// process-wide setting (when one was made) and returns the count now in effect. Kernels that run
+// on OpenMP (oneDNN's) call it first, so a thread the user started uses the same count.
+int sync_thread_setting();
 }  // namespace detail
 
 void set_num_threads(int n);

@@ -29,6 +29,8 @@ struct ConvPrimitive {
   bool has_bias = false, has_residual = false;
   bool weights_fixed = false;  // `weights` holds the reordered plan constant
   dnnl::memory weights;        // when weights_fixed
+  dnnl::memory::desc scratchpad;
+  int threads = 1;  // oneDNN splits the work for the thread count at creation
 };
 
 // Everything one convolution needs, in torch's terms, with N spatial dims.
@@ -189,6 +191,7 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
     const char* op, const ConvGeometry& g, const std::vector<TensorSpec>& in) {
   const TensorSpec out = infer_conv(op, g, in);
   auto p = std::make_shared<ConvPrimitive>();
+  p->threads = sync_thread_setting();
   p->has_bias = g.has_bias;
   p->has_residual = g.has_residual;
   const Shape& xs = in[0].shape;
@@ -264,7 +267,7 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
   float alpha = 0, beta = 0;
   const dnnl::algorithm act = conv_activation_algorithm(g.activation, alpha, beta);
   if (act != dnnl::algorithm::undef) ops.append_eltwise(1.0f, act, alpha, beta);
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = dnnl_attr();
   attr.set_post_ops(ops);
   dnnl_call(op, [&] {
     const dnnl::memory::desc no_bias;
@@ -274,6 +277,7 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
           weights_any, g.has_bias ? p->bias : no_bias, p->dst, stride, dil, pad_l, pad_r);
       dnnl::convolution_forward::primitive_desc pd(d, attr, dnnl_engine());
       p->weights_packed = pd.weights_desc();
+      p->scratchpad = pd.scratchpad_desc();
       p->primitive = dnnl::convolution_forward(pd);
     } else {
       dnnl::deconvolution_forward::desc d(
@@ -281,6 +285,7 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
           weights_any, g.has_bias ? p->bias : no_bias, p->dst, stride, dil, pad_l, pad_r);
       dnnl::deconvolution_forward::primitive_desc pd(d, attr, dnnl_engine());
       p->weights_packed = pd.weights_desc();
+      p->scratchpad = pd.scratchpad_desc();
       p->primitive = dnnl::deconvolution_forward(pd);
     }
   });
@@ -304,19 +309,24 @@ NEURON_INLINE void run_conv(const char* op, const ConvGeometry& g, const ConvPri
                             const std::vector<Tensor>& in, Tensor& out) {
   if (out.numel() == 0) return;
   std::shared_ptr<const ConvPrimitive> made;
-  if (!prepared) {  // eager: oneDNN's own primitive cache makes this cheap for repeated shapes
+  // Eager, or a thread count other than the plan's: make the primitive now (oneDNN's own
+  // primitive cache makes this cheap for repeated shapes); a plan's reordered weights still serve
+  // when the new primitive wants the same layout.
+  const ConvPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
+  if (!prepared || prepared->threads != sync_thread_setting()) {
     std::vector<TensorSpec> specs;
     for (const Tensor& t : in) specs.push_back(spec_of(t));
     made = make_conv_primitive(op, g, specs);
     prepared = made.get();
   }
   const ConvPrimitive& p = *prepared;
+  const bool reuse = fixed && fixed->weights_packed == p.weights_packed;
   dnnl_call(op, [&] {
     std::unordered_map<int, dnnl::memory> args;
     args[DNNL_ARG_SRC] = dnnl_in_layout(dnnl_memory(p.src_user, in[0]), p.src, 0);
-    args[DNNL_ARG_WEIGHTS] = p.weights_fixed ? p.weights
-                                             : PackedWeightCache::instance().get(
-                                                   in[1], p.weights_plain, p.weights_packed);
+    args[DNNL_ARG_WEIGHTS] =
+        reuse ? fixed->weights
+              : PackedWeightCache::instance().get(in[1], p.weights_plain, p.weights_packed);
     std::size_t k = 2;
     if (p.has_bias) args[DNNL_ARG_BIAS] = dnnl_memory(p.bias, in[k++]);
     if (p.has_residual)  // the residual has the output's layout
@@ -325,8 +335,8 @@ NEURON_INLINE void run_conv(const char* op, const ConvGeometry& g, const ConvPri
     dnnl::memory dst_user = dnnl_memory(p.dst_user, out);
     dnnl::memory dst = p.dst_user == p.dst ? dst_user : dnnl_scratch(2, p.dst);
     args[DNNL_ARG_DST] = dst;
-    p.primitive.execute(dnnl_stream(), args);
-    if (dst != dst_user) dnnl::reorder(dst, dst_user).execute(dnnl_stream(), dst, dst_user);
+    dnnl_execute(p.primitive, std::move(args), p.scratchpad);
+    if (dst != dst_user) dnnl_reorder(dst, dst_user);
     dnnl_stream().wait();
   });
 }

@@ -17,6 +17,7 @@
 #include "../core/config.hpp"
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
+#include "../core/threads.hpp"
 
 namespace neuron::detail {
 
@@ -68,12 +69,37 @@ NEURON_INLINE dnnl::memory dnnl_scratch(int slot, const dnnl::memory::desc& d) {
   return dnnl::memory(d, dnnl_engine(), b.storage->data());
 }
 
+// Primitive attributes for every primitive neuron makes: the scratchpad is ours (per thread),
+// not oneDNN's global one, which Debian's build shares between all threads (it is built without
+// DNNL_ENABLE_CONCURRENT_EXEC), so that one module may run on many threads at once.
+inline dnnl::primitive_attr dnnl_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+constexpr int kScratchpadSlot = 3;
+
+// Runs `p` with `args` and this thread's scratchpad for `scratchpad` (the pd's scratchpad_desc).
+inline void dnnl_execute(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory> args,
+                         const dnnl::memory::desc& scratchpad) {
+  if (scratchpad.get_size() > 0)
+    args[DNNL_ARG_SCRATCHPAD] = dnnl_scratch(kScratchpadSlot, scratchpad);
+  p.execute(dnnl_stream(), args);
+}
+
+// Copies `src` into `dst` (same logical tensor, other layouts), safe on many threads at once.
+inline void dnnl_reorder(const dnnl::memory& src, const dnnl::memory& dst) {
+  dnnl::reorder::primitive_desc pd(src, dst, dnnl_attr());
+  dnnl_execute(dnnl::reorder(pd), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}, pd.scratchpad_desc());
+}
+
 // Reorders `from` (memory over some bytes) into a memory of layout `to` in scratch `slot`, or
 // returns `from` when the layouts are the same.
 inline dnnl::memory dnnl_in_layout(dnnl::memory from, const dnnl::memory::desc& to, int slot) {
   if (from.get_desc() == to) return from;
   dnnl::memory m = dnnl_scratch(slot, to);
-  dnnl::reorder(from, m).execute(dnnl_stream(), from, m);
+  dnnl_reorder(from, m);
   return m;
 }
 
@@ -98,7 +124,7 @@ inline dnnl::memory dnnl_reorder_weights(const Tensor& w, const dnnl::memory::de
                                          const dnnl::memory::desc& packed) {
   dnnl::memory src = dnnl_memory(plain, w);
   dnnl::memory dst(packed, dnnl_engine());
-  dnnl::reorder(src, dst).execute(dnnl_stream(), src, dst);
+  dnnl_reorder(src, dst);
   dnnl_stream().wait();
   return dst;
 }

@@ -19,7 +19,8 @@ namespace detail {
 
 struct PoolPrimitive {
   dnnl::primitive primitive;
-  dnnl::memory::desc src, dst;
+  dnnl::memory::desc src, dst, scratchpad;
+  int threads = 1;  // the thread count it was made for
 };
 
 struct PoolGeometry {
@@ -54,7 +55,8 @@ NEURON_INLINE TensorSpec infer_pool(const char* op, const PoolGeometry& g,
     if (static_cast<int>(v.size()) != n)
       throw_error<ValueError>(op, ": ", what, " must have ", n, " values, got ", v.size());
     for (std::int64_t a : v)
-      if (a < min) throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
+      if (a < min)
+        throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
   };
   check("kernel_size", g.kernel, 1);
   check("stride", g.stride, 1);
@@ -105,6 +107,7 @@ NEURON_INLINE std::shared_ptr<PoolPrimitive> make_max_pool(const char* op, const
     dst.insert(dst.begin(), 1);
   }
   auto p = std::make_shared<PoolPrimitive>();
+  p->threads = sync_thread_setting();
   p->src = g.channels_last ? dnnl_channels_last_desc(src) : dnnl_plain_desc(src);
   p->dst = g.channels_last ? dnnl_channels_last_desc(dst) : dnnl_plain_desc(dst);
   dnnl::memory::dims kernel = dnnl_dims(g.kernel), stride = dnnl_dims(g.stride),
@@ -120,7 +123,8 @@ NEURON_INLINE std::shared_ptr<PoolPrimitive> make_max_pool(const char* op, const
     dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference,
                                      dnnl::algorithm::pooling_max, p->src, p->dst, stride, kernel,
                                      dil, pad_l, pad_r);
-    dnnl::pooling_v2_forward::primitive_desc pd(d, dnnl_engine());
+    dnnl::pooling_v2_forward::primitive_desc pd(d, dnnl_attr(), dnnl_engine());
+    p->scratchpad = pd.scratchpad_desc();
     p->primitive = dnnl::pooling_v2_forward(pd);
   });
   return p;
@@ -209,12 +213,13 @@ template <int N>
 void MaxPool<N>::run(const std::vector<Tensor>& in, Tensor& out) const {
   if (out.numel() == 0) return;
   std::shared_ptr<const detail::PoolPrimitive> made = primitive;
-  if (!made) made = detail::make_max_pool(name, detail::geometry_of(*this), {spec_of(in[0])});
+  if (!made || made->threads != detail::sync_thread_setting())
+    made = detail::make_max_pool(name, detail::geometry_of(*this), {spec_of(in[0])});
   detail::dnnl_call(name, [&] {
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, detail::dnnl_memory(made->src, in[0])},
         {DNNL_ARG_DST, detail::dnnl_memory(made->dst, out)}};
-    made->primitive.execute(detail::dnnl_stream(), args);
+    detail::dnnl_execute(made->primitive, std::move(args), made->scratchpad);
     detail::dnnl_stream().wait();
   });
 }
