@@ -267,3 +267,21 @@ TEST_CASE("a traced CNN called from 4 threads at once gives exact results") {
   for (auto& th : threads) th.join();
   for (int b : bad) CHECK(b == 0);
 }
+
+TEST_CASE("a traced CNN follows set_num_threads after it was made") {
+  nr::manual_seed(17);
+  nn::Sequential m(nn::Conv2d(nn::Conv2dOptions(3, 32, 3).padding(1)), nn::ReLU(),
+                   nn::Conv2d(nn::Conv2dOptions(32, 32, 3).padding(1)), nn::MaxPool2d(2));
+  m.eval();
+  const nr::Tensor x = nr::randn({1, 3, 32, 32});
+  const int before = nr::get_num_threads();
+  nr::set_num_threads(1);
+  nr::TracedModule tm = nr::trace(m, x);
+  const nr::Tensor one = tm(x);
+  nr::set_num_threads(2);
+  test::check_close(tm(x), one, 1e-5, 1e-6, "2 threads");
+  test::check_close(tm(x), one, 1e-5, 1e-6, "2 threads again");
+  nr::set_num_threads(1);
+  test::check_equal(tm(x), one);
+  nr::set_num_threads(before);
+}

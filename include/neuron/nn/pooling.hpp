@@ -33,6 +33,7 @@ struct AvgPool2dOptions {
 class MaxPool2d : public Module {
  public:
   explicit MaxPool2d(const MaxPool2dOptions& options) : options_(options) {}
+  explicit MaxPool2d(IntPair kernel) : MaxPool2d(MaxPool2dOptions(kernel)) {}
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "MaxPool2d"; }
 
@@ -43,6 +44,7 @@ class MaxPool2d : public Module {
 class AvgPool2d : public Module {
  public:
   explicit AvgPool2d(const AvgPool2dOptions& options) : options_(options) {}
+  explicit AvgPool2d(IntPair kernel) : AvgPool2d(AvgPool2dOptions(kernel)) {}
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "AvgPool2d"; }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,7 +32,11 @@ struct ConvPrimitive {
   bool weights_fixed = false;  // `weights` holds the reordered plan constant
   dnnl::memory weights;        // when weights_fixed
   dnnl::memory::desc scratchpad;
-  int threads = 1;  // oneDNN splits the work for the thread count at creation
+  int threads = 1;
+  // The same convolution made for other thread counts, made on first use (guarded by `mutex`).
+  mutable std::mutex mutex;
+  mutable std::map<int, std::shared_ptr<const ConvPrimitive>>
+      for_threads;  // oneDNN splits the work for the thread count at creation
 };
 
 // Everything one convolution needs, in torch's terms, with N spatial dims.
@@ -309,14 +315,23 @@ NEURON_INLINE void run_conv(const char* op, const ConvGeometry& g, const ConvPri
                             const std::vector<Tensor>& in, Tensor& out) {
   if (out.numel() == 0) return;
   std::shared_ptr<const ConvPrimitive> made;
-  // Eager, or a thread count other than the plan's: make the primitive now (oneDNN's own
-  // primitive cache makes this cheap for repeated shapes); a plan's reordered weights still serve
-  // when the new primitive wants the same layout.
   const ConvPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
-  if (!prepared || prepared->threads != sync_thread_setting()) {
+  const int threads = sync_thread_setting();
+  auto make = [&] {
     std::vector<TensorSpec> specs;
     for (const Tensor& t : in) specs.push_back(spec_of(t));
-    made = make_conv_primitive(op, g, specs);
+    return std::shared_ptr<const ConvPrimitive>(make_conv_primitive(op, g, specs));
+  };
+  if (!prepared) {  // eager: oneDNN's own primitive cache makes this cheap for repeated shapes
+    made = make();
+    prepared = made.get();
+  } else if (prepared->threads != threads) {
+    // A plan node called with another thread count than it was made for: one more primitive,
+    // kept beside the first; the reordered weights serve both when the layouts agree.
+    std::lock_guard<std::mutex> lock(prepared->mutex);
+    auto& other = prepared->for_threads[threads];
+    if (!other) other = make();
+    made = other;
     prepared = made.get();
   }
   const ConvPrimitive& p = *prepared;
