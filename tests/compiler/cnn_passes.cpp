@@ -220,6 +220,12 @@ TEST_CASE("use_channels_last keeps activations channels-last between convolution
   const auto b = conv_attrs(tg);
   CHECK(b[1].at("dst_channels_last") == 0);
   check_against_eager(tg, x, g(x), "broadcast");
+  // Unbatched convolutions ([C, H, W]) stay plain: a rank-3 value means [B, C, L] to conv1d.
+  const nr::Tensor u = nr::randn({3, 12, 10});
+  auto h = [&](const nr::Tensor& in) { return c2(nr::relu(c1(in))); };
+  nr::TracedModule th = traced(h, u, only(true, true, true));
+  for (const auto& a : conv_attrs(th)) CHECK(a.at("dst_channels_last") == 0);
+  check_against_eager(th, u, h(u), "unbatched");
 }
 
 TEST_CASE("the passes are what trace uses by default, also with dynamic batch") {

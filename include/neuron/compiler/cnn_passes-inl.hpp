@@ -242,11 +242,12 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
   using K = PlanSlot::Kind;
   detail::SlotUse use(plan);
   const std::size_t n = plan.slots.size();
-  enum class Kind { other, conv, conv_transpose, max_pool, fused };
+  enum class Kind { other, conv, conv_transpose, max_pool, batch_norm, fused };
   auto kind_of = [&](const PlanStep& st) {
     if (detail::op_as<Conv2dOp>(st) || detail::op_as<Conv1dOp>(st)) return Kind::conv;
     if (detail::op_as<ConvTranspose2dOp>(st)) return Kind::conv_transpose;
     if (detail::op_as<MaxPool<2>>(st) || detail::op_as<MaxPool<1>>(st)) return Kind::max_pool;
+    if (detail::op_as<BatchNorm>(st)) return Kind::batch_norm;
     if (st.op->name() == "fused") return Kind::fused;
     return Kind::other;
   };
@@ -265,9 +266,23 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
   };
   // Whether step `st` can have slot `s` (one of its inputs or its output) channels-last, given
   // the current candidates: every layout it ties to `s` must be a candidate too.
+  // Spatial dims of a conv or pooling step; its activations must be batched ([B, C, spatial...])
+  // for channels-last to mean the same memory order to every step that shares them.
+  auto spatial_of = [&](const PlanStep& st) {
+    return detail::op_as<Conv1dOp>(st) || detail::op_as<MaxPool<1>>(st) ? 1 : 2;
+  };
+  auto batched = [&](const PlanStep& st) {
+    const int r = spatial_of(st) + 2;
+    return plan.slots[static_cast<std::size_t>(st.inputs[0])].spec.shape.rank() == r &&
+           plan.slots[static_cast<std::size_t>(st.output)].spec.shape.rank() == r;
+  };
   auto accepts = [&](const PlanStep& st, int s) {
     const auto in_last = [&](int slot) -> bool { return last[static_cast<std::size_t>(slot)]; };
-    switch (kind_of(st)) {
+    const Kind kind = kind_of(st);
+    if ((kind == Kind::conv || kind == Kind::conv_transpose || kind == Kind::max_pool) &&
+        !batched(st))
+      return false;
+    switch (kind) {
       case Kind::conv:
       case Kind::conv_transpose: {
         if (s == st.output || s == st.inputs[0]) {
@@ -281,6 +296,11 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
       }
       case Kind::max_pool:
         return in_last(st.inputs[0]) && in_last(st.output);
+      case Kind::batch_norm:  // per channel; its statistics (inputs 1...) are never activations
+        return s == st.inputs[0] || s == st.output
+                   ? in_last(st.inputs[0]) && in_last(st.output) &&
+                         plan.slots[static_cast<std::size_t>(st.output)].spec.shape.rank() >= 3
+                   : false;
       case Kind::fused: {
         if (!same_shape_fused(st) || !st.scalars.empty()) return false;
         for (int in : st.inputs)
@@ -327,9 +347,61 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
       MaxPool<1> copy = *m1;
       copy.channels_last = dst;
       st.op = std::make_shared<OpModel<MaxPool<1>>>(std::move(copy));
+    } else if (const auto* bn = detail::op_as<BatchNorm>(st)) {
+      BatchNorm copy = *bn;
+      copy.channels_last = dst;
+      st.op = std::make_shared<OpModel<BatchNorm>>(std::move(copy));
     }
   }
   return count;
+}
+
+NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues,
+                                           bool channels_last) {
+  if (!fuse_epilogues && !channels_last) return;
+  bool any_conv = false;
+  for (const Step& st : exe.steps) {
+    const std::string n = st.op->name();
+    any_conv = any_conv || n == "conv1d" || n == "conv2d" || n == "conv_transpose2d";
+  }
+  if (!any_conv) return;  // nothing to do: keep lazy compiles of other models as cheap as before
+  // The passes work on plans: inputs are the executable's first slots, everything else is an
+  // intermediate. A step's runtime scalars are carried through as its scalar offset (the passes
+  // never move or drop a step that has scalars).
+  Plan p;
+  for (std::size_t s = 0; s < exe.slots.size(); ++s) {
+    PlanSlot slot;
+    slot.spec = exe.slots[s];
+    const bool input = static_cast<int>(s) < exe.input_count;
+    slot.kind = input ? PlanSlot::Kind::input : PlanSlot::Kind::arena;
+    slot.index = input ? static_cast<int>(s) : 0;
+    if (input) p.inputs.push_back(exe.slots[s]);
+    p.slots.push_back(slot);
+  }
+  for (const Step& st : exe.steps) {
+    PlanStep ps;
+    ps.op = st.op;
+    ps.inputs = st.inputs;
+    ps.output = st.output;
+    ps.scalars.assign(static_cast<std::size_t>(st.op->scalar_count()),
+                      static_cast<ScalarValue>(st.scalar_offset));
+    p.steps.push_back(std::move(ps));
+  }
+  p.outputs = exe.outputs;
+  if (fuse_epilogues) fuse_conv_epilogues(p);
+  if (channels_last) use_channels_last(p);
+  exe.slots.clear();
+  for (const PlanSlot& s : p.slots) exe.slots.push_back(s.spec);
+  exe.steps.clear();
+  for (PlanStep& ps : p.steps) {
+    Step st;
+    st.op = std::move(ps.op);
+    st.inputs = std::move(ps.inputs);
+    st.output = ps.output;
+    st.scalar_offset = ps.scalars.empty() ? 0 : static_cast<int>(ps.scalars[0]);
+    exe.steps.push_back(std::move(st));
+  }
+  exe.outputs = p.outputs;
 }
 
 NEURON_INLINE void remove_unused_slots(Plan& plan) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../core/config.hpp"
+#include "../runtime/executable.hpp"
 #include "../runtime/plan.hpp"
 
 namespace neuron {
@@ -38,6 +39,10 @@ int fold_batch_norms(Plan& plan, PlanWeights& weights);
 // Returns {activations fused, residual adds fused}.
 std::pair<int, int> fuse_conv_epilogues(Plan& plan);
 int use_channels_last(Plan& plan);
+
+// fuse_conv_epilogues and use_channels_last (the passes that need no constant weights) on a
+// lowered, not yet finalised executable (lazy mode; weights are its inputs there).
+void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last);
 
 // Drops slots no step, output or input binding refers to, and renumbers the rest.
 void remove_unused_slots(Plan& plan);

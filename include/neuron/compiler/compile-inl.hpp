@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cnn_passes.hpp"
 #include "compile.hpp"
 
 #include <algorithm>
@@ -44,7 +45,7 @@ NEURON_INLINE std::vector<bool> live_entries(const Graph& g, const std::vector<i
   return live;
 }
 
-NEURON_INLINE std::shared_ptr<Executable> compile(const Graph& g, const CompileOptions& options) {
+NEURON_INLINE std::shared_ptr<Executable> lower(const Graph& g, const CompileOptions& options) {
   std::vector<int> rep(g.entries.size());
   if (options.cse)
     rep = eliminate_common_subexpressions(g);
@@ -80,7 +81,17 @@ NEURON_INLINE std::shared_ptr<Executable> compile(const Graph& g, const CompileO
   for (int o : g.outputs)
     exe->outputs.push_back(slot_of[static_cast<std::size_t>(rep[static_cast<std::size_t>(o)])]);
   exe->scalar_count = static_cast<int>(g.scalars.size());
-  exe->finalize();
+  return exe;
+}
+
+NEURON_INLINE void optimize_executable(Executable& exe, const CompileOptions& options) {
+  optimize_cnn_executable(exe, options.fuse_conv_epilogues, options.channels_last);
+  exe.finalize();
+}
+
+NEURON_INLINE std::shared_ptr<Executable> compile(const Graph& g, const CompileOptions& options) {
+  std::shared_ptr<Executable> exe = lower(g, options);
+  optimize_executable(*exe, options);
   return exe;
 }
 

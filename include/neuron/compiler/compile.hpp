@@ -15,8 +15,9 @@ namespace neuron {
 
 struct CompileOptions {
   bool cse = true;
-  // Traced plans only (their weights are constants; cnn_passes.hpp). Lazy executables take
-  // weights as inputs, so these do not apply to them and are not part of the cache key.
+  // CNN passes (cnn_passes.hpp). Folding batch norm needs constant weights: traced plans only.
+  // The other two also run on lazy executables, after the lowered form is stored in the disk
+  // cache, so they are not part of its key.
   bool fold_batch_norm = true;
   bool fuse_conv_epilogues = true;
   bool channels_last = true;
@@ -30,6 +31,14 @@ std::vector<int> eliminate_common_subexpressions(const Graph& g);
 // Entries needed by the outputs (after replacement).
 std::vector<bool> live_entries(const Graph& g, const std::vector<int>& rep);
 
+// The graph as an executable's steps (CSE, DCE, lowering), not yet optimised or finalised.
+std::shared_ptr<Executable> lower(const Graph& g, const CompileOptions& options = {});
+
+// The passes that need no constant weights (conv epilogues, channels-last layouts) on a lowered
+// executable, then Executable::finalize() (backend primitives made once per step).
+void optimize_executable(Executable& exe, const CompileOptions& options);
+
+// lower + optimize_executable: what lazy mode runs.
 std::shared_ptr<Executable> compile(const Graph& g, const CompileOptions& options = {});
 
 }  // namespace neuron

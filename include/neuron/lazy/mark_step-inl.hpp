@@ -33,17 +33,20 @@ NEURON_INLINE std::shared_ptr<const Executable> executable_for(const Graph& g) {
     return exe;
   }
   metrics::add("CacheMiss");
-  if (std::shared_ptr<const Executable> exe = DiskCache::instance().load(g, compile_options())) {
+  if (std::shared_ptr<Executable> exe = DiskCache::instance().load(g, compile_options())) {
+    optimize_executable(*exe, compile_options());  // the disk keeps the lowered form
     metrics::add("DiskCacheHit");
     cache.insert(g, exe);
     return exe;
   }
   std::string reason = cache.miss_reason(g);
   metrics::ScopedTimer timer("CompileTime");
-  std::shared_ptr<const Executable> exe = compile(g, compile_options());
+  std::shared_ptr<Executable> exe = lower(g, compile_options());
+  // Stored before the CPU passes: the disk cache names each step's op by its graph node.
+  DiskCache::instance().store(g, compile_options(), *exe);
+  optimize_executable(*exe, compile_options());
   double ms = timer.elapsed_ms();
   cache.insert(g, exe);
-  DiskCache::instance().store(g, compile_options(), *exe);
   metrics::add("CompileCount");
   metrics::add("CompiledNodes", static_cast<std::int64_t>(g.op_count()));
   metrics::log_compile({g.hash.hex(), reason, g.op_count(), ms});

@@ -63,6 +63,13 @@ NEURON_INLINE void BatchNorm::run(const std::vector<Tensor>& in, Tensor& out) co
       }
       const T* xp = x.data<T>();
       T* yp = out.data<T>();
+      if (channels_last) {  // [B, spatial..., C]: the channel varies fastest
+        for (std::int64_t r = 0; r < b * inner; ++r)
+          for (std::int64_t k = 0; k < c; ++k)
+            yp[r * c + k] = xp[r * c + k] * scale[static_cast<std::size_t>(k)] +
+                            shift[static_cast<std::size_t>(k)];
+        return;
+      }
       for (std::int64_t i = 0; i < b; ++i)
         for (std::int64_t k = 0; k < c; ++k) {
           const T a = scale[static_cast<std::size_t>(k)], sh = shift[static_cast<std::size_t>(k)];

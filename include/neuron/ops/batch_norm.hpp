@@ -16,7 +16,10 @@ struct BatchNorm {
   double eps = 1e-5;
   bool has_weight = false;
   bool has_bias = false;
-  NEURON_ATTRS(eps, has_weight, has_bias)
+  // Memory layout of input and output: channels last ([B, spatial..., C] in memory, the shape
+  // still [B, C, spatial...]) between convolutions of a compiled plan (cnn_passes), else plain.
+  bool channels_last = false;
+  NEURON_ATTRS(eps, has_weight, has_bias, channels_last)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;

@@ -147,7 +147,8 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
     }
     g = build_graph(nodes);
   }
-  std::shared_ptr<const Executable> exe = compile(g, options);
+  // Lowered only: the plan gets every CNN pass below, and its primitives at make_ready().
+  std::shared_ptr<const Executable> exe = lower(g, options);
 
   // Slots: the executable's graph inputs are the caller's inputs or weights.
   using K = PlanSlot::Kind;
