@@ -291,3 +291,32 @@ TEST_CASE("a traced CNN follows set_num_threads after it was made") {
   test::check_equal(tm(x), one);
   nr::set_num_threads(before);
 }
+
+TEST_CASE("transposed convolutions and 1-d convolutions keep channels-last between them too") {
+  nr::manual_seed(18);
+  nn::ConvTranspose2d up1(nn::ConvTranspose2dOptions(4, 6, 3).stride(2).padding(1)),
+      up2(nn::ConvTranspose2dOptions(6, 3, 3).stride(1).padding(1).groups(3));
+  auto f = [&](const nr::Tensor& x) { return up2(nr::relu(up1(x))); };
+  const nr::Tensor x = nr::randn({2, 4, 5, 6});
+  nr::TracedModule tm = traced(f, x, only(true, true, true));
+  int last = 0;
+  for (const auto& st : tm.plans()[0].steps)
+    if (auto* c = dynamic_cast<const nr::OpModel<nr::ConvTranspose2dOp>*>(st.op.get()))
+      last += c->op().dst_channels_last;
+  CHECK(last == 1);
+  check_against_eager(tm, x, f(x), "conv_transpose2d chain");
+  nn::Conv1d a(nn::Conv1dOptions(3, 8, 3).padding(1)), b(nn::Conv1dOptions(8, 8, 3).stride(2));
+  nn::BatchNorm1d bn(8);
+  bn.eval();
+  auto g = [&](const nr::Tensor& in) {
+    return b(nr::max_pool1d(nr::hardswish(bn(a(in))), 2));
+  };
+  const nr::Tensor s = nr::randn({2, 3, 20});
+  nr::TracedModule tg = traced(g, s, only(true, true, true));
+  const auto attrs = conv_attrs(tg);
+  REQUIRE(attrs.size() == 2);
+  CHECK(attrs[0].at("activation") == 4);
+  CHECK(attrs[0].at("dst_channels_last") == 1);
+  CHECK(attrs[1].at("src_channels_last") == 1);
+  check_against_eager(tg, s, g(s), "conv1d chain");
+}
