@@ -129,3 +129,43 @@ TEST_CASE("masked_fill keeps the input's dtype; arange's dtype rule") {
   CHECK(nr::arange(0, 3, 1, nr::float64).dtype() == nr::float64);
   CHECK(test::values(nr::arange(0.0, 1.0, 0.3)).size() == 4);
 }
+
+TEST_CASE("padding follows the dim flows of the sequence ops") {
+  // trace_buckets pads dim 1: ops that mix it or depend on positions along it refuse.
+  const std::vector<nr::Tensor> ex{nr::randn({2, 4}), nr::randn({2, 8})};
+  auto over_seq = [](const nr::Tensor& x) { return nr::cumsum(x, 1); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(over_seq, ex, {}), nr::ValueError, "cumsum",
+                        "input 0 dim 1");
+  auto arg = [](const nr::Tensor& x) { return nr::argmax(x, -1); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(arg, ex, {}), nr::ValueError, "argmax", "input 0 dim 1");
+  auto product = [](const nr::Tensor& x) { return nr::prod(x, 1); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(product, ex, {}), nr::ValueError, "prod",
+                        "input 0 dim 1");
+  auto tri = [](const nr::Tensor& x) { return nr::triu(x); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(tri, ex, {}), nr::ValueError, "triu");
+  // dynamic_batch follows the batch (dim 0) through ops along other dims
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  const nr::Tensor idx = nr::tensor<I64>({2, 0});
+  auto along = [&](const nr::Tensor& x) {
+    return nr::index_select(nr::cumsum(x, 1), 1, idx) +
+           nr::cast(nr::argmax(x, 1, true), nr::float32);
+  };
+  nr::TracedModule tm = nr::trace(along, nr::randn({2, 3}), o);
+  for (std::int64_t n : {1, 3, 5}) {
+    const nr::Tensor x = nr::randn({n, 3});
+    test::check_close(tm(x), along(x), 1e-6, 0, "batch " + std::to_string(n));
+  }
+  auto over_batch = [](const nr::Tensor& x) { return nr::argmin(x, 0); };
+  CHECK_THROWS_WITH_ALL(nr::trace(over_batch, nr::randn({2, 3}), o), nr::ValueError, "argmin",
+                        "input 0 dim 0");
+}
+
+TEST_CASE("remainder of the integer minimum by -1 is 0, not SIGFPE") {
+  const I64 lo = std::numeric_limits<I64>::min();
+  CHECK(test::values(nr::Tensor(nr::remainder(nr::tensor<I64>({lo, 7}), -1))) ==
+        std::vector<double>{0, 0});
+  const std::int32_t lo32 = std::numeric_limits<std::int32_t>::min();
+  CHECK(test::values(nr::Tensor(nr::remainder(nr::tensor<std::int32_t>({lo32}), -1))) ==
+        std::vector<double>{0});
+}
