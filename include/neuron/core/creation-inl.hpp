@@ -1,6 +1,8 @@
 // Definitions for creation.hpp.
 #pragma once
 
+#include <cmath>
+
 #include "creation.hpp"
 
 #include <algorithm>
@@ -57,6 +59,53 @@ NEURON_INLINE Tensor arange(std::int64_t n, DType dtype) {
     using T = decltype(tag);
     T* p = static_cast<T*>(t.raw_data());
     for (std::int64_t i = 0; i < n; ++i) p[i] = convert_value<T>(i);
+  });
+  return t;
+}
+
+NEURON_INLINE Tensor detail::arange_range(double start, double end, double step,
+                                          std::int64_t istart, std::int64_t iend,
+                                          std::int64_t istep, bool all_int, DType dtype) {
+  // torch: an integer dtype takes the bounds truncated to integers (int64: the length too).
+  const bool int_values = !all_int && is_integral(dtype) && std::isfinite(start) &&
+                          std::isfinite(end) && std::isfinite(step) && std::fabs(start) < 9.0e18 &&
+                          std::fabs(end) < 9.0e18 && std::fabs(step) < 9.0e18;
+  if (int_values) {
+    istart = static_cast<std::int64_t>(start);
+    iend = static_cast<std::int64_t>(end);
+    istep = static_cast<std::int64_t>(step);
+    if (istep == 0)
+      throw_error<ValueError>("arange: step must be nonzero (", step, " as ", dtype, ")");
+    if (dtype == int64) all_int = true;
+  }
+  if (all_int ? istep == 0 : step == 0) throw_error<ValueError>("arange: step must be nonzero");
+  std::int64_t n = 0;
+  if (all_int) {
+    if ((istep > 0 && iend < istart) || (istep < 0 && iend > istart))
+      throw_error<ValueError>("arange: the range [", istart, ", ", iend,
+                              ") is inconsistent with the step sign (step ", istep, ")");
+    // ceil((end - start) / step) without overflow: in long double (exact below 2^64).
+    const long double len = (static_cast<long double>(iend) - static_cast<long double>(istart)) /
+                            static_cast<long double>(istep);
+    n = static_cast<std::int64_t>(std::ceil(len));
+  } else {
+    if (!std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
+      throw_error<ValueError>("arange: start, end and step must be finite, got ", start, ", ", end,
+                              ", ", step);
+    if ((step > 0 && end < start) || (step < 0 && end > start))
+      throw_error<ValueError>("arange: the range [", start, ", ", end,
+                              ") is inconsistent with the step sign (step ", step, ")");
+    const double len = std::ceil((end - start) / step);
+    if (!(len < 9.0e15)) throw_error<ValueError>("arange: too many values (", len, ")");
+    n = static_cast<std::int64_t>(len);
+  }
+  Tensor t = empty(Shape{n}, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(t.raw_data());
+    for (std::int64_t i = 0; i < n; ++i)
+      p[i] = all_int || int_values ? convert_value<T>(istart + i * istep)
+                                   : convert_value<T>(start + static_cast<double>(i) * step);
   });
   return t;
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "tensor.hpp"
@@ -26,6 +28,31 @@ Tensor ones(const Shape& shape, Device device);
 
 // 0, 1, ..., n-1 as a 1-d tensor.
 Tensor arange(std::int64_t n, DType dtype = int64);
+
+namespace detail {
+// start, start + step, ... while before end: ceil((end - start) / step) values (torch.arange).
+// Integer ranges (all_int) are computed exactly in int64; others in double, then converted.
+Tensor arange_range(double start, double end, double step, std::int64_t istart, std::int64_t iend,
+                    std::int64_t istep, bool all_int, DType dtype);
+}  // namespace detail
+
+// torch.arange(start, end, step, dtype): without a dtype, int64 when start, end and step are all
+// integers, else float32. step 0, or a step of the wrong sign, is a ValueError.
+template <
+    class A, class B, class C = std::int64_t,
+    std::enable_if_t<std::is_arithmetic_v<A> && std::is_arithmetic_v<B> && std::is_arithmetic_v<C>,
+                     int> = 0>
+Tensor arange(A start, B end, C step = 1, std::optional<DType> dtype = std::nullopt) {
+  constexpr bool all_int = std::is_integral_v<A> && std::is_integral_v<B> && std::is_integral_v<C>;
+  const DType d = dtype ? *dtype : (all_int ? int64 : float32);
+  if constexpr (all_int)
+    return detail::arange_range(0, 0, 0, static_cast<std::int64_t>(start),
+                                static_cast<std::int64_t>(end), static_cast<std::int64_t>(step),
+                                true, d);
+  else
+    return detail::arange_range(static_cast<double>(start), static_cast<double>(end),
+                                static_cast<double>(step), 0, 0, 0, false, d);
+}
 
 // A tensor of `shape` holding a copy of `values` (row-major).
 template <class T>

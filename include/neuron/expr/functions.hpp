@@ -14,6 +14,7 @@
 #include "../ops/cast.hpp"
 #include "../ops/clamp.hpp"
 #include "../ops/compare.hpp"
+#include "../ops/logical.hpp"
 #include "../ops/unary.hpp"
 #include "../ops/unary_math.hpp"
 #include "../ops/where.hpp"
@@ -79,6 +80,7 @@ NEURON_UNARY_FN(ceil, Ceil)
 NEURON_UNARY_FN(round, Round)
 NEURON_UNARY_FN(sign, Sign)
 NEURON_UNARY_FN(reciprocal, Reciprocal)
+NEURON_UNARY_FN(logical_not, LogicalNot)
 #undef NEURON_UNARY_FN
 
 template <class E, std::enable_if_t<expr::is_tensorish_v<E>, int> = 0>
@@ -142,6 +144,9 @@ NEURON_BINARY_FN(lt, Lt)
 NEURON_BINARY_FN(le, Le)
 NEURON_BINARY_FN(gt, Gt)
 NEURON_BINARY_FN(ge, Ge)
+NEURON_BINARY_FN(logical_and, LogicalAnd)
+NEURON_BINARY_FN(logical_or, LogicalOr)
+NEURON_BINARY_FN(remainder, Remainder)
 #undef NEURON_BINARY_FN
 
 #define NEURON_BINARY_OPERATOR(sym, Op)                                                \
@@ -202,6 +207,23 @@ template <class C, class A, class B,
               expr::is_tensorish_v<C> && expr::is_operand_v<A> && expr::is_operand_v<B>, int> = 0>
 auto where(const C& cond, const A& a, const B& b) {
   return expr::make(Where{}, cond, a, b);
+}
+
+// masked_fill(x, mask, value): value where the bool mask is true, else x; the result keeps x's
+// dtype (value converts to it as in torch: 2.5 fills an integer tensor with 2) and takes the
+// broadcast shape of x and mask (torch.masked_fill). value is a runtime scalar: changing it never
+// recompiles.
+template <class S, std::enable_if_t<expr::is_number_v<S>, int> = 0>
+Tensor masked_fill(const Tensor& x, const Tensor& mask, S value) {
+  if (mask.dtype() != bool_)
+    throw_error<DTypeError>("masked_fill: mask must be bool, got ", mask.dtype(), " (mask shape ",
+                            mask.shape(), ", input shape ", x.shape(), ")");
+  Tensor out;
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    out = where(mask, convert_value<T>(value), x);
+  });
+  return out;
 }
 
 }  // namespace neuron

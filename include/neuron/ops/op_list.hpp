@@ -14,13 +14,16 @@
 #include "conv.hpp"
 #include "embedding.hpp"
 #include "group_norm.hpp"
+#include "indexing.hpp"
 #include "interpolate.hpp"
 #include "layer_norm.hpp"
+#include "logical.hpp"
 #include "matmul.hpp"
 #include "permute.hpp"
 #include "pool.hpp"
 #include "reduce.hpp"
 #include "reshape.hpp"
+#include "sequence.hpp"
 #include "slice.hpp"
 #include "softmax.hpp"
 #include "unary.hpp"
@@ -52,6 +55,7 @@ using AllOps = OpList<
     Reciprocal, Clamp,                                           //
     Add, Sub, Mul, Div, Pow, Maximum, Minimum,                   //
     Eq, Ne, Lt, Le, Gt, Ge, Where, Cast,                         //
+    LogicalAnd, LogicalOr, LogicalNot, Remainder,                //
     // reductions and normalizations
     Sum, Mean, Max, Min, Softmax, LogSoftmax, LayerNorm,  //
     // linear algebra and lookup
@@ -60,7 +64,9 @@ using AllOps = OpList<
     Reshape, Permute, Slice, Concat,  //
     // vision
     Conv1dOp, Conv2dOp, ConvTranspose2dOp, MaxPool<1>, MaxPool<2>, AvgPool<1>, AvgPool<2>,
-    AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate>;
+    AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate,
+    // sequences and indexing
+    Prod, ArgMax, ArgMin, Cumsum, Triu, Tril, Gather, IndexSelect, IndexCopy>;
 
 // Elementwise ops run chunk by chunk inside expressions; the others run whole tensors.
 template <class Op, class = void>

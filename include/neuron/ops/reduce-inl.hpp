@@ -50,14 +50,17 @@ NEURON_INLINE Shape reduced_shape(const Shape& s, const std::vector<std::int64_t
 
 template <ReduceKind K, class T, class Out>
 void reduce_kernel(const T* x, Out* y, const Split3& s) {
-  using Acc = std::conditional_t<std::is_floating_point_v<T>, double,
-                                 std::conditional_t<K == ReduceKind::sum, std::uint64_t, T>>;
+  using Acc = std::conditional_t<
+      std::is_floating_point_v<T>, double,
+      std::conditional_t<K == ReduceKind::sum || K == ReduceKind::prod, std::uint64_t, T>>;
   std::unique_ptr<Acc[]> acc(new Acc[static_cast<std::size_t>(s.inner)]);  // not vector<bool>
   for (std::int64_t o = 0; o < s.outer; ++o) {
     const T* base = x + o * s.mid * s.inner;
     for (std::int64_t i = 0; i < s.inner; ++i) {
       if constexpr (K == ReduceKind::sum || K == ReduceKind::mean)
         acc[static_cast<std::size_t>(i)] = 0;
+      else if constexpr (K == ReduceKind::prod)
+        acc[static_cast<std::size_t>(i)] = 1;
       else
         acc[static_cast<std::size_t>(i)] = static_cast<Acc>(base[i]);
     }
@@ -68,6 +71,8 @@ void reduce_kernel(const T* x, Out* y, const Split3& s) {
         Acc v = static_cast<Acc>(row[i]);
         if constexpr (K == ReduceKind::sum || K == ReduceKind::mean) {
           a += v;  // unsigned for integers: wraps like torch, never undefined
+        } else if constexpr (K == ReduceKind::prod) {
+          a *= v;  // unsigned for integers, as the sum
         } else if constexpr (std::is_floating_point_v<Acc>) {
           if (std::isnan(a)) continue;
           if (std::isnan(v) || (K == ReduceKind::max ? v > a : v < a)) a = v;
@@ -101,7 +106,7 @@ TensorSpec ReduceOp<Derived, Kind>::infer(const std::vector<TensorSpec>& in) con
       throw_error<ShapeError>(Derived::name, ": reduced dims must be distinct and increasing");
   }
   DType out = x.dtype;
-  if constexpr (Kind == detail::ReduceKind::sum) {
+  if constexpr (Kind == detail::ReduceKind::sum || Kind == detail::ReduceKind::prod) {
     if (!is_floating(x.dtype)) out = int64;
   } else if constexpr (Kind == detail::ReduceKind::mean) {
     if (!is_floating(x.dtype))
@@ -157,7 +162,8 @@ void ReduceOp<Derived, Kind>::run(const std::vector<Tensor>& in, Tensor& out) co
     using T = decltype(tin);
     visit_dtype(out.dtype(), [&](auto tout) {
       using O = decltype(tout);
-      if constexpr (std::is_same_v<T, O> || Kind == detail::ReduceKind::sum)
+      if constexpr (std::is_same_v<T, O> || Kind == detail::ReduceKind::sum ||
+                    Kind == detail::ReduceKind::prod)
         detail::reduce_kernel<Kind>(static_cast<const T*>(src.raw_data()),
                                     static_cast<O*>(out.raw_data()), sp);
     });
@@ -169,6 +175,7 @@ template struct ReduceOp<Sum, detail::ReduceKind::sum>;
 template struct ReduceOp<Mean, detail::ReduceKind::mean>;
 template struct ReduceOp<Max, detail::ReduceKind::max>;
 template struct ReduceOp<Min, detail::ReduceKind::min>;
+template struct ReduceOp<Prod, detail::ReduceKind::prod>;
 #endif
 
 namespace detail {
@@ -205,6 +212,12 @@ NEURON_INLINE Tensor min(const Tensor& x, const std::vector<std::int64_t>& dims,
 }
 NEURON_INLINE Tensor min(const Tensor& x, std::int64_t dim, bool keepdim) {
   return min(x, std::vector<std::int64_t>{dim}, keepdim);
+}
+NEURON_INLINE Tensor prod(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+  return detail::reduce<Prod>(x, dims, keepdim);
+}
+NEURON_INLINE Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return prod(x, std::vector<std::int64_t>{dim}, keepdim);
 }
 
 }  // namespace neuron

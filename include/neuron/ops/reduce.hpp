@@ -1,6 +1,7 @@
-// Reductions over dims with keepdim: sum mean max min. Empty dims means all dims.
-// sum of bool/integers gives int64 (as torch); mean needs a floating dtype; max/min keep the dtype,
-// propagate NaN and refuse empty reductions. Floating sums accumulate in double.
+// Reductions over dims with keepdim: sum mean max min prod. Empty dims means all dims.
+// sum and prod of bool/integers give int64 (as torch); mean needs a floating dtype; max/min keep
+// the dtype, propagate NaN and refuse empty reductions. Floating sums and products accumulate in
+// double.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 namespace neuron {
 
 namespace detail {
-enum class ReduceKind { sum, mean, max, min };
+enum class ReduceKind { sum, mean, max, min, prod };
 }  // namespace detail
 
 template <class Derived, detail::ReduceKind Kind>
@@ -38,12 +39,16 @@ struct Max : ReduceOp<Max, detail::ReduceKind::max> {
 struct Min : ReduceOp<Min, detail::ReduceKind::min> {
   static constexpr const char* name = "min";
 };
+struct Prod : ReduceOp<Prod, detail::ReduceKind::prod> {
+  static constexpr const char* name = "prod";
+};
 
 // Defined (instantiated) in the library: reduce-inl.hpp.
 NEURON_EXTERN_TEMPLATE(template struct ReduceOp<Sum, detail::ReduceKind::sum>;)
 NEURON_EXTERN_TEMPLATE(template struct ReduceOp<Mean, detail::ReduceKind::mean>;)
 NEURON_EXTERN_TEMPLATE(template struct ReduceOp<Max, detail::ReduceKind::max>;)
 NEURON_EXTERN_TEMPLATE(template struct ReduceOp<Min, detail::ReduceKind::min>;)
+NEURON_EXTERN_TEMPLATE(template struct ReduceOp<Prod, detail::ReduceKind::prod>;)
 
 // Reduce over `dims` (all dims when empty); keepdim keeps them as size 1.
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
@@ -54,6 +59,9 @@ Tensor max(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool kee
 Tensor max(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor min(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
 Tensor min(const Tensor& x, std::int64_t dim, bool keepdim = false);
+// The product of an empty reduction is 1.
+Tensor prod(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim = false);
 
 }  // namespace neuron
 

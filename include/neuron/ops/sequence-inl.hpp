@@ -1,0 +1,224 @@
+// Definitions of sequence.hpp.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "any_op-inl.hpp"
+#include "layout-inl.hpp"
+#include "sequence.hpp"
+
+namespace neuron {
+
+template <class Derived, bool IsMax>
+TensorSpec ArgReduceOp<Derived, IsMax>::infer(const std::vector<TensorSpec>& in) const {
+  expect_arity(Derived::name, in, 1);
+  const TensorSpec& x = in[0];
+  if (x.dtype == bool_)
+    throw_error<DTypeError>(Derived::name, ": bool input is not supported (as torch); cast first");
+  if (all) {
+    if (x.shape.numel() == 0)
+      throw_error<ShapeError>(Derived::name, ": cannot reduce an empty tensor (shape ", x.shape,
+                              ") over all its elements; give a dim");
+    Shape out;
+    for (int d = 0; d < x.shape.rank() && keepdim; ++d) out.push_back(1);
+    return {out, int64};
+  }
+  const int rank = x.shape.rank();
+  if (dim < 0 || dim >= std::max(rank, 1))
+    throw_error<ShapeError>(Derived::name, ": dim ", dim, " out of range for rank ", rank);
+  if (rank == 0) return {Shape{}, int64};
+  if (x.shape[static_cast<int>(dim)] == 0)
+    throw_error<ShapeError>(Derived::name, ": cannot reduce over dim ", dim,
+                            " of size 0 (input shape ", x.shape, ")");
+  Shape out;
+  for (int d = 0; d < rank; ++d) {
+    if (d != dim)
+      out.push_back(x.shape[d]);
+    else if (keepdim)
+      out.push_back(1);
+  }
+  return {out, int64};
+}
+
+template <class Derived, bool IsMax>
+DimFlow ArgReduceOp<Derived, IsMax>::dim_flow(const std::vector<TensorSpec>& in,
+                                              const TensorSpec&) const {
+  DimFlow f = DimFlow::all(in, DimFlow::kMixed);
+  if (all) return f;
+  int at = 0;
+  for (int d = 0; d < in[0].shape.rank(); ++d) {
+    if (d != dim) f.set(0, d, at);
+    if (d != dim || keepdim) ++at;
+  }
+  return f;
+}
+
+template <class Derived, bool IsMax>
+void ArgReduceOp<Derived, IsMax>::run(const std::vector<Tensor>& in, Tensor& out) const {
+  const Tensor& x = in[0];
+  const Shape& s = x.shape();
+  Split3 sp{1, s.numel(), 1};
+  if (!all && s.rank() > 0) sp = split_around(s, static_cast<int>(dim), static_cast<int>(dim) + 1);
+  std::int64_t* y = out.data<std::int64_t>();
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>) {
+      const T* p = x.data<T>();
+      for (std::int64_t o = 0; o < sp.outer; ++o)
+        for (std::int64_t i = 0; i < sp.inner; ++i) {
+          const T* base = p + o * sp.mid * sp.inner + i;
+          T best = base[0];
+          std::int64_t at = 0;
+          bool nan = false;
+          if constexpr (std::is_floating_point_v<T>) nan = std::isnan(best);
+          for (std::int64_t m = 1; m < sp.mid && !nan; ++m) {
+            const T v = base[m * sp.inner];
+            if constexpr (std::is_floating_point_v<T>) {
+              if (std::isnan(v)) {  // torch: the first NaN wins for argmax and argmin
+                at = m;
+                nan = true;
+                break;
+              }
+            }
+            if (IsMax ? v > best : v < best) {  // strict: the first occurrence of a tie wins
+              best = v;
+              at = m;
+            }
+          }
+          y[o * sp.inner + i] = at;
+        }
+    }
+  });
+}
+
+NEURON_INLINE TensorSpec Cumsum::infer(const std::vector<TensorSpec>& in) const {
+  expect_arity(name, in, 1);
+  const TensorSpec& x = in[0];
+  if (dim < 0 || dim >= std::max(x.shape.rank(), 1))
+    throw_error<ShapeError>("cumsum: dim ", dim, " out of range for rank ", x.shape.rank());
+  return {x.shape, is_floating(x.dtype) ? x.dtype : int64};
+}
+
+NEURON_INLINE DimFlow Cumsum::dim_flow(const std::vector<TensorSpec>& in,
+                                       const TensorSpec& out) const {
+  DimFlow f = DimFlow::broadcast(in, out);
+  if (in[0].shape.rank() > 0) f.set(0, static_cast<int>(dim), DimFlow::kMixed);
+  return f;
+}
+
+NEURON_INLINE void Cumsum::run(const std::vector<Tensor>& in, Tensor& out) const {
+  const Tensor& x = in[0];
+  const Shape& s = x.shape();
+  Split3 sp{1, 1, s.numel()};
+  if (s.rank() > 0) sp = split_around(s, static_cast<int>(dim), static_cast<int>(dim) + 1);
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using O = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::uint64_t>;
+    const T* p = x.data<T>();
+    O* y = out.data<O>();
+    for (std::int64_t o = 0; o < sp.outer; ++o)
+      for (std::int64_t i = 0; i < sp.inner; ++i) {
+        const std::int64_t base = o * sp.mid * sp.inner + i;
+        Acc acc = 0;
+        for (std::int64_t m = 0; m < sp.mid; ++m) {
+          acc += static_cast<Acc>(p[base + m * sp.inner]);  // unsigned: wraps, never undefined
+          y[base + m * sp.inner] = static_cast<O>(acc);
+        }
+      }
+  });
+}
+
+template <class Derived, bool Upper>
+TensorSpec TriangleOp<Derived, Upper>::infer(const std::vector<TensorSpec>& in) const {
+  expect_arity(Derived::name, in, 1);
+  if (in[0].shape.rank() < 2)
+    throw_error<ShapeError>(Derived::name, ": input must have at least 2 dims, got shape ",
+                            in[0].shape);
+  return in[0];
+}
+
+// What an entry becomes depends on its row and column: the last two dims are not followed.
+template <class Derived, bool Upper>
+DimFlow TriangleOp<Derived, Upper>::dim_flow(const std::vector<TensorSpec>& in,
+                                             const TensorSpec& out) const {
+  DimFlow f = DimFlow::broadcast(in, out);
+  const int r = in[0].shape.rank();
+  f.set(0, r - 2, DimFlow::kLost);
+  f.set(0, r - 1, DimFlow::kLost);
+  return f;
+}
+
+template <class Derived, bool Upper>
+void TriangleOp<Derived, Upper>::run(const std::vector<Tensor>& in, Tensor& out) const {
+  const Tensor& x = in[0];
+  const Shape& s = x.shape();
+  const std::int64_t rows = s[s.rank() - 2], cols = s[s.rank() - 1];
+  const std::int64_t mats = rows * cols ? s.numel() / (rows * cols) : 0;
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = x.data<T>();
+    T* y = out.data<T>();
+    for (std::int64_t b = 0; b < mats; ++b)
+      for (std::int64_t i = 0; i < rows; ++i)
+        for (std::int64_t j = 0; j < cols; ++j) {
+          const std::int64_t k = (b * rows + i) * cols + j;
+          const bool keep = Upper ? j - i >= diagonal : j - i <= diagonal;
+          y[k] = keep ? p[k] : T(0);
+        }
+  });
+}
+
+#ifndef NEURON_HEADER_ONLY
+template struct ArgReduceOp<ArgMax, true>;
+template struct ArgReduceOp<ArgMin, false>;
+template struct TriangleOp<Triu, true>;
+template struct TriangleOp<Tril, false>;
+#endif
+
+namespace detail {
+template <class Op>
+Tensor arg_reduce(const Tensor& x, std::int64_t dim, bool keepdim, bool all) {
+  Op op;
+  op.all = all;
+  op.keepdim = keepdim;
+  if (!all) op.dim = normalize_dim(dim, x.rank(), Op::name);
+  return run_op(op, {x});
+}
+}  // namespace detail
+
+NEURON_INLINE Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return detail::arg_reduce<ArgMax>(x, dim, keepdim, false);
+}
+NEURON_INLINE Tensor argmax(const Tensor& x) {
+  return detail::arg_reduce<ArgMax>(x, 0, false, true);
+}
+NEURON_INLINE Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return detail::arg_reduce<ArgMin>(x, dim, keepdim, false);
+}
+NEURON_INLINE Tensor argmin(const Tensor& x) {
+  return detail::arg_reduce<ArgMin>(x, 0, false, true);
+}
+
+NEURON_INLINE Tensor cumsum(const Tensor& x, std::int64_t dim) {
+  Cumsum op;
+  op.dim = normalize_dim(dim, x.rank(), "cumsum");
+  return run_op(op, {x});
+}
+
+NEURON_INLINE Tensor triu(const Tensor& x, std::int64_t diagonal) {
+  Triu op;
+  op.diagonal = diagonal;
+  return run_op(op, {x});
+}
+NEURON_INLINE Tensor tril(const Tensor& x, std::int64_t diagonal) {
+  Tril op;
+  op.diagonal = diagonal;
+  return run_op(op, {x});
+}
+
+}  // namespace neuron

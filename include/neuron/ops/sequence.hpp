@@ -1,0 +1,84 @@
+// Ops along one dim, torch semantics: argmax / argmin (int64 indices, first occurrence, NaN counts
+// as the extreme), cumsum (bool and integers give int64), triu / tril (the last two dims).
+// prod is a reduction (reduce.hpp).
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+#include <vector>
+
+#include "any_op.hpp"
+
+namespace neuron {
+
+// argmax / argmin over `dim`, or over the flattened tensor when `all` is set. Refuses bool (as
+// torch) and empty reductions.
+template <class Derived, bool IsMax>
+struct ArgReduceOp {
+  std::int64_t dim = 0;  // normalized; unused when `all`
+  bool keepdim = false;
+  bool all = false;
+  NEURON_ATTRS(dim, keepdim, all)
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+};
+
+struct ArgMax : ArgReduceOp<ArgMax, true> {
+  static constexpr const char* name = "argmax";
+};
+struct ArgMin : ArgReduceOp<ArgMin, false> {
+  static constexpr const char* name = "argmin";
+};
+
+NEURON_EXTERN_TEMPLATE(template struct ArgReduceOp<ArgMax, true>;)
+NEURON_EXTERN_TEMPLATE(template struct ArgReduceOp<ArgMin, false>;)
+
+// Running sum along `dim`; floating sums accumulate in double as torch's CPU kernel.
+struct Cumsum {
+  static constexpr const char* name = "cumsum";
+  std::int64_t dim = 0;  // normalized
+  NEURON_ATTRS(dim)
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+};
+
+// Keeps the elements on and above (triu) or below (tril) the `diagonal`-th diagonal of the last two
+// dims, zeroes the others.
+template <class Derived, bool Upper>
+struct TriangleOp {
+  std::int64_t diagonal = 0;
+  NEURON_ATTRS(diagonal)
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+};
+
+struct Triu : TriangleOp<Triu, true> {
+  static constexpr const char* name = "triu";
+};
+struct Tril : TriangleOp<Tril, false> {
+  static constexpr const char* name = "tril";
+};
+
+NEURON_EXTERN_TEMPLATE(template struct TriangleOp<Triu, true>;)
+NEURON_EXTERN_TEMPLATE(template struct TriangleOp<Tril, false>;)
+
+// torch.argmax(x, dim, keepdim); without a dim, over the flattened tensor (a 0-d result).
+Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x);
+Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& x);
+Tensor cumsum(const Tensor& x, std::int64_t dim);
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
+
+}  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "sequence-inl.hpp"
+#endif

@@ -1,0 +1,171 @@
+// Sequence and indexing ops: out-of-range indices are IndexErrors naming the op, the index and the
+// bound, in every mode (eager, lazy at mark_step, a traced call); bad shapes and dtypes name the op
+// and the shapes.
+#include "test_util.hpp"
+
+namespace {
+using I64 = std::int64_t;
+}  // namespace
+
+TEST_CASE("gather, index_select and index_copy check every index eagerly") {
+  const nr::Tensor x = nr::rand({2, 5});
+  CHECK_THROWS_WITH_ALL(nr::gather(x, 1, nr::tensor<I64>({{0, 7}, {1, 2}})), nr::IndexError,
+                        "gather: index 7 is out of bounds for dim 1 with size 5");
+  CHECK_THROWS_WITH_ALL(nr::gather(x, -1, nr::tensor<I64>({{-1}, {0}})), nr::IndexError,
+                        "gather: index -1 is out of bounds for dim 1 with size 5");
+  CHECK_THROWS_WITH_ALL(nr::index_select(x, 0, nr::tensor<I64>({0, 2})), nr::IndexError,
+                        "index_select: index 2 is out of bounds for dim 0 with size 2");
+  CHECK_THROWS_WITH_ALL(nr::index_select(x, 1, nr::tensor<std::int32_t>({-1})), nr::IndexError,
+                        "index_select: index -1 is out of bounds for dim 1 with size 5");
+  CHECK_THROWS_WITH_ALL(nr::index_copy(x, 1, nr::tensor<I64>({5}), nr::rand({2, 1})),
+                        nr::IndexError,
+                        "index_copy: index 5 is out of bounds for dim 1 with size 5");
+  CHECK_THROWS_WITH_ALL(nr::index_copy(x, 0, nr::tensor<I64>({-3}), nr::rand({1, 5})),
+                        nr::IndexError, "index_copy: index -3");
+}
+
+TEST_CASE("out-of-range indices are IndexErrors at mark_step and in traced calls") {
+  const nr::Tensor x = nr::rand({3, 4});
+  const nr::Tensor bad = nr::tensor<I64>({1, 9});
+  {
+    nr::Tensor y = nr::index_select(x.to(nr::lazy_device()), 1, bad.to(nr::lazy_device()));
+    CHECK_THROWS_WITH_ALL(nr::mark_step(), nr::IndexError,
+                          "index_select: index 9 is out of bounds for dim 1 with size 4");
+  }
+  {
+    nr::Tensor y =
+        nr::gather(x.to(nr::lazy_device()), 0, nr::tensor<I64>({{0, 3}}).to(nr::lazy_device()));
+    CHECK_THROWS_WITH_ALL(nr::mark_step(), nr::IndexError,
+                          "gather: index 3 is out of bounds for dim 0 with size 3");
+  }
+  nr::mark_step();  // nothing left pending
+  auto sel = [](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::index_select(in[0], 1, in[1])};
+  };
+  nr::TracedModule tm = nr::trace(sel, {x, nr::tensor<I64>({0, 1})});
+  CHECK(tm.forward({x, nr::tensor<I64>({3, 2})})[0].shape() == nr::Shape({3, 2}));
+  CHECK_THROWS_WITH_ALL(tm.forward({x, bad}), nr::IndexError,
+                        "index_select: index 9 is out of bounds for dim 1 with size 4");
+  auto copy = [](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::index_copy(in[0], 0, in[1], in[2])};
+  };
+  nr::TracedModule tc = nr::trace(copy, {x, nr::tensor<I64>({2}), nr::rand({1, 4})});
+  CHECK_THROWS_WITH_ALL(tc.forward({x, nr::tensor<I64>({-1}), nr::rand({1, 4})}), nr::IndexError,
+                        "index_copy: index -1 is out of bounds for dim 0 with size 3");
+  auto gat = [](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::gather(in[0], 1, in[1])};
+  };
+  nr::TracedModule tg = nr::trace(gat, {x, nr::tensor<I64>({{0}, {1}, {2}})});
+  CHECK_THROWS_WITH_ALL(tg.forward({x, nr::tensor<I64>({{0}, {4}, {2}})}), nr::IndexError,
+                        "gather: index 4 is out of bounds for dim 1 with size 4");
+}
+
+TEST_CASE("indexing ops refuse bad shapes and dtypes, naming the op and the shapes") {
+  const nr::Tensor x = nr::rand({2, 5});
+  CHECK_THROWS_WITH_ALL(nr::gather(x, 1, nr::tensor<std::int32_t>({{0}})), nr::DTypeError,
+                        "gather: index must be int64", "int32");
+  CHECK_THROWS_WITH_ALL(
+      nr::gather(x, 1, nr::tensor<I64>({0})), nr::ShapeError,
+      "gather: index of shape [1] must have the rank of the input of shape [2, 5]");
+  CHECK_THROWS_WITH_ALL(nr::gather(x, 1, nr::zeros({3, 1}, nr::int64)), nr::ShapeError,
+                        "gather: index of shape [3, 1] is larger than the input of shape [2, 5] in "
+                        "dim 0");
+  CHECK_THROWS_WITH_ALL(nr::gather(x, 2, nr::zeros({2, 1}, nr::int64)), nr::ShapeError, "gather",
+                        "dim 2");
+  CHECK_THROWS_WITH_ALL(nr::index_select(x, 0, nr::zeros({1, 1}, nr::int64)), nr::ShapeError,
+                        "index_select: index must be 1-d (or 0-d), got shape [1, 1]");
+  CHECK_THROWS_WITH_ALL(nr::index_select(x, 0, nr::zeros({1})), nr::DTypeError,
+                        "index_select: index must be int32 or int64, got float32");
+  CHECK_THROWS_WITH_ALL(nr::index_copy(x, 1, nr::tensor<I64>({0}), nr::rand({2, 2})),
+                        nr::ShapeError, "index_copy: source has shape [2, 2], expected [2, 1]",
+                        "[2, 5]");
+  CHECK_THROWS_WITH_ALL(nr::index_copy(x, 1, nr::tensor<I64>({0}), nr::rand({2, 1}, nr::float64)),
+                        nr::DTypeError, "index_copy: source has dtype float64", "float32");
+  CHECK_THROWS_WITH_ALL(nr::index_copy(x, 1, nr::tensor<std::int32_t>({0}), nr::rand({2, 1})),
+                        nr::DTypeError, "index_copy: index must be int64");
+}
+
+TEST_CASE("argmax, cumsum, prod, triu, masked_fill, arange, logical ops and remainder errors") {
+  CHECK_THROWS_WITH_ALL(nr::argmax(nr::zeros({0, 3}), 0), nr::ShapeError,
+                        "argmax: cannot reduce over dim 0 of size 0 (input shape [0, 3])");
+  CHECK_THROWS_WITH_ALL(nr::argmin(nr::zeros({0})), nr::ShapeError, "argmin", "empty", "[0]");
+  CHECK_THROWS_WITH_ALL(nr::argmax(nr::ones({2}, nr::bool_), 0), nr::DTypeError, "argmax", "bool");
+  CHECK_THROWS_WITH_ALL(nr::argmax(nr::ones({2, 3}), 2), nr::ShapeError, "argmax", "dim 2");
+  CHECK_THROWS_WITH_ALL(nr::cumsum(nr::ones({2, 3}), -3), nr::ShapeError, "cumsum", "dim -3");
+  CHECK_THROWS_WITH_ALL(nr::prod(nr::ones({2, 3}), 4), nr::ShapeError, "prod", "dim 4");
+  CHECK_THROWS_WITH_ALL(nr::triu(nr::ones({3})), nr::ShapeError,
+                        "triu: input must have at least 2 dims, got shape [3]");
+  CHECK_THROWS_WITH_ALL(nr::masked_fill(nr::ones({2, 3}), nr::ones({2, 3}), 0.0), nr::DTypeError,
+                        "masked_fill: mask must be bool, got float32", "[2, 3]");
+  CHECK_THROWS_AS(nr::masked_fill(nr::ones({2, 3}), nr::ones({4}, nr::bool_), 0.0), nr::ShapeError);
+  CHECK_THROWS_WITH_ALL(nr::arange(0, 5, 0), nr::ValueError, "arange: step must be nonzero");
+  CHECK_THROWS_WITH_ALL(nr::arange(0.0, 1.0, 0.0), nr::ValueError, "step must be nonzero");
+  CHECK_THROWS_WITH_ALL(nr::arange(0, -1, 1), nr::ValueError, "inconsistent with the step sign");
+  CHECK_THROWS_WITH_ALL(nr::Tensor(nr::remainder(nr::tensor<I64>({3, 4}), nr::tensor<I64>({1, 0}))),
+                        nr::ValueError, "remainder: integer remainder by zero (4 % 0)");
+  CHECK_THROWS_WITH_ALL(nr::Tensor(nr::remainder(nr::tensor<std::int32_t>({3}), 0)), nr::ValueError,
+                        "remainder: integer remainder by zero");
+  CHECK_THROWS_WITH_ALL(
+      nr::Tensor(nr::remainder(nr::ones({2}, nr::bool_), nr::ones({2}, nr::bool_))), nr::DTypeError,
+      "remainder", "bool");
+  // in a lazy graph the same error surfaces at mark_step
+  {
+    nr::Tensor y = nr::remainder(nr::tensor<I64>({5}).to(nr::lazy_device()), 0);
+    CHECK_THROWS_WITH_ALL(nr::mark_step(), nr::ValueError, "remainder: integer remainder by zero");
+  }
+  nr::mark_step();
+}
+
+TEST_CASE("masked_fill keeps the input's dtype; arange's dtype rule") {
+  const nr::Tensor m = nr::tensor<bool>({{true, false, true}, {false, false, true}});
+  nr::Tensor f = nr::masked_fill(nr::rand({2, 3}), m, -1.0);
+  CHECK(f.dtype() == nr::float32);
+  CHECK(f.data<float>()[0] == -1.0f);
+  nr::Tensor i = nr::masked_fill(nr::ones({2, 3}, nr::int32), m, 2.5);
+  CHECK(i.dtype() == nr::int32);
+  CHECK(test::values(i) == std::vector<double>{2, 1, 2, 1, 1, 2});
+  CHECK(nr::arange(0, 3).dtype() == nr::int64);
+  CHECK(nr::arange(0, 3, 0.5).dtype() == nr::float32);
+  CHECK(nr::arange(0, 3, 1, nr::float64).dtype() == nr::float64);
+  CHECK(test::values(nr::arange(0.0, 1.0, 0.3)).size() == 4);
+}
+
+TEST_CASE("padding follows the dim flows of the sequence ops") {
+  // trace_buckets pads dim 1: ops that mix it or depend on positions along it refuse.
+  const std::vector<nr::Tensor> ex{nr::randn({2, 4}), nr::randn({2, 8})};
+  auto over_seq = [](const nr::Tensor& x) { return nr::cumsum(x, 1); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(over_seq, ex, {}), nr::ValueError, "cumsum",
+                        "input 0 dim 1");
+  auto arg = [](const nr::Tensor& x) { return nr::argmax(x, -1); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(arg, ex, {}), nr::ValueError, "argmax", "input 0 dim 1");
+  auto product = [](const nr::Tensor& x) { return nr::prod(x, 1); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(product, ex, {}), nr::ValueError, "prod",
+                        "input 0 dim 1");
+  auto tri = [](const nr::Tensor& x) { return nr::triu(x); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(tri, ex, {}), nr::ValueError, "triu");
+  // dynamic_batch follows the batch (dim 0) through ops along other dims
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  const nr::Tensor idx = nr::tensor<I64>({2, 0});
+  auto along = [&](const nr::Tensor& x) {
+    return nr::index_select(nr::cumsum(x, 1), 1, idx) +
+           nr::cast(nr::argmax(x, 1, true), nr::float32);
+  };
+  nr::TracedModule tm = nr::trace(along, nr::randn({2, 3}), o);
+  for (std::int64_t n : {1, 3, 5}) {
+    const nr::Tensor x = nr::randn({n, 3});
+    test::check_close(tm(x), along(x), 1e-6, 0, "batch " + std::to_string(n));
+  }
+  auto over_batch = [](const nr::Tensor& x) { return nr::argmin(x, 0); };
+  CHECK_THROWS_WITH_ALL(nr::trace(over_batch, nr::randn({2, 3}), o), nr::ValueError, "argmin",
+                        "input 0 dim 0");
+}
+
+TEST_CASE("remainder of the integer minimum by -1 is 0, not SIGFPE") {
+  const I64 lo = std::numeric_limits<I64>::min();
+  CHECK(test::values(nr::Tensor(nr::remainder(nr::tensor<I64>({lo, 7}), -1))) ==
+        std::vector<double>{0, 0});
+  const std::int32_t lo32 = std::numeric_limits<std::int32_t>::min();
+  CHECK(test::values(nr::Tensor(nr::remainder(nr::tensor<std::int32_t>({lo32}), -1))) ==
+        std::vector<double>{0});
+}
