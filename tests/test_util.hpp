@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <neuron/interop/eigen.hpp>
 #include <neuron/interop/xtensor.hpp>
 #include <neuron/neuron.hpp>
@@ -65,6 +66,18 @@ inline const nlohmann::json& fixtures() {
   return j;
 }
 
+// tests/fixtures/<file> (a JSON file of cases made by PyTorch), parsed once.
+inline const nlohmann::json& fixture_json(const std::string& file) {
+  static std::map<std::string, nlohmann::json> parsed;
+  auto it = parsed.find(file);
+  if (it == parsed.end()) {
+    std::ifstream in(std::string(NEURON_FIXTURES_DIR) + "/" + file);
+    REQUIRE_MESSAGE(in.good(), "missing tests/fixtures/" << file);
+    it = parsed.emplace(file, nlohmann::json::parse(in)).first;
+  }
+  return it->second;
+}
+
 // {"dtype", "shape", "data"} -> Tensor; "nan"/"inf"/"-inf" strings become those floats.
 inline nr::Tensor tensor_from_json(const nlohmann::json& j) {
   nr::DType dt = nr::dtype_from_name(j.at("dtype").get<std::string>());
@@ -88,6 +101,14 @@ inline nr::Tensor tensor_from_json(const nlohmann::json& j) {
     }
   });
   return t;
+}
+
+// A fixture case's inputs; null stands for an absent optional input (an undefined tensor).
+inline std::vector<nr::Tensor> case_inputs(const nlohmann::json& c) {
+  std::vector<nr::Tensor> in;
+  for (const auto& j : c.at("inputs"))
+    in.push_back(j.is_null() ? nr::Tensor() : tensor_from_json(j));
+  return in;
 }
 
 // The graph mark_step would build for these lazy tensors.

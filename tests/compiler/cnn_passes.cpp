@@ -308,9 +308,7 @@ TEST_CASE("transposed convolutions and 1-d convolutions keep channels-last betwe
   nn::Conv1d a(nn::Conv1dOptions(3, 8, 3).padding(1)), b(nn::Conv1dOptions(8, 8, 3).stride(2));
   nn::BatchNorm1d bn(8);
   bn.eval();
-  auto g = [&](const nr::Tensor& in) {
-    return b(nr::max_pool1d(nr::hardswish(bn(a(in))), 2));
-  };
+  auto g = [&](const nr::Tensor& in) { return b(nr::max_pool1d(nr::hardswish(bn(a(in))), 2)); };
   const nr::Tensor s = nr::randn({2, 3, 20});
   nr::TracedModule tg = traced(g, s, only(true, true, true));
   const auto attrs = conv_attrs(tg);

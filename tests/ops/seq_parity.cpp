@@ -72,21 +72,6 @@ const std::map<std::string, Runner>& runners() {
   return r;
 }
 
-const nlohmann::json& seq_fixtures() {
-  static const nlohmann::json j = [] {
-    std::ifstream in(std::string(NEURON_FIXTURES_DIR) + "/seq_ops.json");
-    REQUIRE_MESSAGE(in.good(), "missing tests/fixtures/seq_ops.json");
-    return nlohmann::json::parse(in);
-  }();
-  return j;
-}
-
-Inputs inputs_of(const nlohmann::json& c) {
-  Inputs in;
-  for (const auto& j : c.at("inputs")) in.push_back(test::tensor_from_json(j));
-  return in;
-}
-
 void check(const nr::Tensor& got, const nr::Tensor& want, const std::string& name) {
   if (nr::is_floating(want.dtype()))
     test::check_close(got, want, want.dtype() == nr::float32 ? 1e-6 : 1e-12, 0, name);
@@ -97,7 +82,7 @@ void check(const nr::Tensor& got, const nr::Tensor& want, const std::string& nam
 }  // namespace
 
 TEST_CASE("sequence and indexing ops agree with PyTorch eagerly") {
-  const auto& cases = seq_fixtures().at("cases");
+  const auto& cases = test::fixture_json("seq_ops.json").at("cases");
   REQUIRE(cases.size() >= 200);
   std::set<std::string> seen;
   for (const auto& c : cases) {
@@ -106,18 +91,19 @@ TEST_CASE("sequence and indexing ops agree with PyTorch eagerly") {
     auto it = runners().find(op);
     REQUIRE_MESSAGE(it != runners().end(), "no runner for op " << op);
     seen.insert(op);
-    check(it->second(inputs_of(c), c.at("args")), test::tensor_from_json(c.at("output")), name);
+    check(it->second(test::case_inputs(c), c.at("args")), test::tensor_from_json(c.at("output")),
+          name);
   }
   CHECK(seen.size() == runners().size());
 }
 
 TEST_CASE("sequence and indexing ops agree with PyTorch in lazy mode and traced + saved + loaded") {
-  for (const auto& c : seq_fixtures().at("cases")) {
+  for (const auto& c : test::fixture_json("seq_ops.json").at("cases")) {
     const std::string name = c.at("name"), op = c.at("op");
     if (op == "arange") continue;  // a creation function: no inputs, nothing recorded
     CAPTURE(name);
     const Runner& run = runners().at(op);
-    const Inputs in = inputs_of(c);
+    const Inputs in = test::case_inputs(c);
     const nr::Tensor want = test::tensor_from_json(c.at("output"));
     Inputs lazy;
     for (const auto& t : in) lazy.push_back(t.to(nr::lazy_device()));

@@ -88,22 +88,6 @@ const std::map<std::string, Runner>& runners() {
   return r;
 }
 
-const nlohmann::json& vision_fixtures() {
-  static const nlohmann::json j = [] {
-    std::ifstream in(std::string(NEURON_FIXTURES_DIR) + "/vision_ops.json");
-    REQUIRE_MESSAGE(in.good(), "missing tests/fixtures/vision_ops.json");
-    return nlohmann::json::parse(in);
-  }();
-  return j;
-}
-
-Inputs inputs_of(const nlohmann::json& c) {
-  Inputs in;
-  for (const auto& j : c.at("inputs"))
-    in.push_back(j.is_null() ? nr::Tensor() : test::tensor_from_json(j));
-  return in;
-}
-
 void check(const nr::Tensor& got, const nr::Tensor& want, const std::string& name) {
   const bool f32 = want.dtype() == nr::float32;
   test::check_close(got, want, f32 ? 1e-4 : 1e-10, f32 ? 1e-5 : 1e-12, name);
@@ -112,7 +96,7 @@ void check(const nr::Tensor& got, const nr::Tensor& want, const std::string& nam
 }  // namespace
 
 TEST_CASE("vision ops agree with PyTorch eagerly") {
-  const auto& cases = vision_fixtures().at("cases");
+  const auto& cases = test::fixture_json("vision_ops.json").at("cases");
   REQUIRE(cases.size() >= 60);
   std::set<std::string> seen;
   for (const auto& c : cases) {
@@ -121,17 +105,18 @@ TEST_CASE("vision ops agree with PyTorch eagerly") {
     auto it = runners().find(op);
     REQUIRE_MESSAGE(it != runners().end(), "no runner for op " << op);
     seen.insert(op);
-    check(it->second(inputs_of(c), c.at("args")), test::tensor_from_json(c.at("output")), name);
+    check(it->second(test::case_inputs(c), c.at("args")), test::tensor_from_json(c.at("output")),
+          name);
   }
   CHECK(seen.size() == runners().size());
 }
 
 TEST_CASE("vision ops agree with PyTorch in lazy mode and traced + saved + loaded") {
-  for (const auto& c : vision_fixtures().at("cases")) {
+  for (const auto& c : test::fixture_json("vision_ops.json").at("cases")) {
     const std::string name = c.at("name"), op = c.at("op");
     CAPTURE(name);
     const Runner& run = runners().at(op);
-    const Inputs in = inputs_of(c);
+    const Inputs in = test::case_inputs(c);
     const nr::Tensor want = test::tensor_from_json(c.at("output"));
     // lazy: every defined input on the lazy device
     Inputs lazy;

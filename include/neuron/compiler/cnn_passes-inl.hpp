@@ -19,13 +19,6 @@
 
 namespace neuron {
 
-NEURON_INLINE std::string CnnPassReport::str() const {
-  return std::to_string(batch_norms_folded) + " batch norms folded, " +
-         std::to_string(activations_fused) + " activations and " + std::to_string(residuals_fused) +
-         " residual adds fused into convolutions, " + std::to_string(channels_last_values) +
-         " values kept channels-last";
-}
-
 namespace detail {
 
 // Who reads and who writes each slot of a plan.

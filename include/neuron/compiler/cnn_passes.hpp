@@ -27,14 +27,6 @@ class PlanWeights {
   virtual int add_weight(const std::string& name, const Tensor& t) = 0;
 };
 
-struct CnnPassReport {
-  int batch_norms_folded = 0;
-  int activations_fused = 0;
-  int residuals_fused = 0;
-  int channels_last_values = 0;  // intermediates kept channels-last
-  std::string str() const;
-};
-
 int fold_batch_norms(Plan& plan, PlanWeights& weights);
 // Returns {activations fused, residual adds fused}.
 std::pair<int, int> fuse_conv_epilogues(Plan& plan);

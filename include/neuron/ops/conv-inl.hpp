@@ -15,11 +15,6 @@
 
 namespace neuron {
 
-NEURON_INLINE const char* conv_activation_name(std::int64_t a) {
-  static const char* names[] = {"none", "relu", "relu6", "silu", "hardswish"};
-  return a >= 0 && a < 5 ? names[a] : "unknown";
-}
-
 namespace detail {
 
 // oneDNN objects of one convolution (or transposed convolution) for fixed input shapes.
@@ -52,11 +47,7 @@ struct ConvGeometry {
 
 NEURON_INLINE void check_conv_params(const char* op, const ConvGeometry& g) {
   auto check = [&](const char* what, const std::vector<std::int64_t>& v, std::int64_t min) {
-    if (static_cast<int>(v.size()) != g.n)
-      throw_error<ValueError>(op, ": ", what, " must have ", g.n, " values, got ", v.size());
-    for (std::int64_t x : v)
-      if (x < min)
-        throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
+    check_int_list(op, what, v, g.n, min);
   };
   check("stride", g.stride, 1);
   check("padding", g.padding, 0);

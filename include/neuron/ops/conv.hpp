@@ -19,7 +19,6 @@ namespace neuron {
 
 // Activations a convolution can apply to its output (the attribute `activation`).
 enum class ConvActivation : std::int64_t { none = 0, relu = 1, relu6 = 2, silu = 3, hardswish = 4 };
-const char* conv_activation_name(std::int64_t a);
 
 namespace detail {
 struct ConvPrimitive;  // oneDNN objects of one convolution for fixed shapes (conv-inl.hpp)

@@ -163,14 +163,6 @@ class PackedWeightCache {
     return e.memory;
   }
 
-  std::size_t size() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    purge_expired();
-    std::size_t n = 0;
-    for (const auto& kv : entries_) n += kv.second.size();
-    return n;
-  }
-
  private:
   struct Entry {
     std::weak_ptr<Storage> storage;

@@ -67,6 +67,16 @@ inline std::string ints_text(const std::vector<std::int64_t>& v) {
   return s + "]";
 }
 
+// An attribute list of an op: exactly `n` values, each >= `min` (ValueError naming op and list).
+inline void check_int_list(const char* op, const char* what, const std::vector<std::int64_t>& v,
+                           int n, std::int64_t min) {
+  if (static_cast<int>(v.size()) != n)
+    throw_error<ValueError>(op, ": ", what, " must have ", n, " values, got ", v.size());
+  for (std::int64_t x : v)
+    if (x < min)
+      throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
+}
+
 // Strides of `from` broadcast to `to` (0 where `from` is broadcast), right-aligned.
 std::array<std::int64_t, kMaxRank> broadcast_strides(const Shape& from, const Shape& to);
 

@@ -52,11 +52,7 @@ NEURON_INLINE TensorSpec infer_pool(const char* op, const PoolGeometry& g,
     throw_error<DTypeError>(op, ": input has dtype ", x.dtype, "; expected ",
                             floating_only_f32 ? "float32 (oneDNN)" : "float32 or float64");
   auto check = [&](const char* what, const std::vector<std::int64_t>& v, std::int64_t min) {
-    if (static_cast<int>(v.size()) != n)
-      throw_error<ValueError>(op, ": ", what, " must have ", n, " values, got ", v.size());
-    for (std::int64_t a : v)
-      if (a < min)
-        throw_error<ValueError>(op, ": ", what, " must be >= ", min, ", got ", ints_text(v));
+    check_int_list(op, what, v, n, min);
   };
   check("kernel_size", g.kernel, 1);
   check("stride", g.stride, 1);

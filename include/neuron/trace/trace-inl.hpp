@@ -105,18 +105,11 @@ class TableWeights final : public PlanWeights {
 };
 
 // The traced-plan passes the options ask for (cnn_passes.hpp), in order.
-NEURON_INLINE CnnPassReport run_cnn_passes(Plan& plan, WeightTable& weights,
-                                           const CompileOptions& options) {
-  CnnPassReport r;
+NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const CompileOptions& options) {
   TableWeights w(weights);
-  if (options.fold_batch_norm) r.batch_norms_folded = fold_batch_norms(plan, w);
-  if (options.fuse_conv_epilogues) {
-    auto [acts, residuals] = fuse_conv_epilogues(plan);
-    r.activations_fused = acts;
-    r.residuals_fused = residuals;
-  }
-  if (options.channels_last) r.channels_last_values = use_channels_last(plan);
-  return r;
+  if (options.fold_batch_norm) fold_batch_norms(plan, w);
+  if (options.fuse_conv_epilogues) fuse_conv_epilogues(plan);
+  if (options.channels_last) use_channels_last(plan);
 }
 
 NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& examples,
