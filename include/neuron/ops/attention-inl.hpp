@@ -1,0 +1,218 @@
+// Definitions of attention.hpp: Eigen GEMMs per head around one fused scale + mask + softmax pass.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "any_op-inl.hpp"
+#include "attention.hpp"
+#include "softmax-inl.hpp"
+
+namespace neuron {
+
+namespace detail {
+
+// Shapes of one attention call: the broadcast batch and the per-head extents.
+struct AttentionPlan {
+  Shape batch;
+  std::int64_t L = 0, S = 0, E = 0, Ev = 0;
+};
+
+NEURON_INLINE AttentionPlan plan_attention(const std::vector<TensorSpec>& in, bool is_causal) {
+  static constexpr const char* op = ScaledDotProductAttention::name;
+  if (in.size() != 3 && in.size() != 4)
+    throw_error<ValueError>(op, ": expected q, k, v and an optional mask, got ", in.size(),
+                            " inputs");
+  const char* names[] = {"query", "key", "value"};
+  for (int i = 0; i < 3; ++i) {
+    if (in[static_cast<std::size_t>(i)].shape.rank() < 2)
+      throw_error<ShapeError>(op, ": ", names[i],
+                              " needs at least 2 dims [..., len, features], got ",
+                              in[static_cast<std::size_t>(i)].shape);
+    if (!is_floating(in[static_cast<std::size_t>(i)].dtype) ||
+        in[static_cast<std::size_t>(i)].dtype != in[0].dtype)
+      throw_error<DTypeError>(op, ": query, key and value must share a float dtype, got ",
+                              in[0].dtype, ", ", in[1].dtype, ", ", in[2].dtype);
+  }
+  const Shape &q = in[0].shape, &k = in[1].shape, &v = in[2].shape;
+  AttentionPlan p;
+  p.L = q[q.rank() - 2];
+  p.E = q[q.rank() - 1];
+  p.S = k[k.rank() - 2];
+  p.Ev = v[v.rank() - 1];
+  if (k[k.rank() - 1] != p.E)
+    throw_error<ShapeError>(op, ": key ", k, " and query ", q, " differ in the feature dim (",
+                            k[k.rank() - 1], " vs ", p.E, ")");
+  if (v[v.rank() - 2] != p.S)
+    throw_error<ShapeError>(op, ": value ", v, " and key ", k, " differ in the source length (",
+                            v[v.rank() - 2], " vs ", p.S, ")");
+  Shape qb(q.begin(), q.end() - 2), kb(k.begin(), k.end() - 2), vb(v.begin(), v.end() - 2);
+  p.batch = broadcast_shapes(broadcast_shapes(qb, kb, op, "query batch dims", "key batch dims"), vb,
+                             op, "query and key batch dims", "value batch dims");
+  if (in.size() == 4) {
+    const TensorSpec& m = in[3];
+    if (is_causal)
+      throw_error<ValueError>(op, ": give either attn_mask or is_causal, not both (as torch)");
+    if (m.dtype != bool_ && m.dtype != in[0].dtype)
+      throw_error<DTypeError>(op, ": attn_mask must be bool or ", in[0].dtype,
+                              " like the query, got ", m.dtype);
+    Shape scores = p.batch;
+    scores.push_back(p.L);
+    scores.push_back(p.S);
+    Shape b;
+    if (!try_broadcast(m.shape, scores, b) || b != scores)
+      throw_error<ShapeError>(op, ": attn_mask of shape ", m.shape,
+                              " does not broadcast to the scores' shape ", scores);
+  }
+  return p;
+}
+
+template <class T>
+using AttnRowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// One head: out [L, Ev] = softmax(q [L, E] @ k [S, E]^T * scale + mask) @ v [S, Ev].
+// `mask` points at this head's [L, S] mask with strides (row, col) that may be 0 (broadcast).
+template <class T>
+void attention_head(const T* q, const T* k, const T* v, T* out, const AttentionPlan& p,
+                    double scale, bool is_causal, const void* mask, bool mask_is_bool,
+                    std::int64_t mask_row_stride, std::int64_t mask_col_stride,
+                    AttnRowMatrix<T>& scores) {
+  using Map = Eigen::Map<const AttnRowMatrix<T>, Eigen::Unaligned>;
+  const std::int64_t L = p.L, S = p.S;
+  scores.resize(L, S);
+  if (p.E == 0)
+    scores.setZero();
+  else
+    scores.noalias() = Map(q, L, p.E) * Map(k, S, p.E).transpose();
+  const T neg_inf = -std::numeric_limits<T>::infinity();
+  const T s = static_cast<T>(scale);
+  for (std::int64_t i = 0; i < L; ++i) {
+    T* row = scores.data() + i * S;
+    T m = neg_inf;
+    for (std::int64_t j = 0; j < S; ++j) {
+      T x = row[j] * s;
+      if (is_causal && j > i) x = neg_inf;
+      if (mask != nullptr) {
+        const std::int64_t at = i * mask_row_stride + j * mask_col_stride;
+        if (mask_is_bool) {
+          if (!static_cast<const bool*>(mask)[at]) x = neg_inf;
+        } else {
+          x += static_cast<const T*>(mask)[at];
+        }
+      }
+      row[j] = x;
+      if (x > m || std::isnan(x)) m = x;
+    }
+    if (S == 0) continue;
+    if (std::isinf(m) && m < 0) {  // every key masked: torch's softmax gives NaN
+      std::fill(row, row + S, std::numeric_limits<T>::quiet_NaN());
+      continue;
+    }
+    const T inv = static_cast<T>(1.0 / sub_exp(row, &m, 0, row, S));
+    for (std::int64_t j = 0; j < S; ++j) row[j] *= inv;
+  }
+  Eigen::Map<AttnRowMatrix<T>, Eigen::Unaligned> o(out, L, p.Ev);
+  if (S == 0)
+    o.setZero();
+  else
+    o.noalias() = scores * Map(v, S, p.Ev);
+}
+
+}  // namespace detail
+
+NEURON_INLINE TensorSpec ScaledDotProductAttention::infer(const std::vector<TensorSpec>& in) const {
+  detail::AttentionPlan p = detail::plan_attention(in, is_causal);
+  Shape out = p.batch;
+  out.push_back(p.L);
+  out.push_back(p.Ev);
+  return {out, in[0].dtype};
+}
+
+NEURON_INLINE DimFlow ScaledDotProductAttention::dim_flow(const std::vector<TensorSpec>& in,
+                                                          const TensorSpec& out) const {
+  DimFlow f = DimFlow::broadcast(in, out);
+  const int r = out.shape.rank();
+  auto last = [&](std::size_t i, int from_end) { return in[i].shape.rank() - from_end; };
+  f.set(0, last(0, 1), DimFlow::kMixed);  // E
+  f.set(1, last(1, 2), DimFlow::kMixed);  // S
+  f.set(1, last(1, 1), DimFlow::kMixed);  // E
+  f.set(2, last(2, 2), DimFlow::kMixed);  // S
+  f.set(2, last(2, 1), r - 1);            // Ev
+  if (in.size() == 4) {
+    f.set(3, last(3, 2), r - 2);  // L (unless broadcast: then it is 1 and carries nothing)
+    f.set(3, last(3, 1), DimFlow::kMixed);
+  }
+  return f;
+}
+
+NEURON_INLINE void ScaledDotProductAttention::run(const std::vector<Tensor>& in,
+                                                  Tensor& out) const {
+  std::vector<TensorSpec> specs;
+  for (const Tensor& t : in) specs.push_back({t.shape(), t.dtype()});
+  const detail::AttentionPlan p = detail::plan_attention(specs, is_causal);
+  auto batch_strides = [&](const Shape& s) {
+    return broadcast_strides(Shape(s.begin(), s.end() - 2), p.batch);
+  };
+  const auto sq = batch_strides(in[0].shape()), sk = batch_strides(in[1].shape()),
+             sv = batch_strides(in[2].shape());
+  const auto so = contiguous_strides(p.batch);
+  const bool has_mask = in.size() == 4;
+  Shape scores_shape = p.batch;
+  scores_shape.push_back(p.L);
+  scores_shape.push_back(p.S);
+  const auto sm = has_mask ? broadcast_strides(in[3].shape(), scores_shape)
+                           : std::array<std::int64_t, kMaxRank>{};
+  const int br = p.batch.rank();
+  const std::int64_t batches = p.batch.numel();
+  visit_dtype(in[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      thread_local detail::AttnRowMatrix<T> scores;
+      const std::size_t mask_es = has_mask ? dtype_size(in[3].dtype()) : 0;
+      for (std::int64_t b = 0; b < batches; ++b) {
+        std::int64_t oq = 0, ok = 0, ov = 0, om = 0, rem = b;
+        for (int d = 0; d < br; ++d) {
+          const std::size_t du = static_cast<std::size_t>(d);
+          const std::int64_t i = rem / so[du];
+          rem %= so[du];
+          oq += i * sq[du];
+          ok += i * sk[du];
+          ov += i * sv[du];
+          om += i * sm[du];
+        }
+        const void* mask = has_mask ? static_cast<const char*>(in[3].raw_data()) +
+                                          static_cast<std::size_t>(om) * mask_es
+                                    : nullptr;
+        detail::attention_head<T>(in[0].data<T>() + oq * p.L * p.E,
+                                  in[1].data<T>() + ok * p.S * p.E,
+                                  in[2].data<T>() + ov * p.S * p.Ev, out.data<T>() + b * p.L * p.Ev,
+                                  p, scale, is_causal, mask, has_mask && in[3].dtype() == bool_,
+                                  has_mask ? sm[static_cast<std::size_t>(br)] : 0,
+                                  has_mask ? sm[static_cast<std::size_t>(br + 1)] : 0, scores);
+      }
+    }
+  });
+}
+
+NEURON_INLINE Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                                  const Tensor& attn_mask, bool is_causal,
+                                                  std::optional<double> scale) {
+  ScaledDotProductAttention op;
+  op.is_causal = is_causal;
+  if (q.rank() < 1)
+    throw_error<ShapeError>(ScaledDotProductAttention::name,
+                            ": query needs at least 2 dims [..., len, features], got ", q.shape());
+  op.scale = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  if (!std::isfinite(op.scale))
+    throw_error<ValueError>(ScaledDotProductAttention::name, ": scale must be finite, got ",
+                            op.scale);
+  if (attn_mask.defined()) return run_op(op, {q, k, v, attn_mask});
+  return run_op(op, {q, k, v});
+}
+
+}  // namespace neuron

@@ -1,0 +1,41 @@
+// scaled_dot_product_attention with torch.nn.functional's semantics (torch 2.x):
+//   out = softmax(q @ k^T * scale + mask) @ v,   q [..., L, E], k [..., S, E], v [..., S, Ev]
+// attn_mask broadcasts to [..., L, S]: bool means "takes part" (true = attend; the opposite of
+// nn.MultiheadAttention's masks), float is added to the scores. is_causal masks keys after the
+// query's own position (a lower-left triangle, as torch). scale defaults to 1 / sqrt(E).
+// Batch dims of q, k, v and the mask broadcast. A row with every key masked gives NaN, as torch.
+// One op for the whole attention: the [L, S] scores of one head live in a per-thread buffer, never
+// in the graph, and scale, mask and causal triangle are applied in the softmax pass.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "any_op.hpp"
+
+namespace neuron {
+
+struct ScaledDotProductAttention {
+  static constexpr const char* name = "scaled_dot_product_attention";
+  bool is_causal = false;
+  double scale = 1.0;  // resolved by the free function (1 / sqrt(E) when not given)
+  NEURON_ATTRS(is_causal, scale)
+
+  // Inputs: q, k, v and an optional mask.
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  // Batch dims broadcast to the output, the query dim L reaches it, E and the key dim S mix.
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+};
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const Tensor& attn_mask = {}, bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
+
+}  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "attention-inl.hpp"
+#endif

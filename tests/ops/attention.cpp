@@ -1,0 +1,68 @@
+// scaled_dot_product_attention against the reference of tests/fixtures/attention_ops.json (torch
+// 2.x's math form, see make_attention_fixtures.py): eagerly, on the lazy device, and traced +
+// saved + loaded. Then the errors.
+#include "test_util.hpp"
+
+namespace {
+
+nr::Tensor run_case(const std::vector<nr::Tensor>& in, const nlohmann::json& args) {
+  std::optional<double> scale;
+  if (args.contains("scale")) scale = args.at("scale").get<double>();
+  return nr::scaled_dot_product_attention(in[0], in[1], in[2], in.size() > 3 ? in[3] : nr::Tensor(),
+                                          args.at("is_causal").get<bool>(), scale);
+}
+
+void check(const nr::Tensor& got, const nr::Tensor& want, const std::string& name) {
+  test::check_close(got, want, want.dtype() == nr::float32 ? 1e-5 : 1e-12, 1e-6, name);
+}
+
+}  // namespace
+
+TEST_CASE("scaled_dot_product_attention agrees with torch's math form in every mode") {
+  const auto& cases = test::fixture_json("attention_ops.json").at("cases");
+  REQUIRE(cases.size() >= 14);
+  for (const auto& c : cases) {
+    const std::string name = c.at("name");
+    CAPTURE(name);
+    const std::vector<nr::Tensor> in = test::case_inputs(c);
+    const nr::Tensor want = test::tensor_from_json(c.at("output"));
+    check(run_case(in, c.at("args")), want, name);
+
+    std::vector<nr::Tensor> lazy;
+    for (const auto& t : in) lazy.push_back(t.to(nr::lazy_device()));
+    nr::Tensor y = run_case(lazy, c.at("args"));
+    nr::mark_step();
+    check(y.cpu(), want, name + " (lazy)");
+
+    auto f = [&](const std::vector<nr::Tensor>& xs) {
+      return std::vector<nr::Tensor>{run_case(xs, c.at("args"))};
+    };
+    const std::string bytes = nr::trace(f, in).to_bytes();
+    check(nr::load_from_memory(bytes.data(), bytes.size()).forward(in)[0], want,
+          name + " (traced, loaded)");
+  }
+}
+
+TEST_CASE("scaled_dot_product_attention refuses bad input with clear errors") {
+  nr::Tensor q = nr::randn({2, 5, 8}), k = nr::randn({2, 7, 8}), v = nr::randn({2, 7, 8});
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(q, nr::randn({2, 7, 6}), v),
+                        nr::ShapeError, "differ in the feature dim");
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(q, k, nr::randn({2, 6, 8})),
+                        nr::ShapeError, "differ in the source length");
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(q, nr::randn({3, 7, 8}), v),
+                        nr::ShapeError, "cannot broadcast");
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(q, k, v, nr::ones({5, 6}, nr::bool_)),
+                        nr::ShapeError, "does not broadcast to the scores' shape [2, 5, 7]");
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(q, k, v, nr::ones({5, 7}, nr::int64)),
+                        nr::DTypeError, "attn_mask must be bool or float32");
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(q.to(nr::float64), k, v), nr::DTypeError,
+                        "share a float dtype");
+  CHECK_THROWS_WITH_ALL(
+      nr::scaled_dot_product_attention(q.to(nr::int64), k.to(nr::int64), v.to(nr::int64)),
+      nr::DTypeError, "share a float dtype");
+  CHECK_THROWS_WITH_ALL(
+      nr::scaled_dot_product_attention(q, k, v, nr::ones({5, 7}, nr::bool_), true), nr::ValueError,
+      "either attn_mask or is_causal");
+  CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(nr::randn({8}), k, v), nr::ShapeError,
+                        "at least 2 dims");
+}
