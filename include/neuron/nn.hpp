@@ -12,6 +12,7 @@
 #include "nn/layer_norm.hpp"
 #include "nn/linear.hpp"
 #include "nn/module.hpp"
+#include "nn/module_list.hpp"
 #include "nn/multihead_attention.hpp"
 #include "nn/pooling.hpp"
 #include "nn/sequential.hpp"

@@ -11,6 +11,7 @@
 #include <neuron/nn/layer_norm-inl.hpp>
 #include <neuron/nn/linear-inl.hpp>
 #include <neuron/nn/module-inl.hpp>
+#include <neuron/nn/module_list-inl.hpp>
 #include <neuron/nn/multihead_attention-inl.hpp>
 #include <neuron/nn/pooling-inl.hpp>
 #include <neuron/nn/sequential-inl.hpp>

@@ -36,8 +36,8 @@ NEURON_INLINE void ExecutableCache::insert(const Graph& g, std::shared_ptr<const
 
 NEURON_INLINE std::string ExecutableCache::miss_reason(const Graph& g) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const Entry& e : lru_) {
-    if (e.shapeless != g.shapeless) continue;
+  // Which data inputs of `g` differ in shape or dtype from the cached graph `e`'s.
+  auto input_changes = [&](const Entry& e) {
     std::string why;
     std::size_t k = 0;
     for (const GraphEntry& ge : g.entries) {
@@ -55,7 +55,22 @@ NEURON_INLINE std::string ExecutableCache::miss_reason(const Graph& g) {
       }
       ++k;
     }
+    return why;
+  };
+  for (const Entry& e : lru_) {
+    if (e.shapeless != g.shapeless) continue;
+    std::string why = input_changes(e);
     return why.empty() ? "same structure, other specs" : why;
+  }
+  // Shape-dependent attributes (a reshape's target, a slice's bounds, a constant's size) change
+  // the structure too: compare with the newest graph of the same size and inputs.
+  std::size_t inputs = 0;
+  for (const GraphEntry& ge : g.entries) inputs += ge.node->is_data();
+  for (const Entry& e : lru_) {
+    if (e.canonical.entries.size() != g.entries.size() || e.canonical.input_specs.size() != inputs)
+      continue;
+    std::string why = input_changes(e);
+    if (!why.empty()) return why + " (and the op attributes that follow from the shapes)";
   }
   return "new graph";
 }

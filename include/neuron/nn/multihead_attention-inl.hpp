@@ -86,10 +86,12 @@ NEURON_INLINE Tensor MultiheadAttention::forward(const Tensor& query, const Tens
     Tensor m = unbatched && key_padding_mask.rank() == 1
                    ? reshape(key_padding_mask, {1, key_padding_mask.size(0)})
                    : key_padding_mask;
-    if (m.shape() != Shape{B, S} || m.dtype() != bool_)
-      throw_error<ShapeError>("MultiheadAttention: key_padding_mask must be bool [", B, ", ", S,
-                              "], got ", m.dtype(), " ", m.shape());
-    scores = where(reshape(m, {B, 1, 1, S}), neg_inf, scores);
+    if (m.shape() != Shape{B, S} || (m.dtype() != bool_ && m.dtype() != scores.dtype()))
+      throw_error<ShapeError>("MultiheadAttention: key_padding_mask must be bool or ",
+                              scores.dtype(), " [", B, ", ", S, "], got ", m.dtype(), " ",
+                              m.shape());
+    m = reshape(m, {B, 1, 1, S});
+    scores = m.dtype() == bool_ ? Tensor(where(m, neg_inf, scores)) : Tensor(scores + m);
   }
   Tensor attn = softmax(scores, -1);
   if (is_training() && dropout_ > 0) attn = Dropout(dropout_).forward(attn);

@@ -3,7 +3,7 @@
 // forward(query, key, value, attn_mask, key_padding_mask) returns the attention output
 // [batch, target_len, E] (PyTorch also returns averaged weights; neuron does not compute them).
 //   attn_mask: [L, S] or [batch * heads, L, S]; bool (true = not allowed) or float (added)
-//   key_padding_mask: [batch, S] bool (true = padding, ignored)
+//   key_padding_mask: [batch, S] bool (true = padding, ignored) or float (added)
 // Unbatched inputs [L, E] are accepted and give [L, E].
 #pragma once
 
