@@ -66,7 +66,7 @@ using AllOps = OpList<
     Conv1dOp, Conv2dOp, ConvTranspose2dOp, MaxPool<1>, MaxPool<2>, AvgPool<1>, AvgPool<2>,
     AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate,
     // sequences and indexing
-    Prod, ArgMax, ArgMin, Cumsum, Triu, Tril, Gather, IndexSelect, IndexCopy>;
+    Prod, ArgMax, ArgMin, Cumsum, TopK, Triu, Tril, Gather, IndexSelect, IndexCopy>;
 
 // Elementwise ops run chunk by chunk inside expressions; the others run whole tensors.
 template <class Op, class = void>
