@@ -24,6 +24,7 @@
 #include "reduce.hpp"
 #include "reshape.hpp"
 #include "sequence.hpp"
+#include "shape_ops.hpp"
 #include "slice.hpp"
 #include "softmax.hpp"
 #include "unary.hpp"
@@ -61,7 +62,7 @@ using AllOps = OpList<
     // linear algebra and lookup
     Matmul, Linear, Embedding,  //
     // layout
-    Reshape, Permute, Slice, Concat,  //
+    Reshape, Permute, Slice, Concat, Expand, Pad, Repeat,  //
     // vision
     Conv1dOp, Conv2dOp, ConvTranspose2dOp, MaxPool<1>, MaxPool<2>, AvgPool<1>, AvgPool<2>,
     AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate,
