@@ -24,6 +24,7 @@
 #include <neuron/ops/reduce-inl.hpp>
 #include <neuron/ops/reshape-inl.hpp>
 #include <neuron/ops/sequence-inl.hpp>
+#include <neuron/ops/shape_ops-inl.hpp>
 #include <neuron/ops/slice-inl.hpp>
 #include <neuron/ops/softmax-inl.hpp>
 #include <neuron/ops/where-inl.hpp>

@@ -2,6 +2,7 @@
 // change results.
 #include "test_util.hpp"
 
+#include <functional>
 #include <thread>
 
 namespace nn = neuron::nn;
@@ -227,4 +228,89 @@ TEST_CASE("a CNN's batch may be dynamic; a padded spatial dim under a window is 
       nr::trace_buckets(per_channel, {nr::randn({1, 2, 3}), nr::randn({1, 4, 3})}, {});
   const nr::Tensor three = nr::randn({1, 3, 3});
   test::check_close(pc(three), per_channel(three), 1e-6, 1e-6, "batch norm, padded channels");
+}
+
+TEST_CASE(
+    "padding follows the layout ops: kept dims are sliced back, moved or mixed ones refused") {
+  // trace_buckets pads dim 1 of [2, L]; each model keeps it whole, so results match eager.
+  const std::vector<nr::Tensor> ex{nr::randn({2, 4}), nr::randn({2, 8})};
+  using Fn = std::function<nr::Tensor(const nr::Tensor&)>;
+  const std::vector<std::pair<const char*, Fn>> kept = {
+      {"unsqueeze", [](const nr::Tensor& x) { return nr::unsqueeze(nr::relu(x), 0); }},
+      {"flatten", [](const nr::Tensor& x) { return nr::flatten(nr::unsqueeze(x, -1), 1); }},
+      {"squeeze", [](const nr::Tensor& x) { return nr::squeeze(nr::unsqueeze(x, 1)); }},
+      {"stack",
+       [](const nr::Tensor& x) {
+         return nr::stack({x, nr::Tensor(x * 2.0f)}, 1);
+       }},
+      {"expand",
+       [](const nr::Tensor& x) {
+         return nr::expand(nr::unsqueeze(x, 0), {3, -1, -1});
+       }},
+      {"repeat",
+       [](const nr::Tensor& x) {
+         return nr::repeat(x, {2, 1});
+       }},
+      {"pad",
+       [](const nr::Tensor& x) {
+         return nr::pad(x, {0, 0, 1, 2}, "constant", 5.0);
+       }},
+      {"topk", [](const nr::Tensor& x) { return nr::topk(x, 1, 0).values; }},
+      {"split", [](const nr::Tensor& x) { return nr::split(x, 1, 0)[1]; }},
+  };
+  for (const auto& [name, f] : kept) {
+    CAPTURE(name);
+    nr::TracedModule tm = nr::trace_buckets(f, ex, {});
+    for (std::int64_t len : {3, 4, 6, 8}) {
+      const nr::Tensor x = nr::randn({2, len});
+      test::check_close(tm(x), f(x), 1e-6, 0, std::string(name) + " len " + std::to_string(len));
+    }
+  }
+  // Ops that move entries along the padded dim, or choose among them, are refused.
+  auto pad_seq = [](const nr::Tensor& x) { return nr::pad(x, {1, 1}); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(pad_seq, ex, {}), nr::ValueError, "trace_buckets", "pad",
+                        "does not keep whole dim 1", "input 0 dim 1");
+  auto reflect = [](const nr::Tensor& x) { return nr::pad(x, {1, 0}, "reflect"); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(reflect, ex, {}), nr::ValueError, "pad", "dim 1");
+  auto tile = [](const nr::Tensor& x) { return nr::repeat(x, {1, 2}); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(tile, ex, {}), nr::ValueError, "repeat",
+                        "does not keep whole dim 1");
+  auto best = [](const nr::Tensor& x) { return nr::topk(x, 2, 1).indices; };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(best, ex, {}), nr::ValueError, "topk",
+                        "mixes values along dim 1");
+  auto merged = [](const nr::Tensor& x) { return nr::flatten(x); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(merged, ex, {}), nr::ValueError, "reshape",
+                        "does not keep whole dim 1");
+  auto halves = [](const nr::Tensor& x) { return nr::chunk(x, 2, 1)[0]; };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(halves, ex, {}), nr::ValueError, "slice",
+                        "does not keep whole dim 1");
+  // A padded dim of size 1 that expand widens is not followed (it would repeat the pad).
+  auto widened = [](const nr::Tensor& x) { return nr::expand(x, {3, -1}); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(widened, {nr::randn({1, 2}), nr::randn({3, 2})}, {}),
+                        nr::ValueError, "expand", "does not keep whole dim 0");
+}
+
+TEST_CASE("dynamic_batch follows the batch through the layout ops") {
+  nr::TraceOptions o;
+  o.dynamic_batch = true;
+  auto f = [](const nr::Tensor& x) {  // [B, 5]
+    auto [v, i] = nr::topk(x, 2, 1, false);
+    nr::Tensor p = nr::pad(nr::repeat(x, {1, 2}), {1, 2}, "reflect");  // [B, 13]
+    nr::Tensor s = nr::stack({nr::split(p, {6, 7}, 1)[0], nr::split(p, {7, 6}, 1)[1]}, 2);
+    nr::Tensor e = nr::expand(nr::unsqueeze(v, 1), {-1, 3, -1});  // [B, 3, 2]
+    return nr::concat({nr::flatten(e, 1), nr::Tensor(nr::cast(i, nr::float32)), nr::flatten(s, 1),
+                       nr::chunk(p, 2, 1)[1], nr::squeeze(nr::unsqueeze(x, 1), 1)},
+                      1);
+  };
+  nr::TracedModule tm = nr::trace(f, nr::randn({2, 5}), o);
+  for (std::int64_t n : {1, 3, 5}) {
+    const nr::Tensor x = nr::randn({n, 5});
+    test::check_equal(tm(x), f(x));
+  }
+  auto over_batch = [](const nr::Tensor& x) { return nr::topk(x, 1, 0).values; };
+  CHECK_THROWS_WITH_ALL(nr::trace(over_batch, nr::randn({2, 3}), o), nr::ValueError, "topk",
+                        "input 0 dim 0");
+  auto pad_batch = [](const nr::Tensor& x) { return nr::pad(x, {0, 0, 1, 0}, "replicate"); };
+  CHECK_THROWS_WITH_ALL(nr::trace(pad_batch, nr::randn({2, 3}), o), nr::ValueError, "pad",
+                        "input 0 dim 0");
 }

@@ -2,6 +2,7 @@
 // a strided copy used by permute and friends.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -16,6 +17,11 @@ struct Split3 {
 
 // Dims [first, last) form the middle block.
 Split3 split_around(const Shape& s, int first, int last);
+
+// Copies `in`, read with element strides `in_strides` (0 repeats an entry), into the contiguous
+// `out` of shape `out_shape`. Element size in bytes.
+void strided_copy(const void* in, const std::array<std::int64_t, kMaxRank>& in_strides,
+                  const Shape& out_shape, void* out, std::size_t es);
 
 // out[j] = in[permuted index j]: `out_shape[i] = in_shape[perm[i]]`. Element size in bytes.
 void permute_copy(const void* in, const Shape& in_shape, const std::vector<int>& perm, void* out,

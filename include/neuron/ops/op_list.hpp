@@ -25,6 +25,7 @@
 #include "reduce.hpp"
 #include "reshape.hpp"
 #include "sequence.hpp"
+#include "shape_ops.hpp"
 #include "slice.hpp"
 #include "softmax.hpp"
 #include "unary.hpp"
@@ -62,12 +63,12 @@ using AllOps = OpList<
     // linear algebra and lookup
     Matmul, Linear, Embedding,  //
     // layout
-    Reshape, Permute, Slice, Concat,  //
+    Reshape, Permute, Slice, Concat, Expand, Pad, Repeat,  //
     // vision
     Conv1dOp, Conv2dOp, ConvTranspose2dOp, MaxPool<1>, MaxPool<2>, AvgPool<1>, AvgPool<2>,
     AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate,
     // sequences and indexing
-    Prod, ArgMax, ArgMin, Cumsum, Triu, Tril, Gather, IndexSelect, IndexCopy,
+    Prod, ArgMax, ArgMin, Cumsum, TopK, Triu, Tril, Gather, IndexSelect, IndexCopy,
     ScaledDotProductAttention>;
 
 // Elementwise ops run chunk by chunk inside expressions; the others run whole tensors.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <type_traits>
 #include <vector>
 
@@ -133,6 +134,82 @@ NEURON_INLINE void Cumsum::run(const std::vector<Tensor>& in, Tensor& out) const
   });
 }
 
+NEURON_INLINE TensorSpec TopK::infer(const std::vector<TensorSpec>& in) const {
+  expect_arity(name, in, 1);
+  const TensorSpec& x = in[0];
+  if (x.dtype == bool_)
+    throw_error<DTypeError>("topk: bool input is not supported (as torch); cast first");
+  const int rank = x.shape.rank();
+  if (dim < 0 || dim >= std::max(rank, 1))
+    throw_error<ShapeError>("topk: dim ", dim, " out of range for the input of shape ", x.shape);
+  const std::int64_t n = rank ? x.shape[static_cast<int>(dim)] : 1;
+  if (k < 0 || k > n)
+    throw_error<ValueError>("topk: k = ", k, " is out of range for dim ", dim, " of size ", n,
+                            " (input shape ", x.shape, "); expected 0 <= k <= ", n);
+  Shape out = x.shape;
+  if (rank) out[static_cast<int>(dim)] = k;
+  return {out, indices ? int64 : x.dtype};
+}
+
+NEURON_INLINE DimFlow TopK::dim_flow(const std::vector<TensorSpec>& in,
+                                     const TensorSpec& out) const {
+  DimFlow f = DimFlow::broadcast(in, out);
+  if (in[0].shape.rank() > 0) f.set(0, static_cast<int>(dim), DimFlow::kMixed);
+  return f;
+}
+
+namespace detail {
+// The top k of every row of x along op.dim into `values` and / or `indices` (either may be null),
+// already allocated with the shapes TopK::infer gives.
+NEURON_INLINE void topk_kernel(const TopK& op, const Tensor& x, Tensor* values, Tensor* indices) {
+  const Shape& s = x.shape();
+  Split3 sp;  // a 0-d input is one row of one entry, and its top "k" is that entry (as torch)
+  std::int64_t k = 1;
+  if (s.rank() > 0) {
+    sp = split_around(s, static_cast<int>(op.dim), static_cast<int>(op.dim) + 1);
+    k = op.k;
+  }
+  if (k == 0 || sp.outer * sp.inner == 0) return;
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>) {
+      const T* p = x.data<T>();
+      T* v = values ? values->data<T>() : nullptr;
+      std::int64_t* ix = indices ? indices->data<std::int64_t>() : nullptr;
+      std::vector<std::int64_t> order(static_cast<std::size_t>(sp.mid));
+      for (std::int64_t o = 0; o < sp.outer; ++o)
+        for (std::int64_t i = 0; i < sp.inner; ++i) {
+          const T* row = p + o * sp.mid * sp.inner + i;
+          // a comes before b: the larger (smaller) value, NaN above every number, then the lower
+          // index.
+          auto before = [&](std::int64_t a, std::int64_t b) {
+            const T va = row[a * sp.inner], vb = row[b * sp.inner];
+            if constexpr (std::is_floating_point_v<T>) {
+              const bool na = std::isnan(va), nb = std::isnan(vb);
+              if (na != nb) return op.largest ? na : nb;
+              if (na) return a < b;
+            }
+            if (va != vb) return op.largest ? va > vb : va < vb;
+            return a < b;
+          };
+          std::iota(order.begin(), order.end(), std::int64_t{0});
+          std::partial_sort(order.begin(), order.begin() + k, order.end(), before);
+          for (std::int64_t j = 0; j < k; ++j) {
+            const std::int64_t at = (o * k + j) * sp.inner + i;
+            const std::int64_t m = order[static_cast<std::size_t>(j)];
+            if (v) v[at] = row[m * sp.inner];
+            if (ix) ix[at] = m;
+          }
+        }
+    }
+  });
+}
+}  // namespace detail
+
+NEURON_INLINE void TopK::run(const std::vector<Tensor>& in, Tensor& out) const {
+  detail::topk_kernel(*this, in[0], indices ? nullptr : &out, indices ? &out : nullptr);
+}
+
 template <class Derived, bool Upper>
 TensorSpec TriangleOp<Derived, Upper>::infer(const std::vector<TensorSpec>& in) const {
   expect_arity(Derived::name, in, 1);
@@ -208,6 +285,25 @@ NEURON_INLINE Tensor cumsum(const Tensor& x, std::int64_t dim) {
   Cumsum op;
   op.dim = normalize_dim(dim, x.rank(), "cumsum");
   return run_op(op, {x});
+}
+
+NEURON_INLINE TopKResult topk(const Tensor& x, std::int64_t k, std::int64_t dim, bool largest,
+                              bool sorted) {
+  const Device d = common_device(TopK::name, &x, 1);
+  TopK op;
+  op.k = k;
+  op.dim = normalize_dim(dim, x.rank(), TopK::name);
+  op.largest = largest;
+  op.sorted = sorted;
+  if (d.is_lazy()) {  // two graph nodes, one per result
+    Tensor values = run_op(op, {x});
+    op.indices = true;
+    return {values, run_op(op, {x})};
+  }
+  const TensorSpec vs = op.infer({spec_of(x)});
+  TopKResult r{Tensor::empty(vs.shape, vs.dtype), Tensor::empty(vs.shape, int64)};
+  detail::topk_kernel(op, x, &r.values, &r.indices);  // eagerly: both in one pass
+  return r;
 }
 
 NEURON_INLINE Tensor triu(const Tensor& x, std::int64_t diagonal) {

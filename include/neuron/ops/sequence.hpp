@@ -1,5 +1,5 @@
 // Ops along one dim, torch semantics: argmax / argmin (int64 indices, first occurrence, NaN counts
-// as the extreme), cumsum (bool and integers give int64), triu / tril (the last two dims).
+// as the extreme), cumsum (bool and integers give int64), topk, triu / tril (the last two dims).
 // prod is a reduction (reduce.hpp).
 #pragma once
 
@@ -46,6 +46,32 @@ struct Cumsum {
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
+// The k largest (or smallest) entries along `dim` and their int64 indices, torch.topk semantics:
+// NaN counts as larger than every number (first when largest, last when smallest); refuses bool.
+// A graph node has one output, so the op computes one of the two results, chosen by `indices`;
+// topk() below records two nodes (values and indices) and, eagerly, computes both in one pass.
+// Ties keep the lower index first. torch leaves the order of tied entries, and of every entry when
+// sorted is false, unspecified: neuron returns the sorted order in both cases.
+struct TopK {
+  static constexpr const char* name = "topk";
+  std::int64_t k = 1;
+  std::int64_t dim = 0;  // normalized
+  bool largest = true;
+  bool sorted = true;
+  bool indices = false;  // this node's result: the values (false) or their indices (true)
+  NEURON_ATTRS(k, dim, largest, sorted, indices)
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  // Which entries are kept depends on all of them along `dim`: mixed.
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+};
+
+struct TopKResult {
+  Tensor values;   // x's dtype
+  Tensor indices;  // int64
+};
+
 // Keeps the elements on and above (triu) or below (tril) the `diagonal`-th diagonal of the last two
 // dims, zeroes the others.
 template <class Derived, bool Upper>
@@ -74,6 +100,9 @@ Tensor argmax(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor cumsum(const Tensor& x, std::int64_t dim);
+// auto [values, indices] = topk(x, k, dim, largest, sorted); a 0-d x takes k 0 or 1 (as torch).
+TopKResult topk(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool largest = true,
+                bool sorted = true);
 Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
 Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
 
