@@ -156,6 +156,15 @@ TEST_CASE("reductions over padded dims: by their identity, never a mean") {
   const auto got = m.forward({x5}), want = max_keys({x5});
   test::check_equal(got[0], want[0]);
   test::check_equal(got[1], want[1]);
+  // Two padded dims reduced in one op would read the entries padded along both, which no fill
+  // describes: here eye(L)'s diagonal, 0 along either dim's padded entries but 1 in the corner.
+  auto corner = [](const nr::Tensor& x) {
+    const std::int64_t n = x.shape()[0];
+    const nr::Tensor eye = nr::tril(nr::triu(nr::ones({n, n})));
+    return nr::sum(x + eye, {0, 1}, false);
+  };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(corner, {nr::zeros({4, 4}), nr::zeros({8, 8})}, {}),
+                        nr::ValueError, "sum", "mixes 2 padded dims at once");
   // A masked mean: the sum of the masked values over the real count, with the mask padded with 0.
   auto masked_mean = [](const std::vector<nr::Tensor>& in) {
     nr::Tensor w = nr::reshape(in[1], {in[1].shape()[0], in[1].shape()[1], 1});
@@ -316,4 +325,48 @@ TEST_CASE("dynamic_batch: per-input pad values, constants that follow the batch,
   CHECK_THROWS_WITH_ALL(nr::trace(over_batch, nr::randn({2, 3}), one), nr::ValueError,
                         "dynamic_batch: softmax", "mixes values along dim 0",
                         "runs the batch in chunks");
+}
+
+TEST_CASE("the attention hook: padded keys are harmless when the mask masks them") {
+  // A fused attention op over q [B, Lq, E], k and v [B, Lk, E] and a bool mask [B, 1, Lk] (true:
+  // masked), with the key dim padded, asks pad_rule_attention about the dims it mixes.
+  const std::vector<nr::TensorSpec> in = {{nr::Shape{2, 4, 8}, nr::float32},
+                                          {nr::Shape{2, 6, 8}, nr::float32},
+                                          {nr::Shape{2, 6, 8}, nr::float32},
+                                          {nr::Shape{2, 1, 6}, nr::bool_}};
+  const nr::TensorSpec out{nr::Shape{2, 4, 8}, nr::float32};
+  nr::DimFlow flow = nr::DimFlow::broadcast(in, out);
+  flow.set(1, 1, nr::DimFlow::kMixed);
+  flow.set(2, 1, nr::DimFlow::kMixed);
+  flow.set(3, 2, nr::DimFlow::kMixed);
+  auto verdicts = [&](const nr::PadFill& mask_fill, const nr::PadFill& v_fill) {
+    std::vector<std::vector<nr::PadCheck::Dim>> dims(in.size());
+    for (std::size_t k = 0; k < in.size(); ++k)
+      dims[k].resize(static_cast<std::size_t>(in[k].shape.rank()));
+    dims[1][1] = {true, nr::PadFill::unknown(), 1, 0};
+    dims[2][1] = {true, v_fill, 1, 0};
+    dims[3][2] = {true, mask_fill, 1, 0};
+    nr::PadCheck c(in, out, flow, nullptr, dims, {}, {});
+    nr::AttentionPadArgs a;
+    a.k = 1;
+    a.v = 2;
+    a.key_dim_k = 1;
+    a.key_dim_v = 1;
+    a.mask = 3;
+    a.mask_key_dim = 2;
+    a.masked = 1;  // true masks a key
+    nr::pad_rule_attention(c, a);
+    std::vector<nr::PadCheck::Verdict> out_v;
+    for (auto [k, d] : {std::pair<std::size_t, int>{1, 1}, {2, 1}, {3, 2}})
+      out_v.push_back(c.use(k, d).verdict);
+    return std::make_pair(out_v, c.use(1, 1).why);
+  };
+  using V = nr::PadCheck::Verdict;
+  const std::vector<V> accepted(3, V::identity), refused(3, V::refused);
+  CHECK(verdicts(nr::PadFill::of(1), nr::PadFill::unknown()).first == accepted);
+  const auto [v, why] = verdicts(nr::PadFill::of(0), nr::PadFill::unknown());
+  CHECK(v == refused);
+  CHECK(why.find("key padding mask") != std::string::npos);
+  // Values that are not finite at padded keys would turn their zero weights into NaN.
+  CHECK(verdicts(nr::PadFill::of(1), nr::PadFill::of(kNegInf)).first == refused);
 }

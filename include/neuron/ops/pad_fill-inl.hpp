@@ -162,9 +162,17 @@ NEURON_INLINE void pad_rule_follow(PadCheck& c, int only) {
 }
 
 NEURON_INLINE void pad_rule_identity(PadCheck& c, double identity, const std::string& need) {
-  for (int d = 0; d < (c.in.empty() ? 0 : c.in[0].shape.rank()); ++d) {
+  const int rank = c.in.empty() ? 0 : c.in[0].shape.rank();
+  int mixed = 0;
+  for (int d = 0; d < rank; ++d) mixed += c.padded(0, d) && c.flow_of(0, d) == DimFlow::kMixed;
+  for (int d = 0; d < rank; ++d) {
     if (!c.padded(0, d) || c.flow_of(0, d) != DimFlow::kMixed) continue;
-    if (c.fill(0, d).is(identity))
+    if (mixed > 1)  // the entries padded along several dims at once are not tracked
+      c.need(0, d,
+             "it mixes " + std::to_string(mixed) +
+                 " padded dims at once, and what the entries padded along all of them hold is "
+                 "not tracked; mix one padded dim per op");
+    else if (c.fill(0, d).is(identity))
       c.identity(0, d);
     else
       c.need(0, d, "it needs " + need);

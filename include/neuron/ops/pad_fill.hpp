@@ -146,7 +146,9 @@ class PadCheck {
 void pad_rule_follow(PadCheck& c, int only = -1);
 
 // Reductions: each padded dim of input 0 that the flow mixes is accepted when its padded entries
-// hold `identity`; otherwise refused with "it needs <need>".
+// hold `identity`; otherwise refused with "it needs <need>". Reducing two padded dims in one op
+// is refused: it would read the entries padded along both, which no fill describes (the diagonal
+// of eye(L) is 0 along each dim's fill and 1 in the corner).
 void pad_rule_identity(PadCheck& c, double identity, const std::string& need);
 
 // Contractions (matmul, linear): input a's dim da is summed against input b's dim db. Padding
