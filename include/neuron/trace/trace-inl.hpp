@@ -186,8 +186,10 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
 }
 
 // What a padded mode's inputs are padded with: `value` for each, unless `values` gives one per
-// input. A value its input's dtype cannot hold (0.5 for ids, 2 for a bool mask) is refused.
+// input. A value that a padded input's dtype cannot hold (0.5 for ids, 2 for a bool mask) is
+// refused: the padding would hold another value than the one the analysis tracks.
 NEURON_INLINE std::vector<double> resolve_pad_values(const std::vector<TensorSpec>& inputs,
+                                                     const std::vector<DimSource>& padded,
                                                      double value,
                                                      const std::vector<double>& values,
                                                      const std::string& mode) {
@@ -199,7 +201,10 @@ NEURON_INLINE std::vector<double> resolve_pad_values(const std::vector<TensorSpe
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const double v = values.empty() ? value : values[i];
     const DType t = inputs[i].dtype;
-    if (!is_floating(t) && !PadFill::of(stored_as(v, t)).is(v))
+    const bool is_padded = std::any_of(padded.begin(), padded.end(), [&](const DimSource& s) {
+      return s.input == static_cast<int>(i);
+    });
+    if (is_padded && !is_floating(t) && !PadFill::of(stored_as(v, t)).is(v))
       throw_error<ValueError>(mode, ": the pad value ", v, " for input ", i,
                               " does not fit its dtype ", dtype_name(t),
                               t == bool_ ? " (use 0 for false, 1 for true)" : "",
@@ -294,7 +299,8 @@ NEURON_INLINE TracedModule trace_module(const TraceFn& fn, const WeightNames& na
                                 plan.inputs[0].shape[0], "; every input's dim 0 is the batch");
       padded.push_back({static_cast<int>(i), 0});
     }
-    pad_values = resolve_pad_values(plan.inputs, o.pad_value, o.pad_values, "dynamic_batch");
+    pad_values =
+        resolve_pad_values(plan.inputs, padded, o.pad_value, o.pad_values, "dynamic_batch");
     // A second trace one larger in the batch shows what depends on the batch size (constants,
     // scalars: see match_padded_constants and check_size_independent); the extra row repeats
     // the first.
@@ -398,9 +404,10 @@ NEURON_INLINE TracedModule trace_buckets_module(const TraceFn& fn, const WeightN
       out += (i ? ", " : "") + plans[b].inputs[i].shape.str();
     return out + ")";
   };
-  PadSetup setup{"trace_buckets", padded,
-                 resolve_pad_values(plans[0].inputs, o.pad_value, o.pad_values, "trace_buckets"),
-                 /*chunked=*/false, /*min_real=*/1};
+  PadSetup setup{
+      "trace_buckets", padded,
+      resolve_pad_values(plans[0].inputs, padded, o.pad_value, o.pad_values, "trace_buckets"),
+      /*chunked=*/false, /*min_real=*/1};
   std::vector<PlanConstants> views;
   for (std::size_t b = 0; b < plans.size(); ++b)
     views.push_back({&plans[b], bucket_name(b), &weights.names, &weights.tensors});
