@@ -63,7 +63,7 @@ nr::Tensor key_mask(std::int64_t len, std::int64_t pad) {
 
 nr::BucketOptions mask_options() {
   nr::BucketOptions o;
-  o.pad_values = {0, 1};  // ids: a valid id; mask: true (masked)
+  o.pad_values = {0, true};  // ids: a valid id; mask: true (masked)
   return o;
 }
 

@@ -82,11 +82,13 @@ NEURON_INLINE PadFill InterpretedExpr::evaluate_fill(const std::vector<PadFill>&
                      : PadFill::unknown();
       continue;
     }
-    if (n.kind == FusedNode::Kind::scalar) {
-      value[i] =
-          scalars
-              ? PadFill::of(::neuron::expr::detail::scalar_as<double>(scalars[n.index], n.dtype))
-              : PadFill::unknown();
+    if (n.kind == FusedNode::Kind::scalar) {  // by the rules of its recorded dtype (scalar_as)
+      const ScalarValue s = scalars ? scalars[n.index] : 0;
+      value[i] = !scalars           ? PadFill::unknown()
+                 : n.dtype == bool_ ? PadFill::of(s != 0)
+                 : n.dtype == int64
+                     ? PadFill::of(static_cast<double>(convert_value<std::int64_t>(s)))
+                     : PadFill::of(static_cast<double>(s));
       continue;
     }
     // Operands as the op sees them: converted to its operand dtypes.
