@@ -3,4 +3,5 @@
 #include <neuron/compiler/cnn_passes-inl.hpp>
 #include <neuron/compiler/compile-inl.hpp>
 #include <neuron/compiler/memory_plan-inl.hpp>
+#include <neuron/compiler/pad_constants-inl.hpp>
 #include <neuron/compiler/padding-inl.hpp>

@@ -19,6 +19,7 @@
 #include <neuron/ops/matmul-inl.hpp>
 #include <neuron/ops/op_base-inl.hpp>
 #include <neuron/ops/op_list-inl.hpp>
+#include <neuron/ops/pad_fill-inl.hpp>
 #include <neuron/ops/permute-inl.hpp>
 #include <neuron/ops/pool-inl.hpp>
 #include <neuron/ops/reduce-inl.hpp>

@@ -129,7 +129,7 @@ TEST_CASE("the file is a safetensors file with 64-byte aligned weights and the g
   Parts p = split(f);
   const auto& meta = p.header["__metadata__"];
   CHECK(meta["neuron.format"] == "neuron.module");
-  CHECK(meta["neuron.format_version"] == "1.0");
+  CHECK(meta["neuron.format_version"] == "1.1");
   CHECK(meta["neuron.checksum"].get<std::string>().rfind("xxh3-128:", 0) == 0);
   for (const char* key : {"weights", "mode", "plans"}) CHECK(p.graph.contains(key));
   for (const char* key : {"inputs", "slots", "nodes", "outputs", "memory"})
@@ -162,6 +162,61 @@ TEST_CASE("buckets and dynamic batch round-trip through files") {
   CHECK(inf_pad.data().pad_value == -std::numeric_limits<double>::infinity());
   nr::Tensor z = nr::rand({3, 3});
   test::check_equal(inf_pad(z), z);
+}
+
+TEST_CASE("per-input pad values, tied dims and min extents: written, read, refused when bad") {
+  // Ids padded with 0 and a bool mask padded with true, masking a sum over the padded dim; the
+  // first position is read as a real one.
+  auto f = [](const std::vector<nr::Tensor>& in) {
+    nr::Tensor kept = nr::where(in[1], 0.0f, nr::cast(in[0], nr::float32));
+    return std::vector<nr::Tensor>{nr::sum(kept, {1}, false), nr::slice(in[0], 1, 0, 1)};
+  };
+  auto ex = [](std::int64_t len) {
+    return std::vector<nr::Tensor>{nr::randint(0, 9, {2, len}, nr::int64),
+                                   nr::zeros({2, len}, nr::bool_)};
+  };
+  nr::BucketOptions o;
+  o.pad_values = {0, 1};
+  const std::string good = nr::trace_buckets(f, {ex(4), ex(8)}, o).to_bytes();
+  Parts p = split(good);
+  CHECK(p.graph["pad_value"] == "per_input");  // a reader before 1.1 refuses it
+  CHECK(p.graph["pad_values"] == nlohmann::json::parse("[0, 1]"));
+  CHECK(p.graph["tied_dims"] == nlohmann::json::parse("[[[0, 1], [1, 1]]]"));
+  CHECK(p.graph["min_extents"] == nlohmann::json::parse("[1, 0]"));  // the slice reads ids
+  nr::TracedModule m = load_bytes(good);
+  const std::vector<nr::Tensor> in = ex(6);
+  test::check_equal(m.forward(in)[0], f(in)[0]);
+  // A file from before 1.1: one pad value for every input, no ties, no extents.
+  nr::TracedModule old = load_bytes(edited(good, [](Parts& q) {
+    q.graph["pad_value"] = 0;
+    for (const char* key : {"pad_values", "tied_dims", "min_extents"}) q.graph.erase(key);
+  }));
+  CHECK(old.data().pad_values.empty());
+  CHECK(old.data().pad_value_of(1) == 0);
+  CHECK(old.data().tied_dims.empty());
+  CHECK(old.data().min_extents == std::vector<std::int64_t>{0, 0});
+  const std::pair<std::string, std::function<void(Parts&)>> bad[] = {
+      {"needs \"pad_values\"", [](Parts& q) { q.graph.erase("pad_values"); }},
+      {"one value per input", [](Parts& q) { q.graph["pad_values"] = {0}; }},
+      {"a scalar must be",
+       [](Parts& q) {
+         q.graph["pad_values"] = {0, "one"};
+       }},
+      {"is not a padded dim",
+       [](Parts& q) {
+         q.graph["tied_dims"][0][0] = {0, 0};
+       }},
+      {"expected [input, dim]", [](Parts& q) { q.graph["tied_dims"][0][0] = {0}; }},
+      {"one entry per padded dim", [](Parts& q) { q.graph["min_extents"] = {1}; }},
+      {"out of range",
+       [](Parts& q) {
+         q.graph["min_extents"] = {1, 99};
+       }},
+  };
+  for (const auto& [expect, edit] : bad) {
+    const std::string msg = format_error(edited(good, edit));
+    CHECK_MESSAGE(msg.find(expect) != std::string::npos, expect << ": " << msg);
+  }
 }
 
 TEST_CASE("bad files: every truncation and every single flipped bit is a FormatError") {

@@ -131,18 +131,24 @@ TEST_CASE("masked_fill keeps the input's dtype; arange's dtype rule") {
 }
 
 TEST_CASE("padding follows the dim flows of the sequence ops") {
-  // trace_buckets pads dim 1: ops that mix it or depend on positions along it refuse.
+  // trace_buckets pads dim 1 at its end, with 0 here: ops that mix it refuse unless 0 is their
+  // identity; ops that depend on positions along it (cumsum, triu) keep the real entries as they
+  // are, so they follow it.
   const std::vector<nr::Tensor> ex{nr::randn({2, 4}), nr::randn({2, 8})};
+  const nr::Tensor x6 = nr::randn({2, 6});
   auto over_seq = [](const nr::Tensor& x) { return nr::cumsum(x, 1); };
-  CHECK_THROWS_WITH_ALL(nr::trace_buckets(over_seq, ex, {}), nr::ValueError, "cumsum",
-                        "input 0 dim 1");
+  test::check_close(nr::trace_buckets(over_seq, ex, {})(x6), over_seq(x6), 1e-6, 1e-6, "cumsum");
   auto arg = [](const nr::Tensor& x) { return nr::argmax(x, -1); };
-  CHECK_THROWS_WITH_ALL(nr::trace_buckets(arg, ex, {}), nr::ValueError, "argmax", "input 0 dim 1");
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(arg, ex, {}), nr::ValueError, "argmax", "input 0 dim 1",
+                        "hold 0", "needs -inf");
   auto product = [](const nr::Tensor& x) { return nr::prod(x, 1); };
-  CHECK_THROWS_WITH_ALL(nr::trace_buckets(product, ex, {}), nr::ValueError, "prod",
-                        "input 0 dim 1");
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(product, ex, {}), nr::ValueError, "prod", "input 0 dim 1",
+                        "needs 1");
   auto tri = [](const nr::Tensor& x) { return nr::triu(x); };
-  CHECK_THROWS_WITH_ALL(nr::trace_buckets(tri, ex, {}), nr::ValueError, "triu");
+  test::check_equal(nr::trace_buckets(tri, ex, {})(x6), tri(x6));
+  auto gathered = [](const nr::Tensor& x) { return nr::index_select(x, 1, nr::tensor<I64>({3})); };
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(gathered, ex, {}), nr::ValueError, "index_select",
+                        "does not keep whole", "its index reaches entry 3");
   // dynamic_batch follows the batch (dim 0) through ops along other dims
   nr::TraceOptions o;
   o.dynamic_batch = true;

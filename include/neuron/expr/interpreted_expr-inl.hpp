@@ -54,6 +54,81 @@ NEURON_INLINE DimFlow InterpretedExpr::dim_flow(const std::vector<TensorSpec>& i
   return DimFlow::broadcast(inputs, out);
 }
 
+NEURON_INLINE void InterpretedExpr::pad_rule(PadCheck& c) const {
+  const int ro = c.out.shape.rank();
+  for (int d = 0; d < ro; ++d) {
+    if (!c.out_padded(d)) continue;
+    std::vector<PadFill> leaves;
+    for (std::size_t k = 0; k < c.in.size(); ++k) {
+      // The leaf's dim under output dim d (right-aligned), when it runs along d: its padded
+      // entries there. Otherwise (broadcast along d, or a dim that is not padded) the padded
+      // output entries read the leaf's ordinary values: known only for a constant of one value.
+      const int j = d - (ro - c.in[k].shape.rank());
+      const bool along = j >= 0 && c.in[k].shape[j] == c.out.shape[d] && c.padded(k, j);
+      leaves.push_back(along ? c.fill(k, j) : c.uniform(k));
+    }
+    c.set_out(d, evaluate_fill(leaves, c.scalars));
+  }
+}
+
+NEURON_INLINE PadFill InterpretedExpr::evaluate_fill(const std::vector<PadFill>& leaves,
+                                                     const ScalarValue* scalars) const {
+  std::vector<PadFill> value(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const FusedNode& n = nodes_[i];
+    if (n.kind == FusedNode::Kind::leaf) {
+      value[i] = static_cast<std::size_t>(n.index) < leaves.size()
+                     ? leaves[static_cast<std::size_t>(n.index)]
+                     : PadFill::unknown();
+      continue;
+    }
+    if (n.kind == FusedNode::Kind::scalar) {  // by the rules of its recorded dtype (scalar_as)
+      const ScalarValue s = scalars ? scalars[n.index] : 0;
+      value[i] = !scalars           ? PadFill::unknown()
+                 : n.dtype == bool_ ? PadFill::of(s != 0)
+                 : n.dtype == int64
+                     ? PadFill::of(static_cast<double>(convert_value<std::int64_t>(s)))
+                     : PadFill::of(static_cast<double>(s));
+      continue;
+    }
+    // Operands as the op sees them: converted to its operand dtypes.
+    const int arity = n.kernel->arity;
+    std::array<PadFill, 3> args{};
+    bool all_known = true;
+    for (int k = 0; k < arity; ++k) {
+      const std::size_t ku = static_cast<std::size_t>(k);
+      args[ku] = value[static_cast<std::size_t>(n.args[ku])];
+      if (args[ku].known)
+        args[ku].value = stored_as(args[ku].value, n.types.in[ku]);
+      else
+        all_known = false;
+    }
+    PadFill r;
+    try {
+      if (all_known) {  // the op's own kernel on one value per operand
+        alignas(8) unsigned char buf[3][8] = {};
+        const void* in[3] = {buf[0], buf[1], buf[2]};
+        for (int k = 0; k < arity; ++k) {
+          const std::size_t ku = static_cast<std::size_t>(k);
+          convert_buffer(&args[ku].value, float64, buf[ku], n.types.in[ku], 1);
+        }
+        alignas(8) unsigned char out[8] = {};
+        n.kernel->run_chunk(n.op, n.types, in, out, 1);
+        double v = 0;
+        convert_buffer(out, n.types.out, &v, float64, 1);
+        r = PadFill::of(v);
+      } else if (n.kernel->pad_fill) {
+        r = n.kernel->pad_fill(n.op, n.types, args.data());
+        if (r.known) r.value = stored_as(r.value, n.types.out);
+      }
+    } catch (const Error&) {  // the op refuses these values (an integer remainder by 0)
+      r = PadFill::unknown();
+    }
+    value[i] = r;
+  }
+  return value.empty() ? PadFill::unknown() : value.back();
+}
+
 NEURON_INLINE void InterpretedExpr::run(const std::vector<Tensor>& inputs,
                                         const ScalarValue* scalars, Tensor& out) const {
   std::vector<TensorSpec> specs;

@@ -35,6 +35,12 @@ class InterpretedExpr final : public AnyOp {
   int scalar_count() const override { return scalars_; }
   TensorSpec infer(const std::vector<TensorSpec>& inputs) const override;
   DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override;
+  // Elementwise: nothing is mixed; per padded output dim, the tree is evaluated on what the
+  // leaves' padded entries hold (pad_fill.hpp).
+  void pad_rule(PadCheck& c) const override;
+  // What the tree gives when its leaves hold `leaves` (known or not) and its C++ numbers
+  // `scalars`: the ops' own kernels on known values, their pad_fill members on unknown ones.
+  PadFill evaluate_fill(const std::vector<PadFill>& leaves, const ScalarValue* scalars) const;
   void run(const std::vector<Tensor>& inputs, const ScalarValue* scalars,
            Tensor& out) const override;
 

@@ -26,7 +26,7 @@
 namespace neuron {
 
 inline constexpr int kModuleFormatMajor = 1;
-inline constexpr int kModuleFormatMinor = 0;
+inline constexpr int kModuleFormatMinor = 1;  // 1.1: per-input pad values, tied dims, min extents
 
 // Limits for loading a module (the file's own limits are fixed: see the header comment).
 struct LoadOptions {

@@ -129,9 +129,29 @@ NEURON_INLINE nlohmann::json module_graph_json(const ModuleData& d) {
   nlohmann::json j;
   j["weights"] = d.weight_names;
   j["mode"] = trace_mode_name(d.mode);
-  j["pad_value"] = detail::scalar_json(d.pad_value);  // NaN and infinities survive too
+  bool uniform = true;
+  for (double v : d.pad_values) uniform = uniform && PadFill::of(v).is(d.pad_value);
+  // A reader older than 1.1 knows only "pad_value": it refuses a string there rather than pad
+  // every input with one value.
+  j["pad_value"] = uniform ? detail::scalar_json(d.pad_value)  // NaN and infinities survive too
+                           : nlohmann::json("per_input");
+  if (!d.pad_values.empty()) {
+    j["pad_values"] = nlohmann::json::array();
+    for (double v : d.pad_values) j["pad_values"].push_back(detail::scalar_json(v));
+  }
   j["padded_dims"] = nlohmann::json::array();
   for (const DimSource& s : d.padded_dims) j["padded_dims"].push_back({s.input, s.dim});
+  if (!d.tied_dims.empty()) {
+    j["tied_dims"] = nlohmann::json::array();
+    for (const auto& group : d.tied_dims) {
+      nlohmann::json g = nlohmann::json::array();
+      for (const DimSource& s : group) g.push_back({s.input, s.dim});
+      j["tied_dims"].push_back(g);
+    }
+  }
+  bool any_min = false;
+  for (std::int64_t m : d.min_extents) any_min = any_min || m > 0;
+  if (any_min) j["min_extents"] = d.min_extents;
   j["plans"] = nlohmann::json::array();
   for (const Plan& p : d.plans) {
     nlohmann::json pj;
@@ -207,7 +227,12 @@ NEURON_INLINE std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann:
     d->mode = TraceMode::buckets;
   else
     throw_error<FormatError>(g.where, ".mode: unknown mode '", mode.substr(0, 64), "'");
-  d->pad_value = static_cast<double>(detail::scalar_from_json(g.child("pad_value")));
+  const bool per_input = g.at("pad_value").is_string() && g.at("pad_value") == "per_input";
+  if (per_input && !g.j.contains("pad_values"))
+    throw_error<FormatError>(g.where, ".pad_value: \"per_input\" needs \"pad_values\"");
+  // Per input values make the default unused: 0 then.
+  d->pad_value =
+      per_input ? 0.0 : static_cast<double>(detail::scalar_from_json(g.child("pad_value")));
   JsonIn plans = g.child("plans");
   if (plans.size() == 0 || plans.size() > 4096)
     throw_error<FormatError>(plans.where, ": expected 1 to 4096 plans, got ", plans.size());
@@ -312,6 +337,47 @@ NEURON_INLINE std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann:
     any = &d->plans[0].inputs[static_cast<std::size_t>(input)];
     const int dim = pair.item(1).index(static_cast<std::size_t>(any->shape.rank()));
     d->padded_dims.push_back({input, dim});
+  }
+  if (g.j.contains("pad_values")) {
+    JsonIn values = g.child("pad_values");
+    if (values.size() != d->plans[0].inputs.size())
+      throw_error<FormatError>(values.where, ": expected one value per input (",
+                               d->plans[0].inputs.size(), "), got ", values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      d->pad_values.push_back(static_cast<double>(detail::scalar_from_json(values.item(i))));
+  }
+  auto padded_pair = [&](const JsonIn& pair) {
+    if (pair.size() != 2) throw_error<FormatError>(pair.where, ": expected [input, dim]");
+    const DimSource s{pair.item(0).index(d->plans[0].inputs.size()),
+                      static_cast<int>(pair.item(1).integer(0, kMaxRank))};
+    if (std::find(d->padded_dims.begin(), d->padded_dims.end(), s) == d->padded_dims.end())
+      throw_error<FormatError>(pair.where, ": input ", s.input, " dim ", s.dim,
+                               " is not a padded dim");
+    return s;
+  };
+  if (g.j.contains("tied_dims")) {
+    JsonIn tied = g.child("tied_dims");
+    if (tied.size() > d->padded_dims.size())
+      throw_error<FormatError>(tied.where, ": more groups than padded dims");
+    for (std::size_t i = 0; i < tied.size(); ++i) {
+      JsonIn group = tied.item(i);
+      if (group.size() > d->padded_dims.size())
+        throw_error<FormatError>(group.where, ": more dims than padded dims");
+      std::vector<DimSource> dims;
+      for (std::size_t k = 0; k < group.size(); ++k) dims.push_back(padded_pair(group.item(k)));
+      if (!dims.empty()) d->tied_dims.push_back(std::move(dims));
+    }
+  }
+  d->min_extents.assign(d->padded_dims.size(), 0);
+  if (g.j.contains("min_extents")) {
+    JsonIn mins = g.child("min_extents");
+    if (mins.size() != d->padded_dims.size())
+      throw_error<FormatError>(mins.where, ": expected one entry per padded dim");
+    for (std::size_t i = 0; i < mins.size(); ++i) {
+      const DimSource& s = d->padded_dims[i];
+      d->min_extents[i] = mins.item(i).integer(
+          0, d->plans.front().inputs[static_cast<std::size_t>(s.input)].shape[s.dim]);
+    }
   }
   // Buckets: same signature apart from the padded dims, which grow.
   for (std::size_t b = 1; b < d->plans.size(); ++b) {

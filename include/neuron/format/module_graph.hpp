@@ -1,7 +1,15 @@
 // The compiled graph of a traced module as JSON (the `neuron.graph` metadata of a .neuron file):
 //
 //   {"weights": [name, ...],                       the weight table; slots refer to it by position
-//    "mode": "fixed" | "dynamic_batch" | "buckets", "pad_value": 0, "padded_dims": [[input, dim]],
+//    "mode": "fixed" | "dynamic_batch" | "buckets", "padded_dims": [[input, dim]],
+//    "pad_value": 0,                               what padded entries get; "per_input" when the
+//    "pad_values": [0, 1],                         inputs differ: then one per input (since 1.1;
+//                                                  older files have only "pad_value", and older
+//                                                  readers refuse "per_input" instead of padding
+//                                                  every input with one value)
+//    "tied_dims": [[[input, dim], ...]],           optional (1.1): padded dims a call must give one
+//                                                  real extent (their values meet in the graph)
+//    "min_extents": [n per padded dim],            optional (1.1): entries a call must have there
 //    "plans": [{                                   one per bucket, ascending
 //      "inputs":  [{"dtype", "shape"}],
 //      "slots":   [{"kind": "input"|"weight"|"arena"|"output", "index"|"offset", "dtype",

@@ -16,6 +16,7 @@
 #include "any_op.hpp"
 #include "dim_flow-inl.hpp"
 #include "op_base-inl.hpp"
+#include "pad_fill-inl.hpp"
 
 namespace neuron {
 
@@ -87,6 +88,11 @@ DimFlow OpModel<Op>::dim_flow(const std::vector<TensorSpec>& inputs, const Tenso
     return op_.dim_flow(inputs, out);
   else
     return DimFlow::all(inputs, DimFlow::kLost);  // undescribed: padding stops here
+}
+template <class Op>
+void OpModel<Op>::pad_rule(PadCheck& c) const {
+  if constexpr (has_pad_rule<Op>::value) op_.pad_rule(c);
+  (void)c;
 }
 template <class Op>
 void OpModel<Op>::run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const {

@@ -15,12 +15,9 @@
 
 #include "dim_flow.hpp"
 #include "op_base.hpp"
+#include "pad_fill.hpp"
 
 namespace neuron {
-
-// Runtime values of C++ numbers in expressions (x * 0.5): not part of a graph's structure.
-// long double holds every double and every int64 exactly.
-using ScalarValue = long double;
 
 namespace attr {
 // Appends a typed, unambiguous byte encoding of an attribute (for hashing and comparison).
@@ -78,6 +75,9 @@ class AnyOp {
   virtual TensorSpec infer(const std::vector<TensorSpec>& inputs) const = 0;
   // How input dims reach the output (dim_flow.hpp).
   virtual DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const = 0;
+  // What the padding at its inputs does to its output (pad_fill.hpp); nothing by default: the op
+  // mixes no padded dim and its output's padded entries are unknown.
+  virtual void pad_rule(PadCheck& c) const { (void)c; }
   // Number of runtime scalar values run() takes.
   virtual int scalar_count() const { return 0; }
   // Computes `out` (allocated by the caller with the inferred spec) from `inputs`.
@@ -100,6 +100,11 @@ template <class Op>
 struct has_dim_flow<Op, std::void_t<decltype(&Op::dim_flow)>> : std::true_type {};
 
 template <class Op, class = void>
+struct has_pad_rule : std::false_type {};
+template <class Op>
+struct has_pad_rule<Op, std::void_t<decltype(&Op::pad_rule)>> : std::true_type {};
+
+template <class Op, class = void>
 struct has_prepare : std::false_type {};
 template <class Op>
 struct has_prepare<Op, std::void_t<decltype(&Op::prepare)>> : std::true_type {};
@@ -113,6 +118,7 @@ class OpModel final : public AnyOp {
   nlohmann::json attrs_json() const override;
   TensorSpec infer(const std::vector<TensorSpec>& inputs) const override;
   DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override;
+  void pad_rule(PadCheck& c) const override;
   void run(const std::vector<Tensor>& inputs, const ScalarValue*, Tensor& out) const override;
   std::shared_ptr<const AnyOp> prepared(const std::vector<TensorSpec>& inputs,
                                         const std::vector<const Tensor*>& constants) const override;

@@ -16,6 +16,8 @@ inline ElementwiseTypes same_binary(const std::array<Operand, 2>& in) {
   DType d = result_type_of(in);
   return {{d, d}, d};
 }
+// Padding analysis (pad_fill.hpp): operand k of a binary op is known and the other is not.
+inline int known_operand(const PadFill* in) { return in[0].known ? 0 : in[1].known ? 1 : -1; }
 template <class V, class F>
 V wrapping(const V& a, const V& b, F f) {
   using U = std::make_unsigned_t<V>;
@@ -35,6 +37,14 @@ struct Add : MapOp<Add, 2> {
       return detail::wrapping(a, b, [](auto x, auto y) { return x + y; });
     else
       return a + b;
+  }
+  // x + inf = inf and x + -inf = -inf for finite x; x || true = true.
+  PadFill pad_fill(const ElementwiseTypes& t, const PadFill* in) const {
+    const int k = detail::known_operand(in);
+    if (k < 0) return PadFill::unknown();
+    const double c = in[k].value;
+    if ((is_floating(t.out) && std::isinf(c)) || (t.out == bool_ && c != 0)) return in[k];
+    return PadFill::unknown();
   }
 };
 
@@ -58,6 +68,12 @@ struct Sub : MapOp<Sub, 2> {
     else
       return a - b;
   }
+  // inf - x = inf, x - inf = -inf for finite x.
+  PadFill pad_fill(const ElementwiseTypes& t, const PadFill* in) const {
+    const int k = detail::known_operand(in);
+    if (k < 0 || !is_floating(t.out) || !std::isinf(in[k].value)) return PadFill::unknown();
+    return PadFill::of(k == 0 ? in[0].value : -in[1].value);
+  }
 };
 
 struct Mul : MapOp<Mul, 2> {
@@ -72,6 +88,11 @@ struct Mul : MapOp<Mul, 2> {
       return detail::wrapping(a, b, [](auto x, auto y) { return x * y; });
     else
       return a * b;
+  }
+  // x * 0 = 0 for finite x (a zero's sign is not tracked); x && false = false.
+  PadFill pad_fill(const ElementwiseTypes&, const PadFill* in) const {
+    const int k = detail::known_operand(in);
+    return k >= 0 && in[k].value == 0 ? PadFill::of(0) : PadFill::unknown();
   }
 };
 
@@ -88,6 +109,11 @@ struct Div : MapOp<Div, 2> {
   template <class V>
   V operator()(const V& a, const V& b) const {
     return a / b;
+  }
+  // x / inf = 0 for finite x.
+  PadFill pad_fill(const ElementwiseTypes&, const PadFill* in) const {
+    return in[1].known && std::isinf(in[1].value) && !in[0].known ? PadFill::of(0)
+                                                                  : PadFill::unknown();
   }
 };
 
@@ -125,6 +151,10 @@ struct Pow : MapOp<Pow, 2> {
       return pow(a, b);
     }
   }
+  // x ** 0 = 1 and 1 ** x = 1.
+  PadFill pad_fill(const ElementwiseTypes&, const PadFill* in) const {
+    return in[1].is(0) || in[0].is(1) ? PadFill::of(1) : PadFill::unknown();
+  }
 };
 
 // Elementwise maximum / minimum; a NaN in either operand gives NaN (torch.maximum).
@@ -139,6 +169,11 @@ struct Maximum : MapOp<Maximum, 2> {
     else
       return simd::select(simd::isnan(a) | (a > b), a, b);
   }
+  // maximum(x, highest) = highest: +inf for floats, the integer maximum.
+  PadFill pad_fill(const ElementwiseTypes& t, const PadFill* in) const {
+    const int k = detail::known_operand(in);
+    return k >= 0 && in[k].is(highest_of(t.out)) ? in[k] : PadFill::unknown();
+  }
 };
 
 struct Minimum : MapOp<Minimum, 2> {
@@ -151,6 +186,11 @@ struct Minimum : MapOp<Minimum, 2> {
       return a < b ? a : b;
     else
       return simd::select(simd::isnan(a) | (a < b), a, b);
+  }
+  // minimum(x, lowest) = lowest: -inf for floats, the integer minimum.
+  PadFill pad_fill(const ElementwiseTypes& t, const PadFill* in) const {
+    const int k = detail::known_operand(in);
+    return k >= 0 && in[k].is(lowest_of(t.out)) ? in[k] : PadFill::unknown();
   }
 };
 

@@ -20,6 +20,8 @@ struct Concat {
   // Along the concatenated dim, later inputs start where earlier ones end: padding would shift
   // them.
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // Along other dims: the padded entries of the parts, side by side.
+  void pad_rule(PadCheck& c) const { pad_rule_follow(c); }
 
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };

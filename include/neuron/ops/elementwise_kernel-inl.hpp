@@ -55,6 +55,17 @@ void MapOp<Derived, Arity>::run_chunk(const ElementwiseTypes& t, const void* con
 }
 
 template <class Op>
+constexpr auto elementwise_pad_fill()
+    -> PadFill (*)(const void*, const ElementwiseTypes&, const PadFill*) {
+  if constexpr (has_elementwise_pad_fill<Op>::value)
+    return [](const void* op, const ElementwiseTypes& t, const PadFill* in) {
+      return static_cast<const Op*>(op)->pad_fill(t, in);
+    };
+  else
+    return nullptr;
+}
+
+template <class Op>
 const ElementwiseKernel& elementwise_kernel() {
   static const ElementwiseKernel kernel = {
       Op::name,
@@ -76,6 +87,7 @@ const ElementwiseKernel& elementwise_kernel() {
       [](const nlohmann::json& attrs) -> std::shared_ptr<const void> {
         return std::make_shared<const Op>(op_attrs_from_json<Op>(attrs));
       },
+      elementwise_pad_fill<Op>(),
   };
   return kernel;
 }

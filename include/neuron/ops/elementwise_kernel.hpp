@@ -15,6 +15,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "op_base.hpp"
+#include "pad_fill.hpp"
 
 namespace neuron {
 
@@ -52,7 +53,15 @@ struct ElementwiseKernel {
   // A new instance of the op struct with attributes read from JSON (FormatError when they do not
   // fit).
   std::shared_ptr<const void> (*from_json)(const nlohmann::json& attrs);
+  // Padding analysis (pad_fill.hpp): the result when some operands are unknown and the known ones
+  // decide it (x * 0 is 0); nullptr when the op names no such values.
+  PadFill (*pad_fill)(const void* op, const ElementwiseTypes& t, const PadFill* in);
 };
+
+template <class Op, class = void>
+struct has_elementwise_pad_fill : std::false_type {};
+template <class Op>
+struct has_elementwise_pad_fill<Op, std::void_t<decltype(&Op::pad_fill)>> : std::true_type {};
 
 // The kernel table of elementwise op `Op`. Defined in ops/elementwise_kernel-inl.hpp and
 // instantiated in the library for every elementwise op of the op list.

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "any_op-inl.hpp"
@@ -112,6 +114,32 @@ NEURON_INLINE DimFlow IndexSelect::dim_flow(const std::vector<TensorSpec>& in,
   f.in.push_back(
       std::vector<int>(static_cast<std::size_t>(in[1].shape.rank()), static_cast<int>(dim)));
   return f;
+}
+
+NEURON_INLINE void IndexSelect::pad_rule(PadCheck& c) const {
+  pad_rule_follow(c, 0);
+  const int d = static_cast<int>(dim);
+  if (!c.padded(0, d)) return;
+  const Tensor* index = c.constant(1);
+  const std::int64_t real = c.dim(0, d).min_real;
+  if (!index) {
+    c.need(0, d, "its index is computed, so it may pick padded entries");
+    return;
+  }
+  std::int64_t last = -1;
+  for (std::int64_t i = 0; i < index->numel(); ++i) {
+    std::int64_t v = 0;
+    convert_buffer(static_cast<const std::byte*>(index->raw_data()) +
+                       static_cast<std::size_t>(i) * dtype_size(index->dtype()),
+                   index->dtype(), &v, int64, 1);
+    last = std::max(last, v < 0 ? std::numeric_limits<std::int64_t>::max() : v);
+  }
+  if (last < real)
+    c.cut(0, d, last + 1);
+  else
+    c.need(0, d,
+           "its index reaches entry " + std::to_string(last) + ", but only the first " +
+               std::to_string(real) + " are real in every call");
 }
 
 NEURON_INLINE void IndexSelect::run(const std::vector<Tensor>& in, Tensor& out) const {

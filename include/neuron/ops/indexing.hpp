@@ -31,6 +31,9 @@ struct IndexSelect {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // As slice: a constant index into entries of a padded dim that are real in every call leaves
+  // no padding; x's other dims keep what their padded entries hold.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

@@ -49,6 +49,14 @@ NEURON_INLINE DimFlow LayerNorm::dim_flow(const std::vector<TensorSpec>& in,
   return f;
 }
 
+NEURON_INLINE void LayerNorm::pad_rule(PadCheck& c) const {
+  for (int d = 0; d < c.in[0].shape.rank(); ++d)
+    if (c.padded(0, d) && c.flow_of(0, d) == DimFlow::kMixed)
+      c.need(0, d,
+             "it takes a mean and a variance over that dim, so no pad value leaves it unchanged; "
+             "normalize over dims that are not padded");
+}
+
 NEURON_INLINE void LayerNorm::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor& x = in[0];
   std::int64_t n = Shape(normalized_shape).numel();

@@ -20,6 +20,8 @@ struct LayerNorm {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // Padded rows are normalized on their own (their entries unknown); a padded normalized dim never.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

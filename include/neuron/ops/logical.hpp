@@ -37,10 +37,18 @@ struct LogicalOp {
 struct LogicalAnd : LogicalOp<LogicalAnd, 2> {
   static constexpr const char* name = "logical_and";
   static bool apply(bool a, bool b) { return a && b; }
+  // x and false = false.
+  PadFill pad_fill(const ElementwiseTypes&, const PadFill* in) const {
+    return in[0].is(0) || in[1].is(0) ? PadFill::of(0) : PadFill::unknown();
+  }
 };
 struct LogicalOr : LogicalOp<LogicalOr, 2> {
   static constexpr const char* name = "logical_or";
   static bool apply(bool a, bool b) { return a || b; }
+  // x or true = true.
+  PadFill pad_fill(const ElementwiseTypes&, const PadFill* in) const {
+    return in[0].is(1) || in[1].is(1) ? PadFill::of(1) : PadFill::unknown();
+  }
 };
 struct LogicalNot : LogicalOp<LogicalNot, 1> {
   static constexpr const char* name = "logical_not";

@@ -83,6 +83,11 @@ NEURON_INLINE DimFlow Matmul::dim_flow(const std::vector<TensorSpec>& in,
   return f;
 }
 
+NEURON_INLINE void Matmul::pad_rule(PadCheck& c) const {
+  const int ra = c.in[0].shape.rank(), rb = c.in[1].shape.rank();
+  pad_rule_contract(c, 0, ra - 1, 1, rb >= 2 ? rb - 2 : 0);
+}
+
 NEURON_INLINE void Matmul::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor &a = in[0], &b = in[1];
   detail::MatmulPlan p = detail::plan_matmul(a.shape(), b.shape());
@@ -155,6 +160,10 @@ NEURON_INLINE DimFlow Linear::dim_flow(const std::vector<TensorSpec>& in,
   for (int d = 0; d + 1 < in[0].shape.rank(); ++d) f.set(0, d, d);
   (void)out;
   return f;
+}
+
+NEURON_INLINE void Linear::pad_rule(PadCheck& c) const {
+  pad_rule_contract(c, 0, c.in[0].shape.rank() - 1, 1, 1);
 }
 
 NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const {

@@ -19,6 +19,9 @@ struct Matmul {
 
   // Batch dims broadcast; rows of a and columns of b reach the output; the contracted dim mixes.
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // The contracted dim may be padded when one side's padded entries are 0 (pad_fill.hpp): the
+  // probabilities of a masked softmax times the values, for one.
+  void pad_rule(PadCheck& c) const;
 
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 
@@ -36,6 +39,8 @@ struct Linear {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // As matmul: x's features against the weight's columns.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

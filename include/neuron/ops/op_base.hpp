@@ -39,6 +39,10 @@ struct TensorSpec {
 
 inline TensorSpec spec_of(const Tensor& t) { return {t.shape(), t.dtype()}; }
 
+// Runtime values of C++ numbers in expressions (x * 0.5): not part of a graph's structure.
+// long double holds every double and every int64 exactly.
+using ScalarValue = long double;
+
 // While trace() records a model on this thread, CPU tensors that meet lazy ones (weights, constants
 // the model made) are captured as constants of the traced graph instead of being refused.
 bool& capturing_constants();

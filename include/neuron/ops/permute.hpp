@@ -17,6 +17,7 @@ struct Permute {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec&) const;
+  void pad_rule(PadCheck& c) const { pad_rule_follow(c); }  // values move, none change
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

@@ -135,6 +135,28 @@ DimFlow ReduceOp<Derived, Kind>::dim_flow(const std::vector<TensorSpec>& in,
 }
 
 template <class Derived, detail::ReduceKind Kind>
+void ReduceOp<Derived, Kind>::pad_rule(PadCheck& c) const {
+  const DType t = c.in[0].dtype;
+  if constexpr (Kind == detail::ReduceKind::sum) {
+    pad_rule_identity(c, 0, "0 there (zero the padded entries, e.g. x * mask)");
+  } else if constexpr (Kind == detail::ReduceKind::prod) {
+    pad_rule_identity(c, 1, "1 there");
+  } else if constexpr (Kind == detail::ReduceKind::max) {
+    pad_rule_identity(c, lowest_of(t),
+                      pad_fill_str(PadFill::of(lowest_of(t)), t) +
+                          " there (e.g. masked_fill(x, mask, -inf) with the padding mask)");
+  } else if constexpr (Kind == detail::ReduceKind::min) {
+    pad_rule_identity(c, highest_of(t), pad_fill_str(PadFill::of(highest_of(t)), t) + " there");
+  } else {
+    for (int d = 0; d < c.in[0].shape.rank(); ++d)
+      if (c.padded(0, d) && c.flow_of(0, d) == DimFlow::kMixed)
+        c.need(0, d,
+               "mean divides by the padded size, so no pad value leaves it unchanged; sum the "
+               "masked values and divide by the real count instead");
+  }
+}
+
+template <class Derived, detail::ReduceKind Kind>
 void ReduceOp<Derived, Kind>::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor& x = in[0];
   const Shape& s = x.shape();

@@ -24,6 +24,9 @@ struct ReduceOp {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // A padded dim may be reduced when its padded entries are the identity: 0 for sum, 1 for prod,
+  // the lowest value for max, the highest for min. mean never: it divides by the padded size.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

@@ -17,6 +17,7 @@ struct Reshape {
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   // A dim survives when it keeps its size and everything before it keeps its element count.
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void pad_rule(PadCheck& c) const { pad_rule_follow(c); }  // values move, none change
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

@@ -59,6 +59,13 @@ DimFlow ArgReduceOp<Derived, IsMax>::dim_flow(const std::vector<TensorSpec>& in,
 }
 
 template <class Derived, bool IsMax>
+void ArgReduceOp<Derived, IsMax>::pad_rule(PadCheck& c) const {
+  const DType t = c.in[0].dtype;
+  const double worst = IsMax ? lowest_of(t) : highest_of(t);
+  pad_rule_identity(c, worst, pad_fill_str(PadFill::of(worst), t) + " there");
+}
+
+template <class Derived, bool IsMax>
 void ArgReduceOp<Derived, IsMax>::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor& x = in[0];
   const Shape& s = x.shape();
@@ -109,6 +116,11 @@ NEURON_INLINE DimFlow Cumsum::dim_flow(const std::vector<TensorSpec>& in,
   DimFlow f = DimFlow::broadcast(in, out);
   if (in[0].shape.rank() > 0) f.set(0, static_cast<int>(dim), DimFlow::kMixed);
   return f;
+}
+
+NEURON_INLINE void Cumsum::pad_rule(PadCheck& c) const {
+  if (c.in[0].shape.rank() > 0 && c.padded(0, static_cast<int>(dim)))
+    c.keep(0, static_cast<int>(dim), static_cast<int>(dim));
 }
 
 NEURON_INLINE void Cumsum::run(const std::vector<Tensor>& in, Tensor& out) const {
@@ -228,6 +240,43 @@ DimFlow TriangleOp<Derived, Upper>::dim_flow(const std::vector<TensorSpec>& in,
   f.set(0, r - 2, DimFlow::kLost);
   f.set(0, r - 1, DimFlow::kLost);
   return f;
+}
+
+template <class Derived, bool Upper>
+void TriangleOp<Derived, Upper>::pad_rule(PadCheck& c) const {
+  const int r = c.in[0].shape.rank();
+  const int rows = r - 2, cols = r - 1;
+  const bool pr = c.padded(0, rows), pc = c.padded(0, cols);
+  if (!pr && !pc) return;
+  // Whether entry (i, j) is kept depends on j - i against the diagonal. Padded columns of real
+  // rows have j - i >= 1 when rows and columns are padded alike (a causal [L, L]); padded rows of
+  // real columns have j - i <= -1. Otherwise j - i may be anything.
+  auto fill = [&](int d, bool diff_positive) {
+    const PadFill x = c.fill(0, d);
+    const bool same = c.alike(0, rows, 0, cols);
+    bool always_kept = false, never_kept = false;
+    if (same) {
+      if (Upper) {  // kept iff j - i >= diagonal
+        always_kept = diff_positive ? diagonal <= 1 : false;
+        never_kept = diff_positive ? false : diagonal >= 0;
+      } else {  // kept iff j - i <= diagonal
+        always_kept = diff_positive ? false : diagonal >= -1;
+        never_kept = diff_positive ? diagonal <= 0 : false;
+      }
+    }
+    if (always_kept) return x;
+    if (never_kept || x.is(0)) return PadFill::of(0);
+    return PadFill::unknown();
+  };
+  if (pr) {
+    c.keep(0, rows, rows);
+    c.set_out(rows, fill(rows, false));
+  }
+  if (pc) {
+    c.keep(0, cols, cols);
+    c.set_out(cols, fill(cols, true));
+  }
+  // The batch dims in front are followed by the dim flow; their padded entries are unknown.
 }
 
 template <class Derived, bool Upper>

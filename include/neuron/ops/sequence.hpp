@@ -22,6 +22,9 @@ struct ArgReduceOp {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // Along a padded dim whose padded entries are the lowest value (argmax) or the highest (argmin):
+  // they never win over a real entry, and ties go to the first (real) one.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
@@ -43,6 +46,8 @@ struct Cumsum {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // A running sum reads only earlier entries: real positions never see the padding at the end.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
@@ -81,6 +86,9 @@ struct TriangleOp {
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // What an entry becomes depends on its row and column, which padding at the end leaves as they
+  // are: the last two dims go on, and their padded entries are kept or zeroed by position.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "any_op-inl.hpp"
@@ -34,6 +35,20 @@ NEURON_INLINE DimFlow Slice::dim_flow(const std::vector<TensorSpec>& in,
   int d = normalize_dim(dim, in[0].shape.rank(), name);
   if (!(start == 0 && step == 1 && end == in[0].shape[d])) f.set(0, d, DimFlow::kLost);
   return f;
+}
+
+NEURON_INLINE void Slice::pad_rule(PadCheck& c) const {
+  pad_rule_follow(c);
+  const int d = normalize_dim(dim, c.in[0].shape.rank(), name);
+  if (!c.padded(0, d) || c.flow_of(0, d) >= 0) return;
+  const std::int64_t n = length(), last = n > 0 ? start + (n - 1) * step : -1;
+  const std::int64_t real = c.dim(0, d).min_real;
+  if (last < real)
+    c.cut(0, d, last + 1);
+  else
+    c.need(0, d,
+           "it reads entries up to index " + std::to_string(last) + ", but only the first " +
+               std::to_string(real) + " are real in every call");
 }
 
 NEURON_INLINE void Slice::run(const std::vector<Tensor>& in, Tensor& out) const {

@@ -23,6 +23,9 @@ struct Slice {
 
   // The sliced dim survives only when the slice keeps all of it.
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // A slice of a padded dim that reads only entries real in every call (token 0: BERT's pooler)
+  // has no padding left; other dims keep what their padded entries hold.
+  void pad_rule(PadCheck& c) const;
 
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };

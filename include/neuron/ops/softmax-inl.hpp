@@ -123,6 +123,21 @@ DimFlow SoftmaxOp<Derived, Log>::dim_flow(const std::vector<TensorSpec>& in,
   return f;
 }
 template <class Derived, bool Log>
+void SoftmaxOp<Derived, Log>::pad_rule(PadCheck& c) const {
+  const int d = static_cast<int>(normalize_dim(dim, c.in[0].shape.rank(), Derived::name));
+  if (!c.padded(0, d)) return;
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+  if (c.fill(0, d).is(neg_inf)) {
+    c.identity(0, d, d);  // the dim goes on, its padded entries now probability 0
+    c.set_out(d, PadFill::of(Log ? neg_inf : 0.0));
+  } else {
+    c.need(0, d,
+           "it needs -inf there (mask the padded keys: a bool key padding mask padded with true, "
+           "masked_fill(x, mask, -inf), or an additive mask padded with -inf)");
+  }
+}
+
+template <class Derived, bool Log>
 void SoftmaxOp<Derived, Log>::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor& x = in[0];
   int d = normalize_dim(dim, x.rank(), Derived::name);

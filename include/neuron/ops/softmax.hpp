@@ -17,6 +17,9 @@ struct SoftmaxOp {
   NEURON_ATTRS(dim)
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // Along a padded dim whose padded entries are -inf (masked): they get probability 0 (softmax)
+  // or log-probability -inf (log_softmax) and change nothing at real positions.
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 

@@ -20,6 +20,12 @@ struct Where {
     return {{bool_, d, d}, d};
   }
   void run_chunk(const ElementwiseTypes& t, const void* const* in, void* out, std::int64_t n) const;
+  // A known condition picks a branch (masked_fill(x, mask, -inf) with the mask padded with true
+  // holds -inf); an unknown one gives the branches' value when they agree.
+  PadFill pad_fill(const ElementwiseTypes&, const PadFill* in) const {
+    if (in[0].known) return in[0].value != 0 ? in[1] : in[2];
+    return in[1].known && in[1] == in[2] ? in[1] : PadFill::unknown();
+  }
 };
 
 }  // namespace neuron

@@ -123,17 +123,36 @@ NEURON_INLINE void TracedModule::check_inputs(const std::vector<Tensor>& inputs,
   }
 }
 
-NEURON_INLINE Tensor TracedModule::pad(const Tensor& x, const Shape& to) const {
+NEURON_INLINE Tensor TracedModule::pad(const Tensor& x, const Shape& to, double value) {
   Tensor t = x;
   for (int k = 0; k < to.rank(); ++k) {
     const std::int64_t have = t.shape()[k];
     if (have == to[k]) continue;
     Shape fill = t.shape();
     fill[k] = to[k] - have;
-    t = have == 0 ? full(fill, data().pad_value, t.dtype())
-                  : concat({t, full(fill, data().pad_value, t.dtype())}, k);
+    t = have == 0 ? full(fill, value, t.dtype()) : concat({t, full(fill, value, t.dtype())}, k);
   }
   return t;
+}
+
+NEURON_INLINE void TracedModule::check_extents(const std::vector<Tensor>& inputs) const {
+  const ModuleData& d = data();
+  auto extent = [&](const DimSource& s) {
+    return inputs[static_cast<std::size_t>(s.input)].shape()[s.dim];
+  };
+  for (const auto& group : d.tied_dims)
+    for (const DimSource& s : group)
+      if (extent(s) != extent(group[0]))
+        throw_error<ShapeError>("input ", group[0].input, " dim ", group[0].dim, " has size ",
+                                extent(group[0]), " but input ", s.input, " dim ", s.dim,
+                                " has size ", extent(s),
+                                "; the model combines them, so padded calls need them equal");
+  for (std::size_t i = 0; i < d.padded_dims.size() && i < d.min_extents.size(); ++i)
+    if (extent(d.padded_dims[i]) < d.min_extents[i])
+      throw_error<ShapeError>("input ", d.padded_dims[i].input, " dim ", d.padded_dims[i].dim,
+                              " has size ", extent(d.padded_dims[i]),
+                              "; this module reads its first ", d.min_extents[i],
+                              " entries as real ones, so it needs at least ", d.min_extents[i]);
 }
 
 NEURON_INLINE Tensor TracedModule::unpad(const Tensor& y, const Plan& p, std::size_t o,
@@ -180,10 +199,11 @@ NEURON_INLINE std::vector<Tensor> TracedModule::run_buckets(
     }
     throw ShapeError(msg.str());
   }
+  check_extents(inputs);
   const Plan& p = d.plans[b];
   std::vector<Tensor> padded;
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    padded.push_back(pad(inputs[i], p.inputs[i].shape));
+    padded.push_back(pad(inputs[i], p.inputs[i].shape, d.pad_value_of(i)));
   std::vector<Tensor> out = run_plan(p, d.weights, padded, *d.pools[b]);
   for (std::size_t o = 0; o < out.size(); ++o) out[o] = unpad(out[o], p, o, inputs);
   return out;
@@ -212,10 +232,11 @@ NEURON_INLINE std::vector<Tensor> TracedModule::run_dynamic_batch(
   for (std::int64_t start = 0; start < total; start += chunk) {
     const std::int64_t end = std::min(total, start + chunk);
     std::vector<Tensor> piece, real;
-    for (const Tensor& x : inputs) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& x = inputs[i];
       Tensor s = (start == 0 && end == total) ? x : slice(x, 0, start, end);
       real.push_back(s);
-      piece.push_back(pad(s, p.inputs[piece.size()].shape));
+      piece.push_back(pad(s, p.inputs[i].shape, d.pad_value_of(i)));
     }
     std::vector<Tensor> out = run_plan(p, d.weights, piece, *d.pools[0]);
     for (std::size_t o = 0; o < out.size(); ++o) parts[o].push_back(unpad(out[o], p, o, real));

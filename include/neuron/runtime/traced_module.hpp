@@ -41,8 +41,13 @@ struct ModuleData {
   std::vector<Tensor> weights;
   std::vector<Plan> plans;  // buckets: ascending
   TraceMode mode = TraceMode::fixed;
-  double pad_value = 0;
-  std::vector<DimSource> padded_dims;             // the input dims padding may change
+  double pad_value = 0;                // the pad value given for every input without its own
+  std::vector<double> pad_values;      // per input: what its padded entries get (empty: pad_value)
+  std::vector<DimSource> padded_dims;  // the input dims padding may change
+  // Padded dims whose values meet in the graph: a call gives each group one real extent.
+  std::vector<std::vector<DimSource>> tied_dims;
+  // Per padded dim: entries a call must have (a plan reads that many leading ones as real).
+  std::vector<std::int64_t> min_extents;
   std::vector<std::unique_ptr<ArenaPool>> pools;  // one per plan
   std::shared_ptr<const void> keepalive;          // the mapped file weights point into
 
@@ -50,6 +55,9 @@ struct ModuleData {
   // primitives made, constant weights reordered into the backend's layout, once) and one arena
   // pool per plan. Called by trace() and by load().
   void make_ready();
+  double pad_value_of(std::size_t input) const {
+    return input < pad_values.size() ? pad_values[input] : pad_value;
+  }
 };
 
 class TracedModule {
@@ -83,8 +91,10 @@ class TracedModule {
   static void check_inputs(const std::vector<Tensor>& inputs, const Plan& p,
                            const std::vector<DimSource>* free_dims);
 
-  // Pads input i up to `to` along the padded dims, with the module's pad value.
-  Tensor pad(const Tensor& x, const Shape& to) const;
+  // Pads x up to `to` along the dims where it is smaller, with `value`.
+  static Tensor pad(const Tensor& x, const Shape& to, double value);
+  // Real extents that the plans rely on: tied dims agree, no padded dim is shorter than needed.
+  void check_extents(const std::vector<Tensor>& inputs) const;
   // Cuts the padding off output o: along each dim that follows padded input dims, down to the
   // inputs' real extent there.
   static Tensor unpad(const Tensor& y, const Plan& p, std::size_t o,

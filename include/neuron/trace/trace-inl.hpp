@@ -10,6 +10,7 @@
 #include "../compiler/cnn_passes.hpp"
 #include "../compiler/compile.hpp"
 #include "../compiler/memory_plan.hpp"
+#include "../compiler/pad_constants.hpp"
 #include "../compiler/padding.hpp"
 #include "../core/creation.hpp"
 #include "../graph/hash.hpp"
@@ -184,9 +185,48 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
   return plan;
 }
 
+// What a padded mode's inputs are padded with: `value` for each, unless `values` gives one per
+// input. A value that a padded input's dtype cannot hold (0.5 for ids, 2 for a bool mask) is
+// refused: the padding would hold another value than the one the analysis tracks.
+NEURON_INLINE std::vector<double> resolve_pad_values(const std::vector<TensorSpec>& inputs,
+                                                     const std::vector<DimSource>& padded,
+                                                     double value,
+                                                     const std::vector<double>& values,
+                                                     const std::string& mode) {
+  if (!values.empty() && values.size() != inputs.size())
+    throw_error<ValueError>(mode, ": pad_values has ", values.size(), " value",
+                            values.size() == 1 ? "" : "s", " but the model takes ", inputs.size(),
+                            " input", inputs.size() == 1 ? "" : "s", "; give one per input");
+  std::vector<double> out;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const double v = values.empty() ? value : values[i];
+    const DType t = inputs[i].dtype;
+    const bool is_padded = std::any_of(padded.begin(), padded.end(), [&](const DimSource& s) {
+      return s.input == static_cast<int>(i);
+    });
+    if (is_padded && !is_floating(t) && !PadFill::of(stored_as(v, t)).is(v))
+      throw_error<ValueError>(mode, ": the pad value ", v, " for input ", i,
+                              " does not fit its dtype ", dtype_name(t),
+                              t == bool_ ? " (use 0 for false, 1 for true)" : "",
+                              values.empty() ? "; give one per input with pad_values" : "");
+    out.push_back(v);
+  }
+  return out;
+}
+
+// The data of each weight slot of `plan`, from the table its trace filled.
+NEURON_INLINE std::vector<const Tensor*> slot_constants(const Plan& plan, const WeightTable& w) {
+  std::vector<const Tensor*> out(plan.slots.size(), nullptr);
+  for (std::size_t s = 0; s < plan.slots.size(); ++s)
+    if (plan.slots[s].kind == PlanSlot::Kind::weight)
+      out[s] = &w.tensors[static_cast<std::size_t>(plan.slots[s].index)];
+  return out;
+}
+
 NEURON_INLINE std::shared_ptr<ModuleData> finish(WeightTable& w, std::vector<Plan> plans,
                                                  TraceMode mode, double pad_value,
-                                                 std::vector<DimSource> padded) {
+                                                 std::vector<double> pad_values,
+                                                 std::vector<DimSource> padded, PadFindings found) {
   // Weights that passes replaced (a convolution's weight before batch norm was folded into it)
   // are used by no plan: they are dropped, and the others renumbered.
   std::vector<int> remap(w.tensors.size(), -1);
@@ -210,7 +250,11 @@ NEURON_INLINE std::shared_ptr<ModuleData> finish(WeightTable& w, std::vector<Pla
   d->plans = std::move(plans);
   d->mode = mode;
   d->pad_value = pad_value;
+  d->pad_values = std::move(pad_values);
   d->padded_dims = std::move(padded);
+  d->tied_dims = std::move(found.tied);
+  d->min_extents = std::move(found.min_extents);
+  d->min_extents.resize(d->padded_dims.size(), 0);
   std::vector<TensorSpec> specs;
   for (const Tensor& t : d->weights) specs.push_back(spec_of(t));
   for (std::size_t b = 0; b < d->plans.size(); ++b)  // the compiler's output meets the loader's bar
@@ -220,42 +264,21 @@ NEURON_INLINE std::shared_ptr<ModuleData> finish(WeightTable& w, std::vector<Pla
 }
 
 // Padding is safe only if the graph does not depend on the padded sizes. Ops that mix values
-// along them are caught by track_padding; values the model computes from a size in C++ (a scalar
-// `1.0 / x.shape()[1]`, a constant filled with it) are not in the graph's wiring, but they show up
-// as plans of identical structure that differ in a scalar, or in a constant of the same shape.
-// `a` and `b` were traced at different padded sizes, described by `a_name` and `b_name`.
-NEURON_INLINE void check_size_independent(const Plan& a, const std::vector<std::string>& a_weights,
-                                          const std::string& a_name, const Plan& b,
-                                          const std::vector<std::string>& b_weights,
+// along them are caught by track_padding, constants made from them by match_padded_constants;
+// scalars the model computes from a size in C++ (`1.0 / x.shape()[1]`) are not in the graph's
+// wiring, but they show up as plans of identical structure that differ in a scalar. `a` and `b`
+// were traced at different padded sizes, described by `a_name` and `b_name`.
+NEURON_INLINE void check_size_independent(const Plan& a, const std::string& a_name, const Plan& b,
                                           const std::string& b_name, const std::string& mode) {
-  if (a.steps.size() != b.steps.size() || a.slots.size() != b.slots.size()) return;
-  for (std::size_t i = 0; i < a.steps.size(); ++i)
-    if (a.steps[i].op->name() != b.steps[i].op->name() ||
-        a.steps[i].scalars.size() != b.steps[i].scalars.size() ||
-        a.steps[i].inputs != b.steps[i].inputs)
-      return;  // different graphs: nothing to line up
-  const std::string advice =
-      "; the model computes a value from a padded size, so padding would change its results. "
-      "Derive it from a tensor that holds the real size, or trace without padding";
+  if (!same_structure(a, b)) return;  // different graphs: nothing to line up
   for (std::size_t i = 0; i < a.steps.size(); ++i)
     for (std::size_t k = 0; k < a.steps[i].scalars.size(); ++k) {
       const ScalarValue x = a.steps[i].scalars[k], y = b.steps[i].scalars[k];
       if (x == y || (x != x && y != y)) continue;
       throw_error<ValueError>(mode, ": ", a.steps[i].op->name(), " (node ", i, ") uses the scalar ",
                               static_cast<double>(x), " in ", a_name, " and ",
-                              static_cast<double>(y), " in ", b_name, advice);
+                              static_cast<double>(y), " in ", b_name, kSizeDependenceAdvice);
     }
-  for (std::size_t s = 0; s < a.slots.size(); ++s) {
-    const PlanSlot &x = a.slots[s], &y = b.slots[s];
-    if (x.kind != PlanSlot::Kind::weight || y.kind != PlanSlot::Kind::weight || !(x.spec == y.spec))
-      continue;
-    const std::string& xn = a_weights[static_cast<std::size_t>(x.index)];
-    const std::string& yn = b_weights[static_cast<std::size_t>(y.index)];
-    if (xn != yn)
-      throw_error<ValueError>(mode, ": the constant ", spec_str(x.spec), " (slot ", s,
-                              ") has other values in ", a_name, " than in ", b_name, advice,
-                              " (a constant drawn at random while tracing differs too)");
-  }
 }
 
 NEURON_INLINE TracedModule trace_module(const TraceFn& fn, const WeightNames& names,
@@ -264,6 +287,8 @@ NEURON_INLINE TracedModule trace_module(const TraceFn& fn, const WeightNames& na
   WeightTable weights;
   Plan plan = trace_plan(fn, examples, names, weights, o.compile);
   std::vector<DimSource> padded;
+  std::vector<double> pad_values;
+  PadFindings found;
   if (o.dynamic_batch) {
     for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
       if (plan.inputs[i].shape.rank() == 0)
@@ -274,9 +299,11 @@ NEURON_INLINE TracedModule trace_module(const TraceFn& fn, const WeightNames& na
                                 plan.inputs[0].shape[0], "; every input's dim 0 is the batch");
       padded.push_back({static_cast<int>(i), 0});
     }
-    track_padding(plan, padded, "dynamic_batch");
-    // A second trace one larger in the batch must give the same plan (see
-    // check_size_independent); the extra row repeats the first.
+    pad_values =
+        resolve_pad_values(plan.inputs, padded, o.pad_value, o.pad_values, "dynamic_batch");
+    // A second trace one larger in the batch shows what depends on the batch size (constants,
+    // scalars: see match_padded_constants and check_size_independent); the extra row repeats
+    // the first.
     std::vector<Tensor> wider;
     for (const Tensor& x : examples) {
       Tensor cpu_x = x.device().is_cpu() ? x : x.cpu();
@@ -291,25 +318,31 @@ NEURON_INLINE TracedModule trace_module(const TraceFn& fn, const WeightNames& na
                               plan.inputs[0].shape[0] + 1,
                               ", so it cannot take any batch: ", e.what());
     }
-    check_size_independent(
-        plan, weights.names, "the trace at batch " + std::to_string(plan.inputs[0].shape[0]), other,
-        wider_weights.names, "the trace at batch " + std::to_string(other.inputs[0].shape[0]),
-        "dynamic_batch");
+    const std::string at = "the trace at batch " + std::to_string(plan.inputs[0].shape[0]);
+    const std::string wider_at = "the trace at batch " + std::to_string(other.inputs[0].shape[0]);
+    PadSetup setup{"dynamic_batch", padded, pad_values, /*chunked=*/true, /*min_real=*/1};
+    auto constants =
+        match_padded_constants({{&plan, at, &weights.names, &weights.tensors},
+                                {&other, wider_at, &wider_weights.names, &wider_weights.tensors}},
+                               setup);
+    found = track_padding(plan, setup, slot_constants(plan, weights), constants[0]);
+    check_size_independent(plan, at, other, wider_at, "dynamic_batch");
     for (std::size_t k = 0; k < plan.outputs.size(); ++k) {
-      int found = 0;
-      for (const auto& dim : plan.output_sources[k]) found += !dim.empty();
-      if (found != 1)
-        throw_error<ValueError>("dynamic_batch: output ", k, " ",
-                                found == 0 ? "does not follow the batch dim"
-                                           : "follows the batch dim in more than one dim",
-                                ", so batches cannot be run in chunks and concatenated");
+      int n = 0;
+      for (const auto& dim : plan.output_sources[k]) n += !dim.empty();
+      if (n != 1)
+        throw_error<ValueError>(
+            "dynamic_batch: output ", k, " ",
+            n == 0 ? "does not follow the batch dim" : "follows the batch dim in more than one dim",
+            ", so batches cannot be run in chunks and concatenated");
     }
+    found.tied.clear();  // every input's batch is the same anyway
   }
   std::vector<Plan> plans;
   plans.push_back(std::move(plan));
-  return TracedModule(finish(weights, std::move(plans),
-                             o.dynamic_batch ? TraceMode::dynamic_batch : TraceMode::fixed,
-                             o.pad_value, std::move(padded)));
+  return TracedModule(finish(
+      weights, std::move(plans), o.dynamic_batch ? TraceMode::dynamic_batch : TraceMode::fixed,
+      o.pad_value, std::move(pad_values), std::move(padded), std::move(found)));
 }
 
 NEURON_INLINE BucketExamples bucket_examples(const std::vector<std::vector<Tensor>>& examples) {
@@ -364,21 +397,28 @@ NEURON_INLINE TracedModule trace_buckets_module(const TraceFn& fn, const WeightN
   const std::vector<DimSource>& padded = buckets.padded;
   WeightTable weights;
   std::vector<Plan> plans;
-  for (const auto& ex : sorted) {
-    plans.push_back(trace_plan(fn, ex, names, weights, o.compile));
-    track_padding(plans.back(), padded, "trace_buckets");
-  }
+  for (const auto& ex : sorted) plans.push_back(trace_plan(fn, ex, names, weights, o.compile));
   auto bucket_name = [&](std::size_t b) {
     std::string out = "bucket " + std::to_string(b) + " (";
     for (std::size_t i = 0; i < plans[b].inputs.size(); ++i)
       out += (i ? ", " : "") + plans[b].inputs[i].shape.str();
     return out + ")";
   };
+  PadSetup setup{
+      "trace_buckets", padded,
+      resolve_pad_values(plans[0].inputs, padded, o.pad_value, o.pad_values, "trace_buckets"),
+      /*chunked=*/false, /*min_real=*/1};
+  std::vector<PlanConstants> views;
+  for (std::size_t b = 0; b < plans.size(); ++b)
+    views.push_back({&plans[b], bucket_name(b), &weights.names, &weights.tensors});
+  const auto constants = match_padded_constants(views, setup);
+  PadFindings found;
+  for (std::size_t b = 0; b < plans.size(); ++b)
+    found.merge(track_padding(plans[b], setup, slot_constants(plans[b], weights), constants[b]));
   for (std::size_t b = 1; b < plans.size(); ++b)
-    check_size_independent(plans[0], weights.names, bucket_name(0), plans[b], weights.names,
-                           bucket_name(b), "trace_buckets");
-  return TracedModule(
-      finish(weights, std::move(plans), TraceMode::buckets, o.pad_value, std::move(padded)));
+    check_size_independent(plans[0], bucket_name(0), plans[b], bucket_name(b), "trace_buckets");
+  return TracedModule(finish(weights, std::move(plans), TraceMode::buckets, o.pad_value,
+                             setup.pad_values, padded, std::move(found)));
 }
 
 }  // namespace detail

@@ -13,6 +13,7 @@
 
 #include "../compiler/compile.hpp"
 #include "../compiler/memory_plan.hpp"
+#include "../compiler/pad_constants.hpp"
 #include "../compiler/padding.hpp"
 #include "../core/config.hpp"
 #include "../lazy/mark_step.hpp"
@@ -24,14 +25,21 @@ namespace neuron {
 
 struct TraceOptions {
   // Any batch size: the module runs in chunks of the traced batch (dim 0 of every input), the last
-  // chunk padded with pad_value; outputs are concatenated along the dims that follow the batch.
+  // chunk padded; outputs are concatenated along the dims that follow the batch.
   bool dynamic_batch = false;
+  // What the padded rows hold: pad_value for every input, unless pad_values gives one per input.
   double pad_value = 0;
+  std::vector<double> pad_values;
   CompileOptions compile;
 };
 
 struct BucketOptions {
-  double pad_value = 0;  // what padded positions hold (for token ids: a valid id)
+  // What padded positions hold: pad_value for every input, unless pad_values gives one per input,
+  // e.g. {0, 1} for token ids (0: a valid id) and a bool key padding mask (true: masked). The
+  // compiler tracks these values through the graph (compiler/padding.hpp): a masked softmax over
+  // padded keys is accepted when the mask's padding masks them.
+  double pad_value = 0;
+  std::vector<double> pad_values;
   CompileOptions compile;
 };
 
