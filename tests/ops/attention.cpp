@@ -66,3 +66,51 @@ TEST_CASE("scaled_dot_product_attention refuses bad input with clear errors") {
   CHECK_THROWS_WITH_ALL(nr::scaled_dot_product_attention(nr::randn({8}), k, v), nr::ShapeError,
                         "at least 2 dims");
 }
+
+TEST_CASE("scaled_dot_product_attention buckets over padded keys it masks") {
+  using Sets = std::vector<std::vector<nr::Tensor>>;
+  auto keep_mask = [](std::int64_t len, std::int64_t real1) {  // row 1: `real1` real keys
+    nr::Tensor m = nr::ones({2, len}, nr::bool_);
+    for (std::int64_t j = real1; j < len; ++j) m.data<bool>()[len + j] = false;
+    return m;
+  };
+  auto masked = [](const std::vector<nr::Tensor>& in) {
+    const std::int64_t len = in[0].size(1);
+    nr::Tensor x = nr::reshape(in[0], {2, 1, len, 8});
+    return std::vector<nr::Tensor>{
+        nr::scaled_dot_product_attention(x, x, x, nr::reshape(in[1], {2, 1, 1, len}))};
+  };
+  const Sets examples = {{nr::randn({2, 8, 8}), keep_mask(8, 8)},
+                         {nr::randn({2, 16, 8}), keep_mask(16, 16)}};
+  nr::BucketOptions o;
+  o.pad_values = {0, 0};  // a keep mask padded with false: the padded keys take no part
+  nr::TracedModule tm = nr::trace_buckets(masked, examples, o);
+  for (std::int64_t len : {3, 8, 11, 16}) {
+    const std::vector<nr::Tensor> in = {nr::randn({2, len, 8}), keep_mask(len, len - len / 3)};
+    test::check_close(tm.forward(in)[0], masked(in)[0], 1e-5, 1e-6,
+                      "length " + std::to_string(len));
+  }
+  o.pad_values = {0, 1};  // padded with true, the padded keys would be attended
+  CHECK_THROWS_WITH_ALL(nr::trace_buckets(masked, examples, o), nr::ValueError,
+                        "scaled_dot_product_attention", "mixes values along dim 2",
+                        "attention mask's padded keys to be masked");
+
+  // is_causal: queries and keys from one padded input; no real query sees a padded key.
+  auto causal = [](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::scaled_dot_product_attention(in[0], in[0], in[0], {}, true)};
+  };
+  nr::TracedModule tc =
+      nr::trace_buckets(causal, Sets{{nr::randn({2, 8, 8})}, {nr::randn({2, 16, 8})}}, {});
+  for (std::int64_t len : {1, 5, 12, 16}) {
+    const std::vector<nr::Tensor> in = {nr::randn({2, len, 8})};
+    test::check_close(tc.forward(in)[0], causal(in)[0], 1e-5, 1e-6,
+                      "causal, length " + std::to_string(len));
+  }
+  // Without a mask, padded keys would take part.
+  auto plain = [](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{nr::scaled_dot_product_attention(in[0], in[0], in[0])};
+  };
+  CHECK_THROWS_WITH_ALL(
+      nr::trace_buckets(plain, Sets{{nr::randn({2, 8, 8})}, {nr::randn({2, 16, 8})}}, {}),
+      nr::ValueError, "scaled_dot_product_attention", "mixes values along dim 1");
+}

@@ -150,6 +150,27 @@ NEURON_INLINE DimFlow ScaledDotProductAttention::dim_flow(const std::vector<Tens
   return f;
 }
 
+NEURON_INLINE void ScaledDotProductAttention::pad_rule(PadCheck& c) const {
+  const int ql = c.in[0].shape.rank() - 2, ks = c.in[1].shape.rank() - 2,
+            vs = c.in[2].shape.rank() - 2;
+  if (is_causal && c.alike(0, ql, 1, ks) && c.alike(1, ks, 2, vs) && c.fill(2, vs).finite()) {
+    // A real query i < the real length sees keys j <= i only: never a padded key.
+    c.identity(1, ks);
+    c.identity(2, vs);
+    return;
+  }
+  AttentionPadArgs a;
+  a.key_dim_k = ks;
+  a.key_dim_v = vs;
+  if (c.in.size() == 4) {
+    a.mask = 3;
+    a.mask_key_dim = c.in[3].shape.rank() - 1;
+    // torch's bool attention masks say which keys take part: false excludes a key.
+    if (c.in[3].dtype == bool_) a.masked = 0;
+  }
+  pad_rule_attention(c, a);
+}
+
 NEURON_INLINE void ScaledDotProductAttention::run(const std::vector<Tensor>& in,
                                                   Tensor& out) const {
   std::vector<TensorSpec> specs;

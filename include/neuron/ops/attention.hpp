@@ -27,6 +27,10 @@ struct ScaledDotProductAttention {
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   // Batch dims broadcast to the output, the query dim L reaches it, E and the key dim S mix.
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  // Padded keys are harmless when every one of them gets weight 0 at the real queries: masked by
+  // attn_mask (padded with false, or -inf), or by is_causal when queries and keys are padded alike
+  // (a real query never sees a later key); and v is finite there (pad_fill.hpp).
+  void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
