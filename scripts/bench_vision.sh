@@ -23,9 +23,9 @@ fi
 
 # Configure only what is not configured yet (keeps the build dir's other settings).
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNEURON_BUILD_BENCH=ON
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNEURON_BUILD_BENCH=ON -DNEURON_BENCH_NATIVE=ON
 else
-  cmake -S . -B "$build" -DNEURON_BUILD_BENCH=ON >/dev/null
+  cmake -S . -B "$build" -DNEURON_BUILD_BENCH=ON -DNEURON_BENCH_NATIVE=ON >/dev/null
 fi
 cmake --build "$build" -j "$jobs" --target bench_vision
 
