@@ -82,7 +82,7 @@ if [[ "$(cat "$venv/neuron-pins.stamp" 2>/dev/null)" != "$venv_stamp" ]]; then
   log="$out/pip-install.log"
   echo "minilm_reference: installing ${pins[*]} into $venv"
   if ! "$venv/bin/python" -m pip install --no-deps --disable-pip-version-check --progress-bar off \
-    -q "${pins[@]}" >"$log" 2>&1; then
+    --timeout 60 --retries 2 -q "${pins[@]}" >"$log" 2>&1; then
     tail -n 15 "$log" >&2
     rm -rf "$venv"
     skip "pip could not install the pinned packages (offline, or no index reachable?); see $log"
