@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages neuron needs, only those missing. Safe to rerun.
 # Uses sudo when not root. Set NEURON_SKIP_APT=1 to skip (e.g. when packages come another way).
 # Usage: scripts/install_deps.sh [--tests] [--bench]   --tests adds what the tests need to make
-# their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3); --bench adds
+# their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3, and
+# python3-venv for scripts/minilm_reference.sh's virtualenv); --bench adds
 # libtorch-dev, for the torch/ column of bench_vision (TorchScript run from C++).
 set -euo pipefail
 
@@ -15,7 +16,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(python3-torch python3-torchvision) ;;
+    --tests) packages+=(python3-torch python3-torchvision python3-venv) ;;
     --bench) packages+=(libtorch-dev) ;;
   esac
 done
