@@ -148,14 +148,11 @@ class TinyGPT : public nn::Module {
     nr::Tensor key_pos = nr::reshape(nr::arange(c_.max_len).to(ids.device()), {1, c_.max_len});
     nr::Tensor allowed = nr::le(key_pos, nr::reshape(positions, {T, 1}));  // [T, max_len]
     nr::Tensor x = wte->forward(ids) + wpe->forward(positions);
-    std::vector<nr::Tensor> out(in.size());
-    for (std::size_t l = 0; l < blocks.size(); ++l) {
-      out[2 + 2 * l] = in[2 + 2 * l];
-      out[3 + 2 * l] = in[3 + 2 * l];
-      x = blocks[l]->forward_cached(x, positions, allowed, out[2 + 2 * l], out[3 + 2 * l]);
-    }
+    std::vector<nr::Tensor> out = {nr::Tensor()};  // {logits, k_0, v_0, ...}
+    out.insert(out.end(), in.begin() + 2, in.end());
+    for (std::size_t l = 0; l < blocks.size(); ++l)
+      x = blocks[l]->forward_cached(x, positions, allowed, out[1 + 2 * l], out[2 + 2 * l]);
     out[0] = head(x);
-    out.erase(out.begin() + 1);  // {logits, k_0, v_0, ...}
     return out;
   }
   // trace() takes a model that maps a vector of tensors to a vector: the step.

@@ -121,7 +121,6 @@ NEURON_INLINE void IndexSelect::pad_rule(PadCheck& c) const {
   const int d = static_cast<int>(dim);
   if (!c.padded(0, d)) return;
   const Tensor* index = c.constant(1);
-  const std::int64_t real = c.dim(0, d).min_real;
   if (!index) {
     c.need(0, d, "its index is computed, so it may pick padded entries");
     return;
@@ -134,12 +133,7 @@ NEURON_INLINE void IndexSelect::pad_rule(PadCheck& c) const {
                    index->dtype(), &v, int64, 1);
     last = std::max(last, v < 0 ? std::numeric_limits<std::int64_t>::max() : v);
   }
-  if (last < real)
-    c.cut(0, d, last + 1);
-  else
-    c.need(0, d,
-           "its index reaches entry " + std::to_string(last) + ", but only the first " +
-               std::to_string(real) + " are real in every call");
+  pad_rule_read_upto(c, 0, d, last, "its index reaches entry");
 }
 
 NEURON_INLINE void IndexSelect::run(const std::vector<Tensor>& in, Tensor& out) const {

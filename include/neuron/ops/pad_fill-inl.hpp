@@ -200,6 +200,17 @@ NEURON_INLINE void pad_rule_contract(PadCheck& c, std::size_t a, int da, std::si
   }
 }
 
+NEURON_INLINE void pad_rule_read_upto(PadCheck& c, std::size_t k, int d, std::int64_t last,
+                                      const std::string& reads) {
+  const std::int64_t real = c.dim(k, d).min_real;
+  if (last < real)
+    c.cut(k, d, last + 1);
+  else
+    c.need(k, d,
+           reads + " " + std::to_string(last) + ", but only the first " + std::to_string(real) +
+               " are real in every call");
+}
+
 NEURON_INLINE void pad_rule_attention(PadCheck& c, const AttentionPadArgs& a) {
   const bool masked = a.mask >= 0 && c.padded(static_cast<std::size_t>(a.mask), a.mask_key_dim) &&
                       c.fill(static_cast<std::size_t>(a.mask), a.mask_key_dim).is(a.masked);

@@ -155,6 +155,12 @@ void pad_rule_identity(PadCheck& c, double identity, const std::string& need);
 // along them is harmless when one side's padded entries are 0 and the other side's are finite.
 void pad_rule_contract(PadCheck& c, std::size_t a, int da, std::size_t b, int db);
 
+// Reads along input k's padded dim d that end at entry `last` (slice, a constant index_select):
+// cut there when those entries are real in every call, else refused; `reads` says what is read
+// ("it reads entries up to index", "its index reaches entry").
+void pad_rule_read_upto(PadCheck& c, std::size_t k, int d, std::int64_t last,
+                        const std::string& reads);
+
 // Attention, softmax(q k^T * scale + mask) v, along the key dim: the hook for a fused attention op
 // (scaled_dot_product_attention), whose pad_rule calls this with its operand numbers and dims. The
 // key dim (k's key_dim_k, v's key_dim_v) may be padded when the mask's padded entries along it,

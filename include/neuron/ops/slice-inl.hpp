@@ -42,13 +42,7 @@ NEURON_INLINE void Slice::pad_rule(PadCheck& c) const {
   const int d = normalize_dim(dim, c.in[0].shape.rank(), name);
   if (!c.padded(0, d) || c.flow_of(0, d) >= 0) return;
   const std::int64_t n = length(), last = n > 0 ? start + (n - 1) * step : -1;
-  const std::int64_t real = c.dim(0, d).min_real;
-  if (last < real)
-    c.cut(0, d, last + 1);
-  else
-    c.need(0, d,
-           "it reads entries up to index " + std::to_string(last) + ", but only the first " +
-               std::to_string(real) + " are real in every call");
+  pad_rule_read_upto(c, 0, d, last, "it reads entries up to index");
 }
 
 NEURON_INLINE void Slice::run(const std::vector<Tensor>& in, Tensor& out) const {
