@@ -41,6 +41,7 @@ elseif(MODE STREQUAL "shared")
 elseif(MODE STREQUAL "header_only")
   install_neuron_with(-DNEURON_HEADER_ONLY=ON)
   file(GLOB libs "${WORK_DIR}/prefix/lib*/libneuron*")
+  list(FILTER libs EXCLUDE REGEX "libneuron-onnx")  # the ONNX importer stays a compiled library
   if(libs)
     message(FATAL_ERROR "header-only install holds libraries: ${libs}")
   endif()

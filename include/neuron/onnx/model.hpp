@@ -11,13 +11,14 @@
 //
 // Loading validates the whole file first (malformed protobuf, undefined, duplicate or cyclic
 // values, bad dims, initializer data that does not match its shape, external data outside the
-// model's folder: FormatError) and then refuses, with one ValueError listing every problem, a
-// model that uses ops, attributes, dtypes or opsets that neuron does not support (analyze() gives
-// the same report without throwing).
+// model's folder: FormatError) and then refuses a model that uses ops, attributes, dtypes or
+// opsets neuron does not support, with one UnsupportedModelError (a ValueError) listing every
+// problem (analyze() gives the same report without throwing).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,6 +79,13 @@ class Model final : public nn::Module {
   // tensors are recorded (after m.to(nr::lazy_device())). Errors inside a node name the node.
   std::vector<Tensor> forward(const std::vector<Tensor>& inputs);
   std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) { return forward(inputs); }
+  // Braces always mean the list of inputs: m.forward({x}) returns a vector, like m.forward({x, y}).
+  std::vector<Tensor> forward(std::initializer_list<Tensor> inputs) {
+    return forward(std::vector<Tensor>(inputs));
+  }
+  std::vector<Tensor> operator()(std::initializer_list<Tensor> inputs) {
+    return forward(std::vector<Tensor>(inputs));
+  }
   // One input, one output (a ValueError otherwise).
   Tensor forward(const Tensor& x) override;
   using nn::Module::operator();
@@ -107,8 +115,9 @@ class Model final : public nn::Module {
   std::vector<std::pair<int, Tensor>> bound_;  // value id -> constant, from bind_input()
 };
 
-// Reads, validates and imports an ONNX model (FormatError for a malformed file, ValueError listing
-// every unsupported op, attribute, dtype or opset). The model is in eval mode, on the CPU.
+// Reads, validates and imports an ONNX model: FormatError for a malformed file,
+// UnsupportedModelError listing every unsupported op, attribute, dtype or opset. The model is in
+// eval mode, on the CPU.
 Model load(const std::string& path, const LoadOptions& options = {});
 Model load_from_memory(const void* data, std::size_t size, const LoadOptions& options = {});
 

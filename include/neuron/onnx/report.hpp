@@ -1,7 +1,7 @@
 // What neuron supports of an ONNX model: every op type with its count and, for each node it cannot
 // run, why; model-level problems (opsets, domains, dtypes of inputs, outputs and initializers).
-// analyze() returns it without throwing; load() refuses a model whose report is not empty of
-// problems, with one neuron::ValueError that prints the whole report.
+// analyze() returns it without throwing; load() refuses a model whose report has any problem, with
+// one UnsupportedModelError (a neuron::ValueError) that lists them all.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "../core/error.hpp"
 
 namespace neuron::onnx {
 
@@ -48,6 +50,18 @@ struct Report {
 };
 
 std::ostream& operator<<(std::ostream& os, const Report& r);
+
+// load()'s refusal of a model that neuron cannot run: a ValueError whose message lists every
+// problem (op type, node names, count, reason), with the report itself.
+class UnsupportedModelError : public ValueError {
+ public:
+  UnsupportedModelError(const std::string& what, Report report)
+      : ValueError(what), report_(std::move(report)) {}
+  const Report& report() const { return report_; }
+
+ private:
+  Report report_;
+};
 
 // The report of the model file at `path` (external data is not read). Throws only when the file
 // cannot be read as an ONNX model at all (IOError, FormatError): everything about what neuron
