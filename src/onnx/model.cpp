@@ -109,8 +109,32 @@ const Value& OpContext::value(int i) const {
   return env_[static_cast<std::size_t>(node().inputs[static_cast<std::size_t>(i)])];
 }
 
+// A tensor input: refuses a sequence where a tensor is expected.
+static const Value& tensor_value(const OpContext& c, const Value& v, int i) {
+  if (v.seq) c.fail<DTypeError>("input ", i, " is a sequence; this op takes a tensor");
+  return v;
+}
+
+const std::vector<Value>& OpContext::seq(int i) const {
+  const Value& v = value(i);
+  if (!v.seq) fail<DTypeError>("input ", i, " must be a sequence, got a tensor");
+  return *v.seq;
+}
+
+void OpContext::set_seq(int i, std::vector<Value> elements) {
+  if (!wants(i)) return;
+  Value v;
+  v.seq = std::make_shared<const std::vector<Value>>(std::move(elements));
+  env_[static_cast<std::size_t>(node().outputs[static_cast<std::size_t>(i)])] = std::move(v);
+}
+
+void OpContext::set_value(int i, const Value& v) {
+  if (!wants(i)) return;
+  env_[static_cast<std::size_t>(node().outputs[static_cast<std::size_t>(i)])] = v;
+}
+
 Tensor OpContext::in(int i) {
-  const Value& cv = value(i);
+  const Value& cv = tensor_value(*this, value(i), i);
   Value& v = const_cast<Value&>(cv);
   if (host_mode_) return v.host;
   if (!v.dev.defined()) v.dev = place(v.host);  // converted once, shared by later users
@@ -118,17 +142,17 @@ Tensor OpContext::in(int i) {
 }
 
 Shape OpContext::shape(int i) const {
-  const Value& v = value(i);
+  const Value& v = tensor_value(*this, value(i), i);
   return v.dev.defined() ? v.dev.shape() : v.host.shape();
 }
 
 DType OpContext::dtype(int i) const {
-  const Value& v = value(i);
+  const Value& v = tensor_value(*this, value(i), i);
   return v.dev.defined() ? v.dev.dtype() : v.host.dtype();
 }
 
 Tensor OpContext::host(int i) const {
-  const Value& v = value(i);
+  const Value& v = tensor_value(*this, value(i), i);
   if (v.host.defined()) return v.host;
   if (v.dev.defined() && v.dev.device().is_cpu()) return v.dev;  // eagerly: the data is here
   fail("input ", i, " ('", input_name(i),

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,9 @@ namespace nr = ::neuron;  // the DSL, as users write it
 struct Value {
   Tensor dev;
   Tensor host;
-  bool defined() const { return dev.defined() || host.defined(); }
+  // An ONNX sequence instead: its tensors, a list the host keeps (never recorded).
+  std::shared_ptr<const std::vector<Value>> seq;
+  bool defined() const { return dev.defined() || host.defined() || seq; }
 };
 
 // "<node label>: " prefix for errors raised inside a mapping.
@@ -119,6 +122,15 @@ class OpContext : public NodeAttrs {
     return i < outputs() && node().outputs[static_cast<std::size_t>(i)] >= 0;
   }
   void set(int i, const Tensor& t);  // output i (ignored when the node omits it)
+  // Sequences (SequenceConstruct, SequenceAt, ...): input i's elements, output i as a sequence,
+  // output i as one stored value (an element, as it is).
+  const std::vector<Value>& seq(int i) const;
+  void set_seq(int i, std::vector<Value> elements);
+  void set_value(int i, const Value& v);
+  // Input i's value as it is (an element to store in a sequence).
+  const Value& raw(int i) const { return value(i); }
+  // A sequence element as a tensor where this node's tensors live.
+  Tensor element(const Value& v) const { return v.dev.defined() ? v.dev : place(v.host); }
   // Output `out` is input `in` as it is: tensor, host constant or both (Identity).
   void pass_through(int out, int in);
   // A CPU tensor made by the mapping, moved where this node's tensors live (host mode: kept).

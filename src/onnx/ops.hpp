@@ -1,60 +1,121 @@
 // The mapping functions of ops_*.cpp that op_list.cpp registers (simple ones are lambdas in the
-// list itself).
+// list itself): run_<OpType> runs a node, check_<...> checks one at load.
 #pragma once
 
 #include "op_registry.hpp"
 
 namespace neuron::onnx::detail {
 
-#define NEURON_ONNX_RUN(Name) void run_##Name(OpContext& c);
-#define NEURON_ONNX_CHECK(Name) void check_##Name(CheckContext& c);
-
 // ops_elementwise.cpp
-NEURON_ONNX_RUN(Div)
-NEURON_ONNX_RUN(Pow) NEURON_ONNX_RUN(Mod) NEURON_ONNX_RUN(Clip) NEURON_ONNX_RUN(Cast)
-    NEURON_ONNX_CHECK(Cast) NEURON_ONNX_RUN(CastLike) NEURON_ONNX_RUN(Max) NEURON_ONNX_RUN(Min)
-        NEURON_ONNX_RUN(Sum) NEURON_ONNX_RUN(Mean) NEURON_ONNX_RUN(PRelu) NEURON_ONNX_RUN(Selu)
-            NEURON_ONNX_RUN(Celu) NEURON_ONNX_RUN(HardSigmoid) NEURON_ONNX_RUN(ThresholdedRelu)
-                NEURON_ONNX_RUN(Shrink) NEURON_ONNX_RUN(IsInf)
+void run_Div(OpContext& c);
+void run_Pow(OpContext& c);
+void run_Mod(OpContext& c);
+void run_Clip(OpContext& c);
+void run_Cast(OpContext& c);
+void run_CastLike(OpContext& c);
+void run_Max(OpContext& c);
+void run_Min(OpContext& c);
+void run_Sum(OpContext& c);
+void run_Mean(OpContext& c);
+void run_PRelu(OpContext& c);
+void run_Selu(OpContext& c);
+void run_Celu(OpContext& c);
+void run_HardSigmoid(OpContext& c);
+void run_ThresholdedRelu(OpContext& c);
+void run_Shrink(OpContext& c);
+void run_IsInf(OpContext& c);
+void check_Cast(CheckContext& c);
 
-    // ops_nn.cpp
-    NEURON_ONNX_RUN(Conv) NEURON_ONNX_CHECK(Conv) NEURON_ONNX_RUN(ConvTranspose)
-        NEURON_ONNX_CHECK(ConvTranspose) NEURON_ONNX_RUN(MaxPool) NEURON_ONNX_CHECK(MaxPool)
-            NEURON_ONNX_RUN(AveragePool) NEURON_ONNX_CHECK(AveragePool)
-                NEURON_ONNX_RUN(GlobalAveragePool) NEURON_ONNX_RUN(GlobalMaxPool)
-                    NEURON_ONNX_RUN(BatchNormalization) NEURON_ONNX_CHECK(BatchNormalization)
-                        NEURON_ONNX_RUN(InstanceNormalization) NEURON_ONNX_RUN(LayerNormalization)
-                            NEURON_ONNX_RUN(Gemm) NEURON_ONNX_RUN(Softmax)
-                                NEURON_ONNX_RUN(LogSoftmax) NEURON_ONNX_RUN(Hardmax)
-                                    NEURON_ONNX_RUN(Dropout) NEURON_ONNX_CHECK(Dropout)
-                                        NEURON_ONNX_RUN(Resize) NEURON_ONNX_CHECK(Resize)
-                                            NEURON_ONNX_RUN(Upsample) NEURON_ONNX_CHECK(Upsample)
-                                                NEURON_ONNX_RUN(DepthToSpace)
-                                                    NEURON_ONNX_CHECK(DepthToSpace)
-                                                        NEURON_ONNX_RUN(SpaceToDepth)
-                                                            NEURON_ONNX_RUN(LRN)
+// ops_nn.cpp
+void run_Conv(OpContext& c);
+void run_ConvTranspose(OpContext& c);
+void run_MaxPool(OpContext& c);
+void run_AveragePool(OpContext& c);
+void run_GlobalAveragePool(OpContext& c);
+void run_GlobalMaxPool(OpContext& c);
+void run_BatchNormalization(OpContext& c);
+void run_InstanceNormalization(OpContext& c);
+void run_LayerNormalization(OpContext& c);
+void run_Gemm(OpContext& c);
+void run_Softmax(OpContext& c);
+void run_LogSoftmax(OpContext& c);
+void run_Hardmax(OpContext& c);
+void run_Dropout(OpContext& c);
+void run_Resize(OpContext& c);
+void run_Upsample(OpContext& c);
+void run_DepthToSpace(OpContext& c);
+void run_SpaceToDepth(OpContext& c);
+void run_LRN(OpContext& c);
+void run_NegativeLogLikelihoodLoss(OpContext& c);
+void run_SoftmaxCrossEntropyLoss(OpContext& c);
+void check_Conv(CheckContext& c);
+void check_ConvTranspose(CheckContext& c);
+void check_MaxPool(CheckContext& c);
+void check_AveragePool(CheckContext& c);
+void check_BatchNormalization(CheckContext& c);
+void check_Dropout(CheckContext& c);
+void check_Resize(CheckContext& c);
+void check_Upsample(CheckContext& c);
+void check_DepthToSpace(CheckContext& c);
+void check_loss(CheckContext& c);
 
-    // ops_shape.cpp
-    NEURON_ONNX_RUN(Shape) NEURON_ONNX_RUN(Size) NEURON_ONNX_RUN(Reshape) NEURON_ONNX_RUN(Flatten)
-        NEURON_ONNX_RUN(Transpose) NEURON_ONNX_RUN(Squeeze) NEURON_ONNX_RUN(Unsqueeze)
-            NEURON_ONNX_RUN(Concat) NEURON_ONNX_RUN(Split) NEURON_ONNX_RUN(Slice)
-                NEURON_ONNX_RUN(Gather) NEURON_ONNX_RUN(GatherElements) NEURON_ONNX_RUN(Expand)
-                    NEURON_ONNX_RUN(Tile) NEURON_ONNX_RUN(Pad) NEURON_ONNX_CHECK(Pad)
-                        NEURON_ONNX_RUN(Constant) NEURON_ONNX_RUN(ConstantOfShape)
-                            NEURON_ONNX_RUN(Range) NEURON_ONNX_RUN(EyeLike)
-                                NEURON_ONNX_CHECK(EyeLike) NEURON_ONNX_RUN(Trilu)
-                                    NEURON_ONNX_RUN(OneHot) NEURON_ONNX_RUN(NonZero)
-                                        NEURON_ONNX_RUN(Compress) NEURON_ONNX_RUN(CumSum)
-                                            NEURON_ONNX_RUN(ArgMax) NEURON_ONNX_RUN(ArgMin)
-                                                NEURON_ONNX_RUN(TopK)
+// ops_shape.cpp
+void run_Shape(OpContext& c);
+void run_Size(OpContext& c);
+void run_Reshape(OpContext& c);
+void run_Flatten(OpContext& c);
+void run_Transpose(OpContext& c);
+void run_Squeeze(OpContext& c);
+void run_Unsqueeze(OpContext& c);
+void run_Concat(OpContext& c);
+void run_Split(OpContext& c);
+void run_Slice(OpContext& c);
+void run_Gather(OpContext& c);
+void run_GatherElements(OpContext& c);
+void run_GatherND(OpContext& c);
+void run_Expand(OpContext& c);
+void run_Tile(OpContext& c);
+void run_Pad(OpContext& c);
+void run_Constant(OpContext& c);
+void run_ConstantOfShape(OpContext& c);
+void run_Range(OpContext& c);
+void run_EyeLike(OpContext& c);
+void run_Trilu(OpContext& c);
+void run_OneHot(OpContext& c);
+void run_NonZero(OpContext& c);
+void run_Compress(OpContext& c);
+void run_CumSum(OpContext& c);
+void run_ArgMax(OpContext& c);
+void run_ArgMin(OpContext& c);
+void run_TopK(OpContext& c);
+void run_HannWindow(OpContext& c);
+void run_HammingWindow(OpContext& c);
+void run_BlackmanWindow(OpContext& c);
+void check_Pad(CheckContext& c);
+void check_EyeLike(CheckContext& c);
+void check_window(CheckContext& c);
 
-    // ops_reduce.cpp
-    NEURON_ONNX_RUN(ReduceSum) NEURON_ONNX_RUN(ReduceMean) NEURON_ONNX_RUN(ReduceMax)
-        NEURON_ONNX_RUN(ReduceMin) NEURON_ONNX_RUN(ReduceProd) NEURON_ONNX_RUN(ReduceL1)
-            NEURON_ONNX_RUN(ReduceL2) NEURON_ONNX_RUN(ReduceLogSum) NEURON_ONNX_RUN(ReduceLogSumExp)
-                NEURON_ONNX_RUN(ReduceSumSquare)
+// ops_sequence.cpp
+void run_SequenceEmpty(OpContext& c);
+void run_SequenceConstruct(OpContext& c);
+void run_SequenceInsert(OpContext& c);
+void run_SequenceErase(OpContext& c);
+void run_SequenceAt(OpContext& c);
+void run_SequenceLength(OpContext& c);
+void run_SplitToSequence(OpContext& c);
+void run_ConcatFromSequence(OpContext& c);
 
-#undef NEURON_ONNX_RUN
-#undef NEURON_ONNX_CHECK
+// ops_reduce.cpp
+void run_ReduceSum(OpContext& c);
+void run_ReduceMean(OpContext& c);
+void run_ReduceMax(OpContext& c);
+void run_ReduceMin(OpContext& c);
+void run_ReduceProd(OpContext& c);
+void run_ReduceL1(OpContext& c);
+void run_ReduceL2(OpContext& c);
+void run_ReduceLogSum(OpContext& c);
+void run_ReduceLogSumExp(OpContext& c);
+void run_ReduceSumSquare(OpContext& c);
+void run_MeanVarianceNormalization(OpContext& c);
 
 }  // namespace neuron::onnx::detail

@@ -94,3 +94,17 @@ NEURON_ONNX_REDUCE(ReduceSumSquare, sum_square, 18)
 #undef NEURON_ONNX_REDUCE
 
 }  // namespace neuron::onnx::detail
+
+namespace neuron::onnx::detail {
+
+void run_MeanVarianceNormalization(OpContext& c) {
+  Tensor x = c.in(0);
+  std::vector<std::int64_t> axes = c.attr_ints("axes", {0, 2, 3});
+  for (auto& a : axes) a = norm_axis(c, a, x.rank(), "axes");
+  std::sort(axes.begin(), axes.end());
+  Tensor centered = x - nr::mean(x, axes, true);
+  Tensor var = nr::mean(centered * centered, axes, true);
+  c.set(0, centered / (nr::sqrt(var) + 1e-9));  // ONNX's function body adds 1e-9 to the std
+}
+
+}  // namespace neuron::onnx::detail

@@ -490,3 +490,75 @@ void run_TopK(OpContext& c) {
 }
 
 }  // namespace neuron::onnx::detail
+
+namespace neuron::onnx::detail {
+
+void run_GatherND(OpContext& c) {
+  Tensor data = c.in(0), idx = as_dtype(c.in(1), int64);
+  const std::int64_t b = c.attr_i("batch_dims", 0);
+  const int r = data.rank(), q = idx.rank();
+  if (q < 1 || b < 0 || b >= std::min(r, q))
+    c.fail<ShapeError>("batch_dims ", b, " does not fit data of rank ", r, " and indices of rank ",
+                       q);
+  const std::int64_t k = idx.shape()[q - 1];
+  if (k < 1 || b + k > r)
+    c.fail<ShapeError>("indices' last dim ", k, " does not fit data of shape ", data.shape());
+  std::int64_t batch = 1, m = 1, rest = 1;
+  for (int d = 0; d < b; ++d) {
+    if (data.shape()[d] != idx.shape()[d])
+      c.fail<ShapeError>("batch dim ", d, " differs: data ", data.shape(), ", indices ",
+                         idx.shape());
+    batch *= data.shape()[d];
+  }
+  std::vector<std::int64_t> dims, strides(static_cast<std::size_t>(k));
+  for (std::int64_t j = 0; j < k; ++j) dims.push_back(data.shape()[static_cast<int>(b + j)]);
+  for (std::int64_t j = k; j-- > 0;) {
+    strides[static_cast<std::size_t>(j)] = m;
+    m *= dims[static_cast<std::size_t>(j)];
+  }
+  for (int d = static_cast<int>(b + k); d < r; ++d) rest *= data.shape()[d];
+  std::int64_t groups = 1;
+  for (int d = static_cast<int>(b); d < q - 1; ++d) groups *= idx.shape()[d];
+  Tensor ix = nr::reshape(idx, {batch, groups, k});
+  Tensor norm = nr::where(nr::lt(ix, 0), ix + c.place(int64_tensor(dims)), ix);
+  std::vector<std::int64_t> offsets(static_cast<std::size_t>(batch));
+  for (std::int64_t i = 0; i < batch; ++i) offsets[static_cast<std::size_t>(i)] = i * m;
+  Tensor lin = nr::sum(norm * c.place(int64_tensor(strides)), {2}, false) +
+               c.place(nr::reshape(int64_tensor(offsets), {batch, 1}));
+  Tensor flat = nr::reshape(data, {batch * m, rest});
+  Tensor picked = nr::index_select(flat, 0, nr::reshape(lin, {batch * groups}));
+  std::vector<std::int64_t> out(idx.shape().begin(), idx.shape().end() - 1);
+  out.insert(out.end(), data.shape().begin() + b + k, data.shape().end());
+  c.set(0, nr::reshape(picked, out));
+}
+
+void check_window(CheckContext& c) {
+  if (c.has_attr("output_datatype") &&
+      !dtype_from_onnx(static_cast<std::int32_t>(c.attr_i("output_datatype", 1))))
+    c.refuse("attribute 'output_datatype' names a dtype neuron does not have");
+}
+
+namespace {
+// Hann, Hamming and Blackman windows: a0 - a1 cos(2 pi n / D) + a2 cos(4 pi n / D).
+void window(OpContext& c, double a0, double a1, double a2) {
+  std::vector<std::int64_t> size = c.ints(0);
+  if (size.size() != 1 || size[0] < 0) c.fail<ShapeError>("size must be one value >= 0");
+  const std::int64_t n = size[0];
+  const bool periodic = c.attr_i("periodic", 1) != 0;
+  const double denom = static_cast<double>(periodic ? n : n - 1);
+  const double pi = 3.14159265358979323846;
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(i) / denom;
+    v[static_cast<std::size_t>(i)] = a0 - a1 * std::cos(2 * pi * x) + a2 * std::cos(4 * pi * x);
+  }
+  const DType d = *dtype_from_onnx(static_cast<std::int32_t>(c.attr_i("output_datatype", 1)));
+  c.set(0, as_dtype(nr::from_vector(v, Shape{n}), d));
+}
+}  // namespace
+
+void run_HannWindow(OpContext& c) { window(c, 0.5, 0.5, 0); }
+void run_HammingWindow(OpContext& c) { window(c, 25.0 / 46.0, 21.0 / 46.0, 0); }
+void run_BlackmanWindow(OpContext& c) { window(c, 0.42, 0.5, 0.08); }
+
+}  // namespace neuron::onnx::detail
