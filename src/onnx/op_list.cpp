@@ -115,6 +115,18 @@ const std::vector<OpMapping>& build() {
       // linear algebra, convolution, pooling, normalization
       {"MatMul", 1, kLast, "", nullptr,
        [](OpContext& c) { c.set(0, nr::matmul(c.in(0), c.in(1))); }},
+      {"RNN", 7, kLast,
+       "activation_alpha activation_beta activations clip direction hidden_size layout",
+       check_recurrent, run_RNN, host({4})},
+      {"GRU", 7, kLast,
+       "activation_alpha activation_beta activations clip direction hidden_size layout "
+       "linear_before_reset",
+       check_recurrent, run_GRU, host({4})},
+      {"LSTM", 7, kLast,
+       "activation_alpha activation_beta activations clip direction hidden_size input_forget "
+       "layout",
+       check_recurrent, run_LSTM, host({4})},
+      {"Einsum", 12, kLast, "equation", check_Einsum, run_Einsum},
       {"Gemm", 1, kLast, "alpha beta transA transB broadcast", nullptr, run_Gemm},
       {"Conv", 1, kLast, "auto_pad dilations group kernel_shape pads strides", check_Conv,
        run_Conv},
@@ -177,6 +189,9 @@ const std::vector<OpMapping>& build() {
       {"Slice", 1, kLast, "axes ends starts", nullptr, run_Slice, host({1, 2, 3, 4})},
       {"Gather", 1, kLast, "axis", nullptr, run_Gather},
       {"GatherND", 11, kLast, "batch_dims", nullptr, run_GatherND},
+      {"ScatterND", 11, kLast, "reduction", check_scatter, run_ScatterND},
+      {"ScatterElements", 11, kLast, "axis reduction", check_scatter, run_ScatterElements},
+      {"Scatter", 9, 10, "axis", nullptr, run_ScatterElements},
       {"GatherElements", 11, kLast, "axis", nullptr, run_GatherElements},
       {"Expand", 8, kLast, "", nullptr, run_Expand, host({1})},
       {"Tile", 6, kLast, "", nullptr, run_Tile, host({1})},

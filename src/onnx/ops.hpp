@@ -73,6 +73,9 @@ void run_Slice(OpContext& c);
 void run_Gather(OpContext& c);
 void run_GatherElements(OpContext& c);
 void run_GatherND(OpContext& c);
+void run_ScatterND(OpContext& c);
+void run_ScatterElements(OpContext& c);
+void check_scatter(CheckContext& c);
 void run_Expand(OpContext& c);
 void run_Tile(OpContext& c);
 void run_Pad(OpContext& c);
@@ -94,6 +97,16 @@ void run_BlackmanWindow(OpContext& c);
 void check_Pad(CheckContext& c);
 void check_EyeLike(CheckContext& c);
 void check_window(CheckContext& c);
+
+// ops_einsum.cpp
+void run_Einsum(OpContext& c);
+void check_Einsum(CheckContext& c);
+
+// ops_rnn.cpp
+void run_RNN(OpContext& c);
+void run_GRU(OpContext& c);
+void run_LSTM(OpContext& c);
+void check_recurrent(CheckContext& c);
 
 // ops_sequence.cpp
 void run_SequenceEmpty(OpContext& c);

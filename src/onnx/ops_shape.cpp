@@ -562,3 +562,87 @@ void run_HammingWindow(OpContext& c) { window(c, 25.0 / 46.0, 21.0 / 46.0, 0); }
 void run_BlackmanWindow(OpContext& c) { window(c, 0.42, 0.5, 0.08); }
 
 }  // namespace neuron::onnx::detail
+
+namespace neuron::onnx::detail {
+
+void check_scatter(CheckContext& c) { c.allow_values("reduction", {"none"}); }
+
+// ScatterND(data, indices [..., k], updates): data's slices at the indexed positions of its first
+// k dims replaced, as index_copy of the flattened leading dims.
+void run_ScatterND(OpContext& c) {
+  Tensor data = c.in(0), idx = as_dtype(c.in(1), int64), upd = c.in(2);
+  const int r = data.rank(), q = idx.rank();
+  if (q < 1) c.fail<ShapeError>("indices must have at least 1 dim");
+  const std::int64_t k = idx.shape()[q - 1];
+  if (k < 1 || k > r)
+    c.fail<ShapeError>("indices' last dim ", k, " does not fit data ", data.shape());
+  std::vector<std::int64_t> dims, strides(static_cast<std::size_t>(k));
+  std::int64_t m = 1, rest = 1, n = 1;
+  for (std::int64_t j = 0; j < k; ++j) dims.push_back(data.shape()[static_cast<int>(j)]);
+  for (std::int64_t j = k; j-- > 0;) {
+    strides[static_cast<std::size_t>(j)] = m;
+    m *= dims[static_cast<std::size_t>(j)];
+  }
+  for (int d = static_cast<int>(k); d < r; ++d) rest *= data.shape()[d];
+  for (int d = 0; d < q - 1; ++d) n *= idx.shape()[d];
+  std::vector<std::int64_t> want(idx.shape().begin(), idx.shape().end() - 1);
+  want.insert(want.end(), data.shape().begin() + k, data.shape().end());
+  if (upd.shape() != Shape(want))
+    c.fail<ShapeError>("updates have shape ", upd.shape(), ", expected ", ints_text(want));
+  Tensor ix = nr::reshape(idx, {n, k});
+  Tensor norm = nr::where(nr::lt(ix, 0), ix + c.place(int64_tensor(dims)), ix);
+  Tensor lin = nr::sum(norm * c.place(int64_tensor(strides)), {1}, false);
+  Tensor out = nr::index_copy(nr::reshape(data, {m, rest}), 0, lin, nr::reshape(upd, {n, rest}));
+  c.set(0, nr::reshape(out, data.shape().vec()));
+}
+
+// ScatterElements(data, indices, updates, axis): out[.., indices[p], ..] = updates[p] along axis,
+// as index_copy of the flattened data at host-computed positions plus the indexed offsets.
+void run_ScatterElements(OpContext& c) {
+  Tensor data = c.in(0), idx = as_dtype(c.in(1), int64), upd = c.in(2);
+  const int r = data.rank();
+  if (idx.rank() != r || upd.shape() != idx.shape())
+    c.fail<ShapeError>("indices ", idx.shape(), " and updates ", upd.shape(),
+                       " must have one shape of data's rank ", r);
+  const std::int64_t axis = norm_axis(c, c.attr_i("axis", 0), r);
+  std::vector<std::int64_t> strides(static_cast<std::size_t>(r));
+  std::int64_t s = 1;
+  for (int d = r; d-- > 0;) {
+    strides[static_cast<std::size_t>(d)] = s;
+    s *= data.shape()[d];
+  }
+  for (int d = 0; d < r; ++d)
+    if (d != axis && idx.shape()[d] > data.shape()[d])
+      c.fail<ShapeError>("indices ", idx.shape(), " are larger than data ", data.shape(),
+                         " in dim ", d);
+  // The flat position of each update without its axis coordinate.
+  const std::int64_t count = idx.numel();
+  std::vector<std::int64_t> base(static_cast<std::size_t>(count));
+  for (std::int64_t p = 0; p < count; ++p) {
+    std::int64_t rem = p, off = 0;
+    for (int d = r; d-- > 0;) {
+      const std::int64_t coord = rem % idx.shape()[d];
+      rem /= idx.shape()[d];
+      if (d != axis) off += coord * strides[static_cast<std::size_t>(d)];
+    }
+    base[static_cast<std::size_t>(p)] = off;
+  }
+  const std::int64_t dim = data.shape()[static_cast<int>(axis)];
+  Tensor flat_idx = nr::reshape(idx, {count});
+  Tensor norm = nr::where(nr::lt(flat_idx, 0), flat_idx + dim, flat_idx);
+  // Out-of-range indices would land in another row: checked here when known, else bounded.
+  if (c.known(1)) {
+    for (std::int64_t v : c.ints(1))
+      if (v < -dim || v >= dim)
+        c.fail<IndexError>("index ", v, " is out of range for dim ", axis, " of size ", dim);
+  } else {
+    norm = nr::where(nr::logical_or(nr::lt(norm, 0), nr::ge(norm, dim)), std::int64_t{-1}, norm);
+  }
+  Tensor lin = norm * strides[static_cast<std::size_t>(axis)] + c.place(int64_tensor(base));
+  if (!c.known(1))  // an index out of range makes lin negative: index_copy refuses it
+    lin = nr::where(nr::lt(norm, 0), std::int64_t{-1}, lin);
+  Tensor out = nr::index_copy(nr::reshape(data, {data.numel()}), 0, lin, nr::reshape(upd, {count}));
+  c.set(0, nr::reshape(out, data.shape().vec()));
+}
+
+}  // namespace neuron::onnx::detail

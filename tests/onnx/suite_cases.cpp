@@ -46,16 +46,38 @@ TEST_CASE("onnx: backend suite cases in eager, traced + saved + loaded and lazy 
     MESSAGE("libonnx-testdata is not installed: skipped");
     return;
   }
-  for (const char* rel :
-       {"node/test_conv_with_strides_padding", "node/test_conv_with_strides_and_asymmetric_padding",
-        "node/test_gemm_default_single_elem_vector_bias", "node/test_gemm_all_attributes",
-        "node/test_maxpool_2d_pads", "node/test_averagepool_2d_pads", "node/test_batchnorm_example",
-        "node/test_softmax_axis_1", "node/test_layer_normalization_4d_axis1",
-        "node/test_reshape_negative_dim", "node/test_slice_neg_steps",
-        "node/test_resize_upsample_scales_linear", "pytorch-converted/test_Conv2d",
-        "pytorch-converted/test_Linear", "pytorch-converted/test_MaxPool2d_stride_padding_dilation",
-        "pytorch-operator/test_operator_view", "simple/test_expand_shape_model1",
-        "simple/test_single_relu_model"}) {
+  for (const char* rel : {"node/test_conv_with_strides_padding",
+                          "node/test_conv_with_strides_and_asymmetric_padding",
+                          "node/test_gemm_default_single_elem_vector_bias",
+                          "node/test_gemm_all_attributes",
+                          "node/test_maxpool_2d_pads",
+                          "node/test_averagepool_2d_pads",
+                          "node/test_batchnorm_example",
+                          "node/test_softmax_axis_1",
+                          "node/test_layer_normalization_4d_axis1",
+                          "node/test_reshape_negative_dim",
+                          "node/test_slice_neg_steps",
+                          "node/test_resize_upsample_scales_linear",
+                          "pytorch-converted/test_Conv2d",
+                          "pytorch-converted/test_Linear",
+                          "pytorch-converted/test_MaxPool2d_stride_padding_dilation",
+                          "pytorch-operator/test_operator_view",
+                          "simple/test_expand_shape_model1",
+                          "simple/test_single_relu_model",
+                          "simple/test_sequence_model1",
+                          "node/test_lstm_with_peepholes",
+                          "node/test_gru_with_initial_bias",
+                          "node/test_simple_rnn_batchwise",
+                          "node/test_einsum_batch_matmul",
+                          "node/test_scatternd",
+                          "node/test_scatter_elements_with_negative_indices",
+                          "node/test_sce_mean_weight_ii_4d",
+                          "node/test_nllloss_NCd1d2d3_sum_weight_high_ii",
+                          "node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside",
+                          "pytorch-converted/test_Conv3d_dilated_strided",
+                          "pytorch-converted/test_MaxPool3d_stride_padding",
+                          "node/test_gathernd_example_int32_batch_dim1",
+                          "node/test_hannwindow"}) {
     SUBCASE(rel) { run_everywhere(rel); }
   }
 }
