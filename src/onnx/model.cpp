@@ -3,6 +3,7 @@
 #include <neuron/format/file_io.hpp>
 #include <neuron/lazy/lazy_tensor.hpp>
 #include <neuron/onnx/model.hpp>
+#include <new>
 #include <sstream>
 
 #include "graph.hpp"
@@ -171,14 +172,14 @@ std::vector<std::int64_t> OpContext::ints(int i) const {
   if (!is_integral(t.dtype()))
     fail<DTypeError>("input ", i, " must hold integers, got ", t.dtype());
   std::vector<std::int64_t> out(static_cast<std::size_t>(t.numel()));
-  convert_buffer(t.numel() ? t.raw_data() : nullptr, t.dtype(), out.data(), int64, t.numel());
+  if (t.numel()) convert_buffer(t.raw_data(), t.dtype(), out.data(), int64, t.numel());
   return out;
 }
 
 std::vector<double> OpContext::floats(int i) const {
   Tensor t = host(i);
   std::vector<double> out(static_cast<std::size_t>(t.numel()));
-  convert_buffer(t.numel() ? t.raw_data() : nullptr, t.dtype(), out.data(), float64, t.numel());
+  if (t.numel()) convert_buffer(t.raw_data(), t.dtype(), out.data(), float64, t.numel());
   return out;
 }
 
@@ -394,6 +395,8 @@ std::vector<Tensor> Model::forward(const std::vector<Tensor>& xs) {
       n.op->run(c);
     } catch (const Error&) {
       rethrow_in_node(n);
+    } catch (const std::bad_alloc&) {  // a huge output (Tile, ConstantOfShape, Resize, ...)
+      throw ValueError(detail::node_prefix(n) + "out of memory for its result");
     }
     for (std::size_t k = 0; k < n.outputs.size(); ++k) {
       int o = n.outputs[k];

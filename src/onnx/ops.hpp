@@ -24,6 +24,9 @@ void run_HardSigmoid(OpContext& c);
 void run_ThresholdedRelu(OpContext& c);
 void run_Shrink(OpContext& c);
 void run_IsInf(OpContext& c);
+void run_Atan(OpContext& c);
+void run_Asin(OpContext& c);
+void run_Acos(OpContext& c);
 void check_Cast(CheckContext& c);
 
 // ops_nn.cpp
@@ -73,6 +76,8 @@ void run_Slice(OpContext& c);
 void run_Gather(OpContext& c);
 void run_GatherElements(OpContext& c);
 void run_GatherND(OpContext& c);
+void run_NonMaxSuppression(OpContext& c);
+void run_ReverseSequence(OpContext& c);
 void run_ScatterND(OpContext& c);
 void run_ScatterElements(OpContext& c);
 void check_scatter(CheckContext& c);

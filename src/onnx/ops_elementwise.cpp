@@ -193,3 +193,38 @@ void run_IsInf(OpContext& c) {
 }
 
 }  // namespace neuron::onnx::detail
+
+namespace neuron::onnx::detail {
+
+namespace {
+constexpr double kHalfPi = 1.57079632679489661923;
+
+// atan from existing ops: |x| > 1 folds to pi/2 - atan(1/|x|), two half-angle steps bring the
+// argument under tan(pi/16) ~ 0.2, where the odd Taylor series to x^15 is exact to ~1e-13.
+Tensor atan_of(const Tensor& x) {
+  Tensor a = nr::abs(x);
+  Tensor inv = nr::gt(a, 1.0);
+  Tensor u = nr::where(inv, 1.0 / nr::maximum(a, 1.0), a);
+  for (int k = 0; k < 2; ++k) u = u / (nr::sqrt(u * u + 1.0) + 1.0);
+  Tensor u2 = u * u;
+  Tensor p = nr::full({}, -1.0 / 15, x.dtype());
+  for (int n = 13; n >= 1; n -= 2) p = p * u2 + ((n / 2) % 2 ? -1.0 : 1.0) / n;
+  Tensor r = p * u * 4.0;
+  r = nr::where(inv, kHalfPi - r, r);
+  return as_dtype(nr::where(nr::lt(x, 0), -r, r), x.dtype());
+}
+}  // namespace
+
+void run_Atan(OpContext& c) { c.set(0, atan_of(c.in(0))); }
+
+void run_Asin(OpContext& c) {
+  Tensor x = c.in(0);  // atan(x / sqrt(1 - x^2)): +-1 give +-inf, hence +-pi/2; |x| > 1 gives NaN
+  c.set(0, atan_of(x / nr::sqrt(1.0 - x * x)));
+}
+
+void run_Acos(OpContext& c) {
+  Tensor x = c.in(0);  // 2 atan(sqrt((1 - x) / (1 + x))): accurate near 1, pi at -1
+  c.set(0, as_dtype(atan_of(nr::sqrt((1.0 - x) / (x + 1.0))) * 2.0, x.dtype()));
+}
+
+}  // namespace neuron::onnx::detail

@@ -386,9 +386,14 @@ void run_GlobalMaxPool(OpContext& c) {
 }
 
 void check_BatchNormalization(CheckContext& c) {
-  if (c.attr_i("training_mode", 0) != 0) c.refuse("training_mode = 1 (batch statistics)");
+  // Opset 14+: training_mode = 1 normalizes with the batch's statistics and returns the updated
+  // running ones (deterministic). Before, the extra outputs were training-only.
+  if (c.opset() < 14 && c.has_attr("training_mode"))
+    c.refuse("attribute 'training_mode' belongs to opsets 14 and later");
+  const bool training = c.opset() >= 14 && c.attr_i("training_mode", 0) != 0;
   for (int i = 1; i < c.outputs(); ++i)
-    if (c.has_output(i)) c.refuse("output ", i, " (training statistics) is not supported");
+    if (c.has_output(i) && !(training && i <= 2))
+      c.refuse("output ", i, " (training statistics) is not supported");
   if (c.opset() < 9 && c.attr_i("spatial", 1) == 0)
     c.refuse("spatial = 0 (statistics per element) is not supported");
   if (c.opset() < 7 && c.attr_i("is_test", 0) == 0)
@@ -396,7 +401,23 @@ void check_BatchNormalization(CheckContext& c) {
 }
 
 void run_BatchNormalization(OpContext& c) {
-  c.set(0, nr::batch_norm(c.in(0), c.in(3), c.in(4), c.in(1), c.in(2), c.attr_f("epsilon", 1e-5)));
+  const double eps = c.attr_f("epsilon", 1e-5);
+  if (c.opset() >= 14 && c.attr_i("training_mode", 0) != 0) {
+    Tensor x = c.in(0);
+    std::vector<std::int64_t> dims{0};
+    for (int d = 2; d < x.rank(); ++d) dims.push_back(d);
+    Tensor mean = nr::mean(x, dims, false);
+    std::vector<std::int64_t> bshape(static_cast<std::size_t>(x.rank()), 1);
+    bshape[1] = x.shape()[1];
+    Tensor centered = x - nr::reshape(mean, bshape);
+    Tensor var = nr::mean(centered * centered, dims, false);  // biased, as numpy's var
+    const double m = c.attr_f("momentum", 0.9);
+    c.set(0, nr::batch_norm(x, mean, var, c.in(1), c.in(2), eps));
+    c.set(1, as_dtype(c.in(3) * m + mean * (1 - m), x.dtype()));
+    c.set(2, as_dtype(c.in(4) * m + var * (1 - m), x.dtype()));
+    return;
+  }
+  c.set(0, nr::batch_norm(c.in(0), c.in(3), c.in(4), c.in(1), c.in(2), eps));
 }
 
 void run_InstanceNormalization(OpContext& c) {

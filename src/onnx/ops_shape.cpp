@@ -646,3 +646,101 @@ void run_ScatterElements(OpContext& c) {
 }
 
 }  // namespace neuron::onnx::detail
+
+namespace neuron::onnx::detail {
+
+// NonMaxSuppression on the host (its output's length depends on the values): per batch and
+// class, boxes above score_threshold by descending score (ties: lower index first), each kept
+// unless its IoU with a kept box exceeds iou_threshold, at most max_output_boxes_per_class.
+void run_NonMaxSuppression(OpContext& c) {
+  Tensor boxes = as_dtype(c.host(0), float64), scores = as_dtype(c.host(1), float64);
+  if (boxes.rank() != 3 || boxes.shape()[2] != 4 || scores.rank() != 3 ||
+      scores.shape()[0] != boxes.shape()[0] || scores.shape()[2] != boxes.shape()[1])
+    c.fail<ShapeError>("boxes must be [batch, n, 4] and scores [batch, classes, n], got ",
+                       boxes.shape(), " and ", scores.shape());
+  const std::int64_t max_out = c.has(2) && c.shape(2).numel() ? c.ints(2).at(0) : 0;
+  const double iou_max = c.has(3) && c.shape(3).numel() ? c.floats(3).at(0) : 0.0;
+  const bool has_score = c.has(4) && c.shape(4).numel();
+  const double score_min = has_score ? c.floats(4).at(0) : 0.0;
+  const bool center = c.attr_i("center_point_box", 0) != 0;
+  const std::int64_t nb = boxes.shape()[0], n = boxes.shape()[1], nc = scores.shape()[1];
+  const double* pb = boxes.numel() ? boxes.data<double>() : nullptr;
+  const double* ps = scores.numel() ? scores.data<double>() : nullptr;
+  auto corners = [&](std::int64_t b, std::int64_t i, double out[4]) {
+    const double* q = pb + (b * n + i) * 4;
+    if (center) {
+      out[0] = q[1] - q[3] / 2;  // y1, x1, y2, x2 from x_center, y_center, width, height
+      out[1] = q[0] - q[2] / 2;
+      out[2] = q[1] + q[3] / 2;
+      out[3] = q[0] + q[2] / 2;
+    } else {
+      out[0] = std::min(q[0], q[2]);
+      out[1] = std::min(q[1], q[3]);
+      out[2] = std::max(q[0], q[2]);
+      out[3] = std::max(q[1], q[3]);
+    }
+  };
+  auto iou = [&](std::int64_t b, std::int64_t i, std::int64_t j) {
+    double p[4], q[4];
+    corners(b, i, p);
+    corners(b, j, q);
+    const double ih = std::max(0.0, std::min(p[2], q[2]) - std::max(p[0], q[0]));
+    const double iw = std::max(0.0, std::min(p[3], q[3]) - std::max(p[1], q[1]));
+    const double inter = ih * iw;
+    const double uni = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - inter;
+    return uni > 0 ? inter / uni : 0.0;
+  };
+  std::vector<std::int64_t> out;
+  std::int64_t rows = 0;
+  for (std::int64_t b = 0; b < nb; ++b)
+    for (std::int64_t k = 0; k < nc; ++k) {
+      const double* s = ps + (b * nc + k) * n;
+      std::vector<std::int64_t> order;
+      for (std::int64_t i = 0; i < n; ++i)
+        if (!has_score || s[i] > score_min) order.push_back(i);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::int64_t x, std::int64_t y) { return s[x] > s[y]; });
+      std::vector<std::int64_t> kept;
+      for (std::int64_t i : order) {
+        if (static_cast<std::int64_t>(kept.size()) >= max_out) break;
+        bool keep = true;
+        for (std::int64_t j : kept)
+          if (iou(b, i, j) > iou_max) keep = false;
+        if (!keep) continue;
+        kept.push_back(i);
+        out.insert(out.end(), {b, k, i});
+        ++rows;
+      }
+    }
+  c.set(0, c.place(nr::reshape(int64_tensor(out), {rows, 3})));
+}
+
+// ReverseSequence: the first lens[b] steps of each batch entry reversed, as a gather along time.
+void run_ReverseSequence(OpContext& c) {
+  Tensor x = c.in(0);
+  std::vector<std::int64_t> lens = c.ints(1);
+  const std::int64_t tax = norm_axis(c, c.attr_i("time_axis", 0), x.rank(), "time_axis");
+  const std::int64_t bax = norm_axis(c, c.attr_i("batch_axis", 1), x.rank(), "batch_axis");
+  if (x.rank() < 2 || tax == bax || !((tax == 0 && bax == 1) || (tax == 1 && bax == 0)))
+    c.fail<ShapeError>("time_axis and batch_axis must be 0 and 1 (either way)");
+  const std::int64_t steps = x.shape()[static_cast<int>(tax)],
+                     batch = x.shape()[static_cast<int>(bax)];
+  if (static_cast<std::int64_t>(lens.size()) != batch)
+    c.fail<ShapeError>("sequence_lens has ", lens.size(), " values for a batch of ", batch);
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(steps * batch));
+  for (std::int64_t t = 0; t < steps; ++t)
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const std::int64_t len = lens[static_cast<std::size_t>(b)];
+      if (len < 0 || len > steps)
+        c.fail<IndexError>("sequence length ", len, " out of [0, ", steps, "]");
+      const std::int64_t src = t < len ? len - 1 - t : t;
+      idx[static_cast<std::size_t>(tax == 0 ? t * batch + b : b * steps + t)] = src;
+    }
+  std::vector<std::int64_t> shape(static_cast<std::size_t>(x.rank()), 1);
+  shape[0] = x.shape()[0];
+  shape[1] = x.shape()[1];
+  Tensor index = nr::expand(nr::reshape(int64_tensor(idx), shape), x.shape().vec());
+  c.set(0, nr::gather(x, tax, c.place(index)));
+}
+
+}  // namespace neuron::onnx::detail

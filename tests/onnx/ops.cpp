@@ -134,3 +134,37 @@ TEST_CASE("onnx ops: a model of constants traces with no inputs") {
   o.dynamic_batch = true;
   CHECK_THROWS_AS(nr::trace(model, std::vector<nr::Tensor>{}, o), nr::ValueError);
 }
+
+TEST_CASE("onnx ops: Atan, Asin and Acos composed from existing ops match libm") {
+  std::vector<double> xs;
+  for (double v = -3; v <= 3; v += 0.0137) xs.push_back(v);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double v : {0.0, -0.0, 1e-8, -1e-8, 0.5, 1.0, -1.0, 0.9999999, 1e6, -1e30, inf, -inf})
+    xs.push_back(v);
+  for (const char* op : {"Atan", "Asin", "Acos"}) {
+    INFO(op);
+    for (nr::DType d : {nr::float32, nr::float64}) {
+      ModelBuilder m(13);
+      m.input("x", d, {static_cast<std::int64_t>(xs.size())});
+      m.node(op, {"x"}, {"y"});
+      m.output("y", d);
+      nr::Tensor x =
+          nr::cast(nr::from_vector(xs, nr::Shape{static_cast<std::int64_t>(xs.size())}), d);
+      nr::Tensor y = m.load()(x);
+      std::vector<double> got = onnx_test::values(y), in = onnx_test::values(x), want;
+      for (double v : in)
+        want.push_back(std::string(op) == "Atan"   ? std::atan(v)
+                       : std::string(op) == "Asin" ? std::asin(v)
+                                                   : std::acos(v));
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        if (std::isnan(want[i])) {
+          CHECK(std::isnan(got[i]));
+          continue;
+        }
+        const double tol = d == nr::float64 ? 1e-12 : 1e-6;
+        INFO("x = " << in[i] << ": got " << got[i] << ", want " << want[i]);
+        CHECK(std::abs(got[i] - want[i]) <= tol * (1 + std::abs(want[i])));
+      }
+    }
+  }
+}
