@@ -207,8 +207,8 @@ Tensor atan_of(const Tensor& x) {
   Tensor u = nr::where(inv, 1.0 / nr::maximum(a, 1.0), a);
   for (int k = 0; k < 2; ++k) u = u / (nr::sqrt(u * u + 1.0) + 1.0);
   Tensor u2 = u * u;
-  Tensor p = nr::full({}, -1.0 / 15, x.dtype());
-  for (int n = 13; n >= 1; n -= 2) p = p * u2 + ((n / 2) % 2 ? -1.0 : 1.0) / n;
+  Tensor p = u2 * (-1.0 / 15) + 1.0 / 13;  // no constant tensors: x may be lazy
+  for (int n = 11; n >= 1; n -= 2) p = p * u2 + ((n / 2) % 2 ? -1.0 : 1.0) / n;
   Tensor r = p * u * 4.0;
   r = nr::where(inv, kHalfPi - r, r);
   return as_dtype(nr::where(nr::lt(x, 0), -r, r), x.dtype());
