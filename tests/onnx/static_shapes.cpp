@@ -108,6 +108,12 @@ TEST_CASE("onnx: shape chains are evaluated on the host (eager, lazy, trace)") {
     nr::TracedModule d = nr::trace(m, {x}, o);
     nr::Tensor x5 = nr::randn({5, 3, 4});
     onnx_test::check_outputs(d.forward({x5}), reference(x5, w, bias), 1e-5, 1e-6);
+
+    // Buckets over the batch: a batch of 3 runs in the bucket of 4, padded.
+    nr::TracedModule bk = nr::trace_buckets(m, {nr::randn({2, 3, 4}), nr::randn({4, 3, 4})});
+    CHECK(bk.bucket_count() == 2);
+    nr::Tensor x3 = nr::randn({3, 3, 4});
+    onnx_test::check_outputs(bk.forward({x3}), reference(x3, w, bias), 1e-5, 1e-6);
   }
 
   SUBCASE("trace of a lazy model") {
