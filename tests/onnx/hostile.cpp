@@ -63,6 +63,20 @@ TEST_CASE("onnx hostile: malformed protobuf, truncation, random bytes, empty inp
   }
 }
 
+TEST_CASE("onnx hostile: subgraphs nested past protobuf's recursion limit") {
+  ModelBuilder b = relu_model();
+  ::onnx::GraphProto* g = b.g().add_node()->add_attribute()->mutable_g();
+  for (int depth = 0; depth < 200; ++depth) {
+    auto* n = g->add_node();
+    n->set_op_type("If");
+    auto* a = n->add_attribute();
+    a->set_name("then_branch");
+    a->set_type(::onnx::AttributeProto::GRAPH);
+    g = a->mutable_g();
+  }
+  expect_format_error(b.bytes(), "not a valid ONNX model");
+}
+
 TEST_CASE("onnx hostile: no ir_version, undefined, duplicate and cyclic names") {
   {
     ModelBuilder b = relu_model();
