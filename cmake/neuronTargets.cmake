@@ -89,5 +89,9 @@ function(neuron_add_onnx_library)
     VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
     POSITION_INDEPENDENT_CODE ON)
+  if(NEURON_HEADER_ONLY)
+    # Every source then compiles all of neuron: one unity translation unit compiles it once.
+    set_target_properties(neuron_onnx PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+  endif()
   add_library(neuron::onnx ALIAS neuron_onnx)
 endfunction()

@@ -160,6 +160,8 @@ const std::vector<OpMapping>& build() {
        "coordinate_transformation_mode cubic_coeff_a exclude_outside mode nearest_mode",
        check_Resize, run_Resize, host({1, 2, 3})},
       {"Upsample", 7, 9, "mode scales", check_Upsample, run_Upsample, host({1})},
+      {"GridSample", 16, kLast, "align_corners mode padding_mode", check_GridSample,
+       run_GridSample},
       {"DepthToSpace", 1, kLast, "blocksize mode", check_DepthToSpace, run_DepthToSpace},
       {"SpaceToDepth", 1, kLast, "blocksize", nullptr, run_SpaceToDepth},
       // reductions and ops along a dim

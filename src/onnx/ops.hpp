@@ -103,6 +103,10 @@ void check_Pad(CheckContext& c);
 void check_EyeLike(CheckContext& c);
 void check_window(CheckContext& c);
 
+// ops_gridsample.cpp
+void run_GridSample(OpContext& c);
+void check_GridSample(CheckContext& c);
+
 // ops_einsum.cpp
 void run_Einsum(OpContext& c);
 void check_Einsum(CheckContext& c);
