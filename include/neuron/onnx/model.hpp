@@ -13,7 +13,9 @@
 // values, bad dims, initializer data that does not match its shape, external data outside the
 // model's folder: FormatError) and then refuses a model that uses ops, attributes, dtypes or
 // opsets neuron does not support, with one UnsupportedModelError (a ValueError) listing every
-// problem (analyze() gives the same report without throwing).
+// problem (analyze() gives the same report without throwing). Default-domain opsets 1 to 17 are
+// read (each op type's mapping says which of its versions it implements); other domains are
+// refused.
 #pragma once
 
 #include <cstddef>
@@ -40,8 +42,9 @@ struct ValueInfo {
   std::vector<std::int64_t> shape;      // per dim: its extent, or -1 when it is not fixed
   std::vector<std::string> dim_params;  // per dim: the symbolic name ("batch_size") or ""
   // Inputs only: the model reads this input's values, not only its shape, to compute a shape or
-  // an attribute (Reshape's shape, Slice's starts, TopK's k, ...). Eagerly that just works; lazy
-  // recording and trace() need those values known when recording: bind them with bind_input().
+  // an attribute (Reshape's shape, Slice's starts, TopK's k, ...) or an output whose shape
+  // depends on values (NonZero, NonMaxSuppression). Eagerly that just works; lazy recording and
+  // trace() need those values known when recording: bind them with bind_input().
   bool value_needed = false;
   // "input: float32 [batch_size, 3, 224, 224]"
   std::string str() const;
