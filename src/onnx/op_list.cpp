@@ -218,6 +218,7 @@ const std::vector<OpMapping>& build() {
        host({0, 1, 2, 3, 4})},
       {"ReverseSequence", 10, kLast, "batch_axis time_axis", nullptr, run_ReverseSequence,
        host({1})},
+      {"Unique", 11, kLast, "axis sorted", nullptr, run_Unique, host({0})},
       {"NonZero", 9, kLast, "", nullptr, run_NonZero, host({0})},
       {"Compress", 9, kLast, "axis", nullptr, run_Compress, host({1})},
       // sequences (lists the host keeps while the graph runs)

@@ -76,6 +76,7 @@ void run_Slice(OpContext& c);
 void run_Gather(OpContext& c);
 void run_GatherElements(OpContext& c);
 void run_GatherND(OpContext& c);
+void run_Unique(OpContext& c);
 void run_NonMaxSuppression(OpContext& c);
 void run_ReverseSequence(OpContext& c);
 void run_ScatterND(OpContext& c);

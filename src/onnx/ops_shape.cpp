@@ -744,3 +744,77 @@ void run_ReverseSequence(OpContext& c) {
 }
 
 }  // namespace neuron::onnx::detail
+
+namespace neuron::onnx::detail {
+
+// Unique on the host (the output's length depends on the values): of the flattened input, or of
+// the slices along `axis`; sorted ascending (slices lexicographically) or in order of first
+// appearance. Outputs: the unique values, the index of each one's first appearance, each input
+// entry's index into the unique values, and the counts.
+void run_Unique(OpContext& c) {
+  Tensor x = c.host(0);
+  std::int64_t axis = 0;
+  const bool flat = !c.has_attr("axis");
+  if (flat)
+    x = nr::reshape(x, {x.numel()});
+  else
+    axis = norm_axis(c, c.attr_i("axis", 0), x.rank());
+  const bool sorted = c.attr_i("sorted", 1) != 0;
+  const std::int64_t n = x.shape()[static_cast<int>(axis)];
+  // Each slice along axis as a row of long doubles (exact for every neuron dtype).
+  std::vector<std::int64_t> perm{axis};  // the axis first, the others in their order (moveaxis)
+  for (std::int64_t d = 0; d < x.rank(); ++d)
+    if (d != axis) perm.push_back(d);
+  Tensor moved = nr::permute(x, perm);
+  const std::int64_t width = n ? moved.numel() / n : 0;
+  std::vector<long double> vals(static_cast<std::size_t>(moved.numel()));
+  visit_dtype(moved.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = moved.numel() ? static_cast<const T*>(moved.raw_data()) : nullptr;
+    for (std::size_t i = 0; i < vals.size(); ++i) vals[i] = static_cast<long double>(p[i]);
+  });
+  auto row_less = [&](std::int64_t a, std::int64_t b) {
+    return std::lexicographical_compare(vals.begin() + a * width, vals.begin() + (a + 1) * width,
+                                        vals.begin() + b * width, vals.begin() + (b + 1) * width);
+  };
+  auto row_equal = [&](std::int64_t a, std::int64_t b) {
+    return std::equal(vals.begin() + a * width, vals.begin() + (a + 1) * width,
+                      vals.begin() + b * width);
+  };
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(), row_less);
+  // Groups of equal rows; each group's first (lowest) index.
+  std::vector<std::int64_t> group_of(static_cast<std::size_t>(n)), firsts, counts;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k == 0 || !row_equal(order[k - 1], order[k])) {
+      firsts.push_back(order[k]);
+      counts.push_back(0);
+    }
+    group_of[static_cast<std::size_t>(order[k])] = static_cast<std::int64_t>(firsts.size()) - 1;
+    ++counts.back();
+  }
+  std::vector<std::int64_t> rank(firsts.size());  // output position of each group
+  std::vector<std::int64_t> groups(firsts.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) groups[g] = static_cast<std::int64_t>(g);
+  if (!sorted)
+    std::sort(groups.begin(), groups.end(), [&](std::int64_t a, std::int64_t b) {
+      return firsts[static_cast<std::size_t>(a)] < firsts[static_cast<std::size_t>(b)];
+    });
+  for (std::size_t k = 0; k < groups.size(); ++k)
+    rank[static_cast<std::size_t>(groups[k])] = static_cast<std::int64_t>(k);
+  std::vector<std::int64_t> first_idx, cnt, inverse(static_cast<std::size_t>(n));
+  for (std::int64_t g : groups) {
+    first_idx.push_back(firsts[static_cast<std::size_t>(g)]);
+    cnt.push_back(counts[static_cast<std::size_t>(g)]);
+  }
+  for (std::int64_t i = 0; i < n; ++i)
+    inverse[static_cast<std::size_t>(i)] =
+        rank[static_cast<std::size_t>(group_of[static_cast<std::size_t>(i)])];
+  c.set(0, c.place(nr::index_select(x, axis, int64_tensor(first_idx))));
+  c.set(1, c.place(int64_tensor(first_idx)));
+  c.set(2, c.place(int64_tensor(inverse)));
+  c.set(3, c.place(int64_tensor(cnt)));
+}
+
+}  // namespace neuron::onnx::detail
