@@ -24,3 +24,9 @@ neuron_find(dnnl 2.6 CONFIG)  # oneDNN (libdnnl-dev): convolution, pooling
 if(NEURON_USE_OPENMP)
   neuron_find(OpenMP COMPONENTS CXX)
 endif()
+if(NEURON_ONNX)
+  # neuron::onnx parses with the ONNX project's protobuf schema (libonnx-dev: target onnx_proto,
+  # which links protobuf::libprotobuf from CMake's FindProtobuf).
+  neuron_find(Protobuf)
+  neuron_find(ONNX CONFIG)
+endif()

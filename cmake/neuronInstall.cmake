@@ -1,13 +1,17 @@
-# Install rules: headers, the libraries (neuron::runtime, neuron::neuron), a package config that
-# re-finds the dependencies (and the find modules it needs), and pkg-config files neuron.pc and
-# neuron-runtime.pc.
+# Install rules: headers, the libraries (neuron::runtime, neuron::neuron, neuron::onnx), a package
+# config that re-finds the dependencies (and the find modules it needs), and pkg-config files
+# neuron.pc, neuron-runtime.pc and neuron-onnx.pc.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(NEURON_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/neuron")
 
 install(DIRECTORY include/neuron DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
-install(TARGETS neuron_runtime neuron_neuron EXPORT neuronTargets
+set(NEURON_INSTALL_TARGETS neuron_runtime neuron_neuron)
+if(NEURON_ONNX)
+  list(APPEND NEURON_INSTALL_TARGETS neuron_onnx)
+endif()
+install(TARGETS ${NEURON_INSTALL_TARGETS} EXPORT neuronTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" NAMELINK_COMPONENT Development
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
@@ -62,7 +66,23 @@ endif()
 # anywhere gives working files.
 file(RELATIVE_PATH NEURON_PC_PREFIX_FROM_PCDIR "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 string(REGEX REPLACE "/$" "" NEURON_PC_PREFIX_FROM_PCDIR "${NEURON_PC_PREFIX_FROM_PCDIR}")
-foreach(pc neuron neuron-runtime)
+# neuron-onnx.pc: always a compiled library; a static one needs ONNX's and Protobuf's libraries.
+set(NEURON_PC_ONNX_LIBS "-L\${libdir} -lneuron-onnx")
+set(NEURON_PC_ONNX_PRIVATE "")
+if(NEURON_ONNX)
+  get_target_property(_neuron_onnx_proto onnx_proto IMPORTED_LOCATION_RELEASE)
+  set(_neuron_onnx_deps "${_neuron_onnx_proto} -lprotobuf")
+  if(BUILD_SHARED_LIBS)
+    set(NEURON_PC_ONNX_PRIVATE "${_neuron_onnx_deps}")
+  else()
+    string(APPEND NEURON_PC_ONNX_LIBS " ${_neuron_onnx_deps}")
+  endif()
+endif()
+set(NEURON_PC_FILES neuron neuron-runtime)
+if(NEURON_ONNX)
+  list(APPEND NEURON_PC_FILES neuron-onnx)
+endif()
+foreach(pc ${NEURON_PC_FILES})
   configure_file("cmake/${pc}.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc" @ONLY)
   install(FILES "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc"
     DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")

@@ -3,7 +3,8 @@
 # Uses sudo when not root. Set NEURON_SKIP_APT=1 to skip (e.g. when packages come another way).
 # Usage: scripts/install_deps.sh [--tests] [--bench]   --tests adds what the tests need to make
 # their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3, and
-# python3-venv for scripts/minilm_reference.sh's virtualenv); --bench adds
+# python3-venv for scripts/minilm_reference.sh's virtualenv) and the ONNX backend test suite
+# (libonnx-testdata, /usr/share/libonnx-testdata/data); --bench adds
 # libtorch-dev, for the torch/ column of bench_vision (TorchScript run from C++).
 set -euo pipefail
 
@@ -12,11 +13,12 @@ packages=(
   libeigen3-dev xtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libxxhash-dev
   libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake finds OpenCL (Debian builds its GPU runtime)
   doctest-dev libbenchmark-dev
+  libonnx-dev libprotobuf-dev  # neuron::onnx (the ONNX importer)
   python3
 )
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(python3-torch python3-torchvision python3-venv) ;;
+    --tests) packages+=(python3-torch python3-torchvision python3-venv libonnx-testdata) ;;
     --bench) packages+=(libtorch-dev) ;;
   esac
 done

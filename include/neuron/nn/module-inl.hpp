@@ -83,6 +83,15 @@ NEURON_INLINE Tensor& Module::register_parameter(const std::string& name, Tensor
   return params_.back().second;
 }
 
+NEURON_INLINE Tensor& Module::register_flat_parameter(const std::string& key, Tensor t) {
+  if (key.empty()) throw_error<ValueError>(type_name(), ": invalid parameter name ''");
+  if (!children_.empty())
+    throw_error<ValueError>(type_name(), ": flat parameter '", key,
+                            "' in a module with children would make state_dict keys ambiguous");
+  params_.emplace_back(key, std::move(t));
+  return params_.back().second;
+}
+
 NEURON_INLINE Tensor& Module::register_buffer(const std::string& name, Tensor t) {
   check_new_name(name);
   buffers_.emplace_back(name, std::move(t));

@@ -56,6 +56,12 @@ class Module {
     children_.emplace_back(name, m);
     return m;
   }
+  // A parameter under a full state_dict key that may hold dots (an ONNX initializer named
+  // "layer1.0.conv1.weight"): for modules without children, so keys stay unambiguous. Keys must
+  // be unique (the caller's names are; only emptiness is checked).
+  Tensor& register_flat_parameter(const std::string& key, Tensor t);
+  // This module's own parameters, in registration order.
+  const std::vector<std::pair<std::string, Tensor>>& own_parameters() const { return params_; }
   // This module's own parameter `name` (it must exist).
   const Tensor& param(const std::string& name) const;
   const Tensor& buffer(const std::string& name) const;

@@ -116,7 +116,8 @@ NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const Compil
 NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& examples,
                               const WeightNames& names, WeightTable& weights,
                               const CompileOptions& options) {
-  if (examples.empty()) throw_error<ValueError>("trace: at least one example input is needed");
+  // No inputs is fine: a model of constants (an imported ONNX graph whose inputs were all bound)
+  // traces to a plan that returns them.
   Plan plan;
   Graph g;
   std::unordered_map<const IrNode*, int> input_of;
@@ -289,6 +290,8 @@ NEURON_INLINE TracedModule trace_module(const TraceFn& fn, const WeightNames& na
   std::vector<DimSource> padded;
   std::vector<double> pad_values;
   PadFindings found;
+  if (o.dynamic_batch && plan.inputs.empty())
+    throw_error<ValueError>("dynamic_batch: the model takes no inputs, so it has no batch dim");
   if (o.dynamic_batch) {
     for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
       if (plan.inputs[i].shape.rank() == 0)
