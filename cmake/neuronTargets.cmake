@@ -71,27 +71,31 @@ function(neuron_add_libraries suffix options)
   endif()
 endfunction()
 
-# neuron_onnx (neuron::onnx): the ONNX importer over neuron::neuron. Protobuf and ONNX stay private:
-# its public headers include neither. Compiled in every mode, header-only included (the generated
-# protobuf code needs a library anyway).
-function(neuron_add_onnx_library)
-  add_library(neuron_onnx ${NEURON_ONNX_SOURCES})
-  neuron_common_usage(neuron_onnx PUBLIC)
-  target_link_libraries(neuron_onnx PUBLIC neuron_neuron)
-  target_link_libraries(neuron_onnx PRIVATE onnx_proto protobuf::libprotobuf)
-  target_compile_options(neuron_onnx PRIVATE ${NEURON_SANITIZE_FLAGS})
+# neuron_onnx<suffix> (neuron::onnx for the empty suffix): the ONNX importer over
+# neuron_neuron<suffix>, with extra private compile options (the benchmarks' native copy).
+# Protobuf and ONNX stay private: its public headers include neither. Compiled in every mode,
+# header-only included (the generated protobuf code needs a library anyway).
+function(neuron_add_onnx_library suffix options)
+  set(lib neuron_onnx${suffix})
+  add_library(${lib} ${NEURON_ONNX_SOURCES})
+  neuron_common_usage(${lib} PUBLIC)
+  target_link_libraries(${lib} PUBLIC neuron_neuron${suffix})
+  target_link_libraries(${lib} PRIVATE onnx_proto protobuf::libprotobuf)
+  target_compile_options(${lib} PRIVATE ${options} ${NEURON_SANITIZE_FLAGS})
   if(NEURON_SANITIZE)
-    target_link_options(neuron_onnx INTERFACE "$<BUILD_INTERFACE:${NEURON_SANITIZE_FLAGS}>")
+    target_link_options(${lib} INTERFACE "$<BUILD_INTERFACE:${NEURON_SANITIZE_FLAGS}>")
   endif()
-  set_target_properties(neuron_onnx PROPERTIES
-    OUTPUT_NAME neuron-onnx
+  set_target_properties(${lib} PROPERTIES
+    OUTPUT_NAME neuron-onnx${suffix}
     EXPORT_NAME onnx
     VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
     POSITION_INDEPENDENT_CODE ON)
   if(NEURON_HEADER_ONLY)
     # Every source then compiles all of neuron: one unity translation unit compiles it once.
-    set_target_properties(neuron_onnx PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+    set_target_properties(${lib} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
   endif()
-  add_library(neuron::onnx ALIAS neuron_onnx)
+  if(suffix STREQUAL "")
+    add_library(neuron::onnx ALIAS ${lib})
+  endif()
 endfunction()

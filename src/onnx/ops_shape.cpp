@@ -215,8 +215,14 @@ void run_Gather(OpContext& c) {
   } else {
     Tensor idx = c.in(1);
     if (!is_integral(idx.dtype())) c.fail<DTypeError>("indices must be int32 or int64");
-    idx = nr::reshape(idx, {ishape.numel()});
-    flat = nr::where(nr::lt(idx, 0), idx + dim, idx);
+    idx = nr::where(nr::lt(idx, 0), idx + dim, idx);
+    // A table lookup (nn.Embedding's export) is embedding(): the ids keep their dims, so a
+    // batch dim stays whole (trace's dynamic_batch follows it; a flattening reshape mixes it).
+    if (axis == 0 && x.rank() == 2) {
+      c.set(0, nr::embedding(idx, x));
+      return;
+    }
+    flat = nr::reshape(idx, {ishape.numel()});
   }
   std::vector<std::int64_t> shape(x.shape().begin(), x.shape().begin() + axis);
   shape.insert(shape.end(), ishape.begin(), ishape.end());
