@@ -128,9 +128,8 @@ std::int64_t depth_out(const OpContext& c, std::int64_t padded, std::int64_t k, 
 
 void check_Conv(CheckContext& c) {
   check_window_attrs(c, "convolutions");
-  if (const Tensor* w = c.constant(1);
-      w && !c.has_attr("kernel_shape") && (w->rank() < 3 || w->rank() > 5))
-    c.refuse("a weight of shape ", w->shape(), " (neuron has 1-d, 2-d and 3-d convolutions)");
+  if (const int r = c.known_rank(1); r >= 0 && !c.has_attr("kernel_shape") && (r < 3 || r > 5))
+    c.refuse("a weight of rank ", r, " (neuron has 1-d, 2-d and 3-d convolutions)");
 }
 
 void run_Conv(OpContext& c) {
@@ -181,8 +180,9 @@ void check_ConvTranspose(CheckContext& c) {
     if (k.size() < 1 || k.size() > 2)
       c.refuse("transposed convolutions with ", k.size(),
                " spatial dims (neuron has 1-d and 2-d ones)");
-  } else if (const Tensor* w = c.constant(1); w && (w->rank() < 3 || w->rank() > 4)) {
-    c.refuse("a weight of shape ", w->shape(), " (neuron has 1-d and 2-d transposed convolutions)");
+  } else if (const int r = c.known_rank(1); r >= 0 && (r < 3 || r > 4)) {
+    // The weight's rank, of a constant or of a graph input that declares its shape.
+    c.refuse("a weight of rank ", r, " (neuron has 1-d and 2-d transposed convolutions)");
   }
 }
 
@@ -513,6 +513,11 @@ void check_Dropout(CheckContext& c) {
     c.refuse("is_test = 0 (training mode) is not supported");
   if (const Tensor* t = c.constant(2); t && t->numel() == 1 && t->item<double>() != 0)
     c.refuse("training_mode = true (random dropout) is not supported");
+  // A graph input would be known only when the model runs; its only supported value is false,
+  // which an inference model holds as a constant (or omits).
+  if (c.opset() >= 12 && c.graph_input(2))
+    c.refuse("training_mode is a graph input; neuron runs inference only (training_mode omitted ",
+             "or a constant false)");
 }
 
 void run_Dropout(OpContext& c) {
