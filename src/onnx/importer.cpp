@@ -11,6 +11,7 @@
 
 #include "graph.hpp"
 #include "op_registry.hpp"
+#include "ops.hpp"
 #include "proto.hpp"
 
 namespace neuron::onnx::detail {
@@ -463,7 +464,13 @@ std::shared_ptr<Graph> import_model(const void* data, std::size_t size, const st
       auto gi = v >= 0 ? graph_input_of.find(v) : graph_input_of.end();
       declared.push_back(gi == graph_input_of.end() ? nullptr : gi->second);
     }
-    std::vector<std::string> problems = check_node(n, g->opset, consts, declared);
+    std::vector<std::string> problems;
+    if (is_gradient(n)) {  // the one op of another domain: it differentiates nodes before it
+      problems = check_gradient(n, nodes, g->value_names);
+      if (problems.empty()) n.op = &gradient_mapping();
+    } else {
+      problems = check_node(n, g->opset, consts, declared);
+    }
     std::string key = n.domain + "\n" + n.op_type;
     auto [it, fresh] = op_index.emplace(key, rep.ops.size());
     if (fresh) {

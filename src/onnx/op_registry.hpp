@@ -117,6 +117,7 @@ class OpContext : public NodeAttrs {
  public:
   OpContext(const Node& n, const Graph& g, std::vector<Value>& env, Device device, bool host_mode);
   std::int64_t opset() const { return opset_; }
+  const Graph& graph() const { return graph_; }  // for Gradient, which walks the graph
   // Host mode: every input is a host constant, so the node runs eagerly on the CPU and its outputs
   // are host constants too (nothing is recorded).
   bool host_mode() const { return host_mode_; }
