@@ -93,8 +93,14 @@ Outcome run_mode(const std::vector<DataSet>& sets, F body) {
   try {
     for (std::size_t s = 0; s < sets.size(); ++s) {
       std::string diff = conformance::compare_outputs(body(sets[s]), sets[s].outputs);
-      if (!diff.empty())
-        return {"wrong", "wrong result", "test_data_set_" + std::to_string(s) + ": " + diff};
+      if (!diff.empty()) {
+        const char* what = diff.find(": dtype ") != std::string::npos   ? "wrong dtype"
+                           : diff.find(": shape ") != std::string::npos ? "wrong shape"
+                           : diff.find(" outputs, expected ") != std::string::npos
+                               ? "wrong number of outputs"
+                               : "wrong values";
+        return {"wrong", what, "test_data_set_" + std::to_string(s) + ": " + diff};
+      }
     }
     return {"pass", "", ""};
   } catch (const nr::Error& e) {

@@ -22,7 +22,7 @@ inline std::string compare_tensor(const nr::Tensor& got_any, const nr::Tensor& w
   const nr::Tensor got = got_any.cpu();
   if (got.dtype() != want.dtype())
     return "dtype " + std::string(nr::dtype_name(got.dtype())) + ", expected " +
-           nr::dtype_name(want.dtype());
+           std::string(nr::dtype_name(want.dtype()));
   if (got.shape() != want.shape())
     return "shape " + got.shape().str() + ", expected " + want.shape().str();
   const bool exact = !(want.dtype() == nr::float32 || want.dtype() == nr::float64);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -69,6 +70,11 @@ void write_file(const std::string& path, const std::string& text) {
 Child spawn(const std::string& runner, const std::string& dir, int timeout) {
   int out[2], err[2];
   if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
+  // Its own process group, so that a timeout kills whatever it started too.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
@@ -77,8 +83,9 @@ Child spawn(const std::string& runner, const std::string& dir, int timeout) {
   std::vector<char*> argv = {const_cast<char*>(runner.c_str()), const_cast<char*>(dir.c_str()),
                              nullptr};
   Child c;
-  const int rc = posix_spawn(&c.pid, runner.c_str(), &fa, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&c.pid, runner.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   close(out[1]);
   close(err[1]);
   if (rc != 0) throw std::runtime_error("cannot start " + runner + ": " + std::strerror(rc));
@@ -185,7 +192,7 @@ void run_all(const Options& o, std::vector<CaseResult>& cases) {
         if (p.fd == c.err && c.err >= 0) drain(c.err, c.err_text);
       }
       if (!c.timed_out && std::chrono::steady_clock::now() >= c.deadline) {
-        kill(c.pid, SIGKILL);
+        kill(-c.pid, SIGKILL);  // the group: the case runner and anything it started
         c.timed_out = true;
       }
       if (c.timed_out) {

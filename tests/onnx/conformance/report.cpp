@@ -17,9 +17,9 @@ Status status_from(const std::string& name) {
 }
 
 Status CaseResult::status(Mode m) const {
-  if (m == eager) return this->eager.status;
-  if (m == traced) return this->traced.status;
-  return std::max(this->eager.status, this->traced.status);
+  if (m == Mode::eager) return eager.status;
+  if (m == Mode::traced) return traced.status;
+  return std::max(eager.status, traced.status);
 }
 
 std::string CaseResult::reason() const {
@@ -30,8 +30,10 @@ std::string CaseResult::reason() const {
 
 std::array<Counts, 3> count(const std::vector<CaseResult>& results) {
   std::array<Counts, 3> c;
-  for (Counts& m : c)
-    for (const std::string& f : folders()) m[f] = {}, m["total"] = {};
+  for (Counts& m : c) {
+    for (const std::string& f : folders()) m[f] = {};
+    m["total"] = {};
+  }
   for (const CaseResult& r : results)
     for (int m = 0; m < 3; ++m) {
       const auto s = static_cast<std::size_t>(r.status(static_cast<Mode>(m)));
@@ -207,13 +209,14 @@ std::vector<std::string> check(const std::vector<CaseResult>& results,
   const nlohmann::json j = nlohmann::json::parse(expected);
   for (int m = 0; m < 3; ++m) {
     const char* key = kModeKeys[static_cast<std::size_t>(m)];
-    for (const auto& [folder, want] : j.at("pass").at(key).items()) {
-      const auto it = c[static_cast<std::size_t>(m)].find(folder);
+    const nlohmann::json& figures = j.at("pass").at(key);
+    for (auto f = figures.begin(); f != figures.end(); ++f) {
+      const auto it = c[static_cast<std::size_t>(m)].find(f.key());
       const int got = it == c[static_cast<std::size_t>(m)].end() ? 0 : it->second[0];
-      if (got < want.get<int>())
-        problems.push_back(std::string(key) + " " + folder + ": " + std::to_string(got) +
-                           " cases pass, the committed figure is " +
-                           std::to_string(want.get<int>()));
+      const int want = f.value().get<int>();
+      if (got < want)
+        problems.push_back(std::string(key) + " " + f.key() + ": " + std::to_string(got) +
+                           " cases pass, the committed figure is " + std::to_string(want));
     }
   }
   const auto& total = c[both].at("total");
