@@ -268,15 +268,66 @@ void run_ConvTranspose(OpContext& c) {
 
 void check_MaxPool(CheckContext& c) {
   check_window_attrs(c, "poolings");
-  if (c.has_output(1)) c.refuse("output 1 (Indices) is not supported");
+  if (c.has_output(1) && (c.attr_ints("kernel_shape").size() != 2 || c.attr_i("ceil_mode", 0)))
+    c.refuse("output 1 (Indices) is supported for 2-d pooling without ceil_mode only");
   if (!c.has_attr("kernel_shape")) c.refuse("attribute 'kernel_shape' is missing");
 }
+
+namespace {
+// MaxPool with its Indices output (2-d, no ceil_mode): for each kernel offset, the strided slice
+// of the -inf padded input and of the input's flat indices; the first maximum wins. Indices count
+// over N, C, H, W (storage_order 0) or N, C, W, H (1), as ONNX's reference.
+void max_pool_with_indices(OpContext& c, const Tensor& x, const Window& w) {
+  const Shape s = x.shape();
+  const std::int64_t h = s[2], wd = s[3];
+  const bool column_major = c.attr_i("storage_order", 0) != 0;
+  std::vector<std::int64_t> flat(static_cast<std::size_t>(x.numel()));
+  for (std::int64_t p = 0; p < x.numel(); ++p) {
+    const std::int64_t plane = p / (h * wd), i = p / wd % h, j = p % wd;
+    flat[static_cast<std::size_t>(p)] = plane * h * wd + (column_major ? j * h + i : i * wd + j);
+  }
+  const auto pads = torch_pads(w.begin, w.end);
+  Tensor xp = nr::pad(x, pads, "constant", -std::numeric_limits<double>::infinity());
+  Tensor ip = nr::pad(c.place(nr::reshape(int64_tensor(flat), s.vec())), pads, "constant", -1);
+  std::int64_t out[2];
+  for (int d = 0; d < 2; ++d) {
+    const auto k = static_cast<std::size_t>(d);
+    const std::int64_t extent = (w.kernel[k] - 1) * w.dilations[k] + 1;
+    out[d] = (xp.shape()[d + 2] - extent) / w.strides[k] + 1;
+  }
+  Tensor best, best_index;
+  for (std::int64_t a = 0; a < w.kernel[0]; ++a)
+    for (std::int64_t b = 0; b < w.kernel[1]; ++b) {
+      auto window = [&](const Tensor& t) {
+        const std::int64_t r = a * w.dilations[0], q = b * w.dilations[1];
+        Tensor rows = nr::slice(t, 2, r, r + (out[0] - 1) * w.strides[0] + 1, w.strides[0]);
+        return nr::slice(rows, 3, q, q + (out[1] - 1) * w.strides[1] + 1, w.strides[1]);
+      };
+      Tensor v = window(xp), i = window(ip);
+      if (!best.defined()) {
+        best = v;
+        best_index = i;
+        continue;
+      }
+      Tensor better = nr::gt(v, best);
+      best = nr::where(better, v, best);
+      best_index = nr::where(better, i, best_index);
+    }
+  c.set(0, best);
+  c.set(1, best_index);
+}
+}  // namespace
 
 void run_MaxPool(OpContext& c) {
   Tensor x = c.in(0);
   Window w = window_of(c, x.shape(), c.attr_ints("kernel_shape"));
   const bool ceil_mode = c.attr_i("ceil_mode", 0) != 0;
   check_pool_size(c, x.shape(), w, ceil_mode);
+  if (c.wants(1)) {
+    if (w.n != 2 || ceil_mode) c.fail("output 1 (Indices) needs 2-d pooling without ceil_mode");
+    max_pool_with_indices(c, x, w);
+    return;
+  }
   if (w.n == 3) {
     if (ceil_mode) c.fail("ceil_mode is not supported for 3-d pooling");
     Tensor xp = nr::pad(x, torch_pads(w.begin, w.end), "constant",

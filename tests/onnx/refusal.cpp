@@ -105,6 +105,7 @@ TEST_CASE("onnx: load-time checks of attributes and outputs") {
   b.input("x", nr::float32, {1, 1, 4, 4});
   auto& mp = b.node("MaxPool", {"x"}, {"y", "idx"}, "pool_with_indices");
   onnx_test::attr_ints(mp, "kernel_shape", {2, 2});
+  onnx_test::attr_i(mp, "ceil_mode", 1);  // Indices without ceil_mode are supported
   auto& bn = b.node("BatchNormalization", {"y", "s", "s", "s", "s"}, {"z"}, "bn_train");
   onnx_test::attr_i(bn, "training_mode", 1);
   b.init("s", nr::ones({1}));
