@@ -130,6 +130,7 @@ const std::vector<OpMapping>& build() {
        "layout",
        check_recurrent, run_LSTM, host({4})},
       {"Einsum", 12, kLast, "equation", check_Einsum, run_Einsum},
+      {"DFT", 17, kLast, "axis inverse onesided", check_DFT, run_DFT},
       {"Gemm", 1, kLast, "alpha beta transA transB broadcast", nullptr, run_Gemm},
       {"Conv", 1, kLast, "auto_pad dilations group kernel_shape pads strides", check_Conv,
        run_Conv},

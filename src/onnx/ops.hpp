@@ -36,6 +36,10 @@ std::vector<std::string> check_gradient(const Node& n, const std::vector<Node>& 
 const OpMapping& gradient_mapping();
 bool is_gradient(const Node& n);
 
+// ops_dft.cpp
+void check_DFT(CheckContext& c);
+void run_DFT(OpContext& c);
+
 // ops_nn.cpp
 void run_Conv(OpContext& c);
 void run_ConvTranspose(OpContext& c);
