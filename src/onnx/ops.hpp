@@ -39,6 +39,7 @@ bool is_gradient(const Node& n);
 // ops_dft.cpp
 void check_DFT(CheckContext& c);
 void run_DFT(OpContext& c);
+void run_STFT(OpContext& c);
 
 // ops_nn.cpp
 void run_Conv(OpContext& c);

@@ -35,3 +35,32 @@ TEST_CASE("onnx: DFT") {
                          nr::reshape(nr::tensor<float>({{1, 0}, {0, -1}, {-1, 0}}), {1, 3, 2}),
                          1e-5, 1e-6);
 }
+
+TEST_CASE("onnx: STFT with frame_length or with a window") {
+  ModelBuilder b(17);
+  b.input("signal", nr::float32, {1, 8, 1});
+  b.input("step", nr::int64, {});
+  b.input("window", nr::float32, {4});
+  b.node("STFT", {"signal", "step", "window"}, {"y"});
+  b.output("y", nr::float32);
+  nr::onnx::Model m = b.load();
+  REQUIRE(m.inputs()[1].value_needed);
+  nr::Tensor signal = nr::reshape(nr::tensor<float>({1, 2, 3, 4, 5, 6, 7, 8}), {1, 8, 1});
+  nr::Tensor step = nr::full({}, 2.0, nr::int64);
+  // the window picks each frame's first sample: every bin is that sample, real
+  nr::Tensor y = m.forward({signal, step, nr::tensor<float>({1, 0, 0, 0})})[0];
+  REQUIRE(y.shape() == nr::Shape{1, 3, 3, 2});
+  onnx_test::check_close(
+      y,
+      nr::reshape(nr::tensor<float>(
+                      {{1, 0}, {1, 0}, {1, 0}, {3, 0}, {3, 0}, {3, 0}, {5, 0}, {5, 0}, {5, 0}}),
+                  {1, 3, 3, 2}),
+      1e-5, 1e-6);
+  m.bind_input("step", step);
+  nr::Tensor ones = nr::ones({4});
+  nr::TracedModule t = nr::trace(m, {signal, ones});
+  // bin 0 of a frame of ones-windowed samples: their sum
+  nr::Tensor z = t.forward({signal, ones})[0];
+  CHECK(z.shape() == nr::Shape{1, 3, 3, 2});
+  CHECK(std::abs(z.data<float>()[0] - 10.0f) < 1e-4);
+}
