@@ -131,6 +131,7 @@ const std::vector<OpMapping>& build() {
        check_recurrent, run_LSTM, host({4})},
       {"Einsum", 12, kLast, "equation", check_Einsum, run_Einsum},
       {"DFT", 17, kLast, "axis inverse onesided", check_DFT, run_DFT},
+      {"Det", 11, kLast, "", nullptr, run_Det},
       {"STFT", 17, kLast, "onesided", nullptr, run_STFT, host({1, 3})},
       {"Gemm", 1, kLast, "alpha beta transA transB broadcast", nullptr, run_Gemm},
       {"Conv", 1, kLast, "auto_pad dilations group kernel_shape pads strides", check_Conv,

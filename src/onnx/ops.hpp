@@ -41,6 +41,9 @@ void check_DFT(CheckContext& c);
 void run_DFT(OpContext& c);
 void run_STFT(OpContext& c);
 
+// ops_linalg.cpp
+void run_Det(OpContext& c);
+
 // ops_nn.cpp
 void run_Conv(OpContext& c);
 void run_ConvTranspose(OpContext& c);
