@@ -141,6 +141,8 @@ const std::vector<OpMapping>& build() {
        check_ConvTranspose, run_ConvTranspose},
       {"MaxPool", 1, kLast, "auto_pad ceil_mode dilations kernel_shape pads storage_order strides",
        check_MaxPool, run_MaxPool},
+      {"MaxUnpool", 9, kLast, "kernel_shape pads strides", check_MaxUnpool, run_MaxUnpool,
+       host({2})},
       {"AveragePool", 1, kLast, "auto_pad ceil_mode count_include_pad kernel_shape pads strides",
        check_AveragePool, run_AveragePool},
       {"GlobalAveragePool", 1, kLast, "", nullptr, run_GlobalAveragePool},

@@ -44,6 +44,10 @@ void run_STFT(OpContext& c);
 // ops_linalg.cpp
 void run_Det(OpContext& c);
 
+// ops_unpool.cpp
+void check_MaxUnpool(CheckContext& c);
+void run_MaxUnpool(OpContext& c);
+
 // ops_nn.cpp
 void run_Conv(OpContext& c);
 void run_ConvTranspose(OpContext& c);
