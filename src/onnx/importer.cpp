@@ -11,6 +11,7 @@
 
 #include "graph.hpp"
 #include "op_registry.hpp"
+#include "ops.hpp"
 #include "proto.hpp"
 
 namespace neuron::onnx::detail {
@@ -177,7 +178,8 @@ std::vector<std::string> split_words(const char* s) {
 
 // Every problem of one node (empty: supported); sets node.op when supported.
 std::vector<std::string> check_node(Node& n, std::int64_t opset,
-                                    const std::vector<const Tensor*>& constants) {
+                                    const std::vector<const Tensor*>& constants,
+                                    const std::vector<const ValueInfo*>& graph_inputs) {
   std::vector<std::string> problems;
   if (!is_default_domain(n.domain)) {
     problems.push_back("domain " + q(n.domain) +
@@ -215,7 +217,7 @@ std::vector<std::string> check_node(Node& n, std::int64_t opset,
     }
   }
   if (problems.empty() && m->check) {
-    CheckContext c(n, opset, constants, problems);
+    CheckContext c(n, opset, constants, graph_inputs, problems);
     try {
       m->check(c);
     } catch (const Error& e) {  // an attribute of the wrong kind, read by the check
@@ -448,15 +450,27 @@ std::shared_ptr<Graph> import_model(const void* data, std::size_t size, const st
     }
 
   // Support: each node's mapping checks it; the report groups them by op type.
+  std::unordered_map<int, const ValueInfo*> graph_input_of;
+  for (std::size_t i = 0; i < g->inputs.size(); ++i)
+    graph_input_of[g->input_ids[i]] = &g->inputs[i];
   std::unordered_map<std::string, std::size_t> op_index;
   for (int idx : order) {
     Node& n = nodes[static_cast<std::size_t>(idx)];
     std::vector<const Tensor*> consts;
+    std::vector<const ValueInfo*> declared;
     for (int v : n.inputs) {
       auto it = v >= 0 ? constant_of.find(v) : constant_of.end();
       consts.push_back(it == constant_of.end() ? nullptr : it->second);
+      auto gi = v >= 0 ? graph_input_of.find(v) : graph_input_of.end();
+      declared.push_back(gi == graph_input_of.end() ? nullptr : gi->second);
     }
-    std::vector<std::string> problems = check_node(n, g->opset, consts);
+    std::vector<std::string> problems;
+    if (is_gradient(n)) {  // the one op of another domain: it differentiates nodes before it
+      problems = check_gradient(n, nodes, g->value_names);
+      if (problems.empty()) n.op = &gradient_mapping();
+    } else {
+      problems = check_node(n, g->opset, consts, declared);
+    }
     std::string key = n.domain + "\n" + n.op_type;
     auto [it, fresh] = op_index.emplace(key, rep.ops.size());
     if (fresh) {

@@ -63,8 +63,12 @@ class NodeAttrs {
 class CheckContext : public NodeAttrs {
  public:
   CheckContext(const Node& n, std::int64_t opset, std::vector<const Tensor*> constants,
-               std::vector<std::string>& problems)
-      : NodeAttrs(n), opset_(opset), constants_(std::move(constants)), problems_(problems) {}
+               std::vector<const ValueInfo*> graph_inputs, std::vector<std::string>& problems)
+      : NodeAttrs(n),
+        opset_(opset),
+        constants_(std::move(constants)),
+        graph_inputs_(std::move(graph_inputs)),
+        problems_(problems) {}
   std::int64_t opset() const { return opset_; }
   int inputs() const { return static_cast<int>(node().inputs.size()); }
   bool has_input(int i) const {
@@ -79,6 +83,20 @@ class CheckContext : public NodeAttrs {
     return i < static_cast<int>(constants_.size()) ? constants_[static_cast<std::size_t>(i)]
                                                    : nullptr;
   }
+  // Input i's declaration when it is a graph input (its value comes only when the model runs),
+  // else null.
+  const ValueInfo* graph_input(int i) const {
+    return i < static_cast<int>(graph_inputs_.size()) ? graph_inputs_[static_cast<std::size_t>(i)]
+                                                      : nullptr;
+  }
+  // Input i's rank when known at load (a constant, or a graph input that declares its shape),
+  // else -1.
+  int known_rank(int i) const {
+    if (const Tensor* t = constant(i)) return t->rank();
+    if (const ValueInfo* v = graph_input(i); v && v->has_shape)
+      return static_cast<int>(v->shape.size());
+    return -1;
+  }
   // Records one problem (a node can have several).
   template <class... Parts>
   void refuse(const Parts&... parts) {
@@ -90,6 +108,7 @@ class CheckContext : public NodeAttrs {
  private:
   std::int64_t opset_;
   std::vector<const Tensor*> constants_;
+  std::vector<const ValueInfo*> graph_inputs_;
   std::vector<std::string>& problems_;
 };
 
@@ -98,6 +117,7 @@ class OpContext : public NodeAttrs {
  public:
   OpContext(const Node& n, const Graph& g, std::vector<Value>& env, Device device, bool host_mode);
   std::int64_t opset() const { return opset_; }
+  const Graph& graph() const { return graph_; }  // for Gradient, which walks the graph
   // Host mode: every input is a host constant, so the node runs eagerly on the CPU and its outputs
   // are host constants too (nothing is recorded).
   bool host_mode() const { return host_mode_; }

@@ -29,6 +29,25 @@ void run_Asin(OpContext& c);
 void run_Acos(OpContext& c);
 void check_Cast(CheckContext& c);
 
+// ops_gradient.cpp: Gradient of domain ai.onnx.preview.training, which depends on the nodes
+// before it; the importer checks it with the whole graph and gives it this mapping.
+std::vector<std::string> check_gradient(const Node& n, const std::vector<Node>& nodes,
+                                        const std::vector<std::string>& value_names);
+const OpMapping& gradient_mapping();
+bool is_gradient(const Node& n);
+
+// ops_dft.cpp
+void check_DFT(CheckContext& c);
+void run_DFT(OpContext& c);
+void run_STFT(OpContext& c);
+
+// ops_linalg.cpp
+void run_Det(OpContext& c);
+
+// ops_unpool.cpp
+void check_MaxUnpool(CheckContext& c);
+void run_MaxUnpool(OpContext& c);
+
 // ops_nn.cpp
 void run_Conv(OpContext& c);
 void run_ConvTranspose(OpContext& c);

@@ -1,6 +1,6 @@
 // Einsum as permutes, sums, reshapes and batched matmuls: one or two operands at a time (more
 // are folded left to right); "..." stands for the same leading dims in every operand. A letter
-// repeated within one operand (a diagonal) is refused.
+// repeated within one operand takes the diagonal first (masked by an identity, summed).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -83,23 +83,41 @@ Term contract(const OpContext& c, const Term& a, const Term& b, const std::strin
   return {nr::reshape(nr::matmul(am, bm), shape), batch + left + right};
 }
 
+// The diagonal of every letter x repeats ("ii" -> "i"): the two dims moved last, multiplied by
+// an identity matrix, the last one summed away.
+Term diagonal(const OpContext& c, Term x) {
+  for (;;) {
+    std::size_t i = 0, j = std::string::npos;
+    for (; i < x.letters.size() && j == std::string::npos; ++i)
+      j = x.letters.find(x.letters[i], i + 1);
+    if (j == std::string::npos) return x;
+    --i;
+    const std::int64_t n = x.t.shape()[static_cast<int>(i)];
+    if (x.t.shape()[static_cast<int>(j)] != n)
+      c.fail<ShapeError>("dim '", x.letters[i], "' is ", n, " and ",
+                         x.t.shape()[static_cast<int>(j)], " in one operand");
+    std::vector<std::int64_t> perm;
+    std::string letters;
+    for (std::size_t k = 0; k < x.letters.size(); ++k)
+      if (k != i && k != j) {
+        perm.push_back(static_cast<std::int64_t>(k));
+        letters += x.letters[k];
+      }
+    perm.push_back(static_cast<std::int64_t>(i));
+    perm.push_back(static_cast<std::int64_t>(j));
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+    for (std::int64_t k = 0; k < n; ++k) rows[static_cast<std::size_t>(k)] = k;
+    Tensor r = c.place(int64_tensor(rows));
+    Tensor eye = as_dtype(nr::eq(nr::reshape(r, {n, 1}), nr::reshape(r, {1, n})), x.t.dtype());
+    Tensor t = nr::permute(x.t, perm) * eye;
+    x = {nr::sum(t, {static_cast<std::int64_t>(perm.size()) - 1}, false), letters + x.letters[i]};
+  }
+}
+
 }  // namespace
 
 void check_Einsum(CheckContext& c) {
-  std::string eq = c.attr_s("equation", "");
-  std::string lhs = eq.substr(0, eq.find("->"));
-  std::size_t start = 0;
-  while (start <= lhs.size()) {
-    std::size_t comma = lhs.find(',', start);
-    std::string op =
-        lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    std::set<char> seen;
-    for (char ch : op)
-      if (ch != ' ' && ch != '.' && !seen.insert(ch).second)
-        c.refuse("equation '", eq, "' repeats '", ch, "' in one operand (a diagonal)");
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  if (c.attr_s("equation", "").empty()) c.refuse("attribute 'equation' is required");
 }
 
 void run_Einsum(OpContext& c) {
@@ -157,6 +175,7 @@ void run_Einsum(OpContext& c) {
     for (const auto& [ch, n] : count)
       if (n == 1 && !(ch >= 'A' && ch <= 'Z')) out += ch;
   }
+  for (Term& t : terms) t = diagonal(c, t);  // after the implicit output counted the repeats
   // Fold left to right; each step keeps the letters the output or a later operand needs.
   Term acc = terms[0];
   for (std::size_t i = 1; i <= terms.size(); ++i) {

@@ -128,9 +128,8 @@ std::int64_t depth_out(const OpContext& c, std::int64_t padded, std::int64_t k, 
 
 void check_Conv(CheckContext& c) {
   check_window_attrs(c, "convolutions");
-  if (const Tensor* w = c.constant(1);
-      w && !c.has_attr("kernel_shape") && (w->rank() < 3 || w->rank() > 5))
-    c.refuse("a weight of shape ", w->shape(), " (neuron has 1-d, 2-d and 3-d convolutions)");
+  if (const int r = c.known_rank(1); r >= 0 && !c.has_attr("kernel_shape") && (r < 3 || r > 5))
+    c.refuse("a weight of rank ", r, " (neuron has 1-d, 2-d and 3-d convolutions)");
 }
 
 void run_Conv(OpContext& c) {
@@ -181,8 +180,9 @@ void check_ConvTranspose(CheckContext& c) {
     if (k.size() < 1 || k.size() > 2)
       c.refuse("transposed convolutions with ", k.size(),
                " spatial dims (neuron has 1-d and 2-d ones)");
-  } else if (const Tensor* w = c.constant(1); w && (w->rank() < 3 || w->rank() > 4)) {
-    c.refuse("a weight of shape ", w->shape(), " (neuron has 1-d and 2-d transposed convolutions)");
+  } else if (const int r = c.known_rank(1); r >= 0 && (r < 3 || r > 4)) {
+    // The weight's rank, of a constant or of a graph input that declares its shape.
+    c.refuse("a weight of rank ", r, " (neuron has 1-d and 2-d transposed convolutions)");
   }
 }
 
@@ -268,15 +268,66 @@ void run_ConvTranspose(OpContext& c) {
 
 void check_MaxPool(CheckContext& c) {
   check_window_attrs(c, "poolings");
-  if (c.has_output(1)) c.refuse("output 1 (Indices) is not supported");
+  if (c.has_output(1) && (c.attr_ints("kernel_shape").size() != 2 || c.attr_i("ceil_mode", 0)))
+    c.refuse("output 1 (Indices) is supported for 2-d pooling without ceil_mode only");
   if (!c.has_attr("kernel_shape")) c.refuse("attribute 'kernel_shape' is missing");
 }
+
+namespace {
+// MaxPool with its Indices output (2-d, no ceil_mode): for each kernel offset, the strided slice
+// of the -inf padded input and of the input's flat indices; the first maximum wins. Indices count
+// over N, C, H, W (storage_order 0) or N, C, W, H (1), as ONNX's reference.
+void max_pool_with_indices(OpContext& c, const Tensor& x, const Window& w) {
+  const Shape s = x.shape();
+  const std::int64_t h = s[2], wd = s[3];
+  const bool column_major = c.attr_i("storage_order", 0) != 0;
+  std::vector<std::int64_t> flat(static_cast<std::size_t>(x.numel()));
+  for (std::int64_t p = 0; p < x.numel(); ++p) {
+    const std::int64_t plane = p / (h * wd), i = p / wd % h, j = p % wd;
+    flat[static_cast<std::size_t>(p)] = plane * h * wd + (column_major ? j * h + i : i * wd + j);
+  }
+  const auto pads = torch_pads(w.begin, w.end);
+  Tensor xp = nr::pad(x, pads, "constant", -std::numeric_limits<double>::infinity());
+  Tensor ip = nr::pad(c.place(nr::reshape(int64_tensor(flat), s.vec())), pads, "constant", -1);
+  std::int64_t out[2];
+  for (int d = 0; d < 2; ++d) {
+    const auto k = static_cast<std::size_t>(d);
+    const std::int64_t extent = (w.kernel[k] - 1) * w.dilations[k] + 1;
+    out[d] = (xp.shape()[d + 2] - extent) / w.strides[k] + 1;
+  }
+  Tensor best, best_index;
+  for (std::int64_t a = 0; a < w.kernel[0]; ++a)
+    for (std::int64_t b = 0; b < w.kernel[1]; ++b) {
+      auto window = [&](const Tensor& t) {
+        const std::int64_t r = a * w.dilations[0], q = b * w.dilations[1];
+        Tensor rows = nr::slice(t, 2, r, r + (out[0] - 1) * w.strides[0] + 1, w.strides[0]);
+        return nr::slice(rows, 3, q, q + (out[1] - 1) * w.strides[1] + 1, w.strides[1]);
+      };
+      Tensor v = window(xp), i = window(ip);
+      if (!best.defined()) {
+        best = v;
+        best_index = i;
+        continue;
+      }
+      Tensor better = nr::gt(v, best);
+      best = nr::where(better, v, best);
+      best_index = nr::where(better, i, best_index);
+    }
+  c.set(0, best);
+  c.set(1, best_index);
+}
+}  // namespace
 
 void run_MaxPool(OpContext& c) {
   Tensor x = c.in(0);
   Window w = window_of(c, x.shape(), c.attr_ints("kernel_shape"));
   const bool ceil_mode = c.attr_i("ceil_mode", 0) != 0;
   check_pool_size(c, x.shape(), w, ceil_mode);
+  if (c.wants(1)) {
+    if (w.n != 2 || ceil_mode) c.fail("output 1 (Indices) needs 2-d pooling without ceil_mode");
+    max_pool_with_indices(c, x, w);
+    return;
+  }
   if (w.n == 3) {
     if (ceil_mode) c.fail("ceil_mode is not supported for 3-d pooling");
     Tensor xp = nr::pad(x, torch_pads(w.begin, w.end), "constant",
@@ -513,6 +564,11 @@ void check_Dropout(CheckContext& c) {
     c.refuse("is_test = 0 (training mode) is not supported");
   if (const Tensor* t = c.constant(2); t && t->numel() == 1 && t->item<double>() != 0)
     c.refuse("training_mode = true (random dropout) is not supported");
+  // A graph input would be known only when the model runs; its only supported value is false,
+  // which an inference model holds as a constant (or omits).
+  if (c.opset() >= 12 && c.graph_input(2))
+    c.refuse("training_mode is a graph input; neuron runs inference only (training_mode omitted ",
+             "or a constant false)");
 }
 
 void run_Dropout(OpContext& c) {

@@ -571,7 +571,33 @@ void run_BlackmanWindow(OpContext& c) { window(c, 0.42, 0.5, 0.08); }
 
 namespace neuron::onnx::detail {
 
-void check_scatter(CheckContext& c) { c.allow_values("reduction", {"none"}); }
+void check_scatter(CheckContext& c) { c.allow_values("reduction", {"none", "add", "mul"}); }
+
+namespace {
+// Rows `lin` of data [m, rest] set to updates [n, rest] with ONNX's reduction: none writes (the
+// last duplicate wins), add sums every update of a row into it (a one-hot matmul), mul multiplies
+// them in (a product over the one-hot); both in float64, exact for integers below 2^53.
+Tensor scatter_rows(const OpContext& c, const Tensor& data, const Tensor& lin, const Tensor& upd) {
+  const std::string reduction = c.attr_s("reduction", "none");
+  if (reduction == "none") return nr::index_copy(data, 0, lin, upd);
+  const std::int64_t m = data.shape()[0], n = lin.numel();
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(m));
+  for (std::int64_t i = 0; i < m; ++i) rows[static_cast<std::size_t>(i)] = i;
+  Tensor onehot =
+      nr::eq(nr::reshape(lin, {n, 1}), c.place(nr::reshape(int64_tensor(rows), {1, m})));
+  Tensor d = as_dtype(data, float64), u = as_dtype(upd, float64), out;
+  if (reduction == "add") {
+    out = d + nr::matmul(nr::transpose(as_dtype(onehot, float64), 0, 1), u);
+  } else {  // [n, m, rest]: each update where it lands, 1 elsewhere
+    Tensor f = nr::where(nr::unsqueeze(onehot, 2), nr::unsqueeze(u, 1), 1.0);
+    out = d * nr::prod(f, {0}, false);
+  }
+  out = as_dtype(out, data.dtype());
+  // Changes nothing, but refuses rows out of range in every mode (IndexError), as index_copy
+  // does for reduction none.
+  return nr::index_copy(out, 0, lin, nr::index_select(out, 0, lin));
+}
+}  // namespace
 
 // ScatterND(data, indices [..., k], updates): data's slices at the indexed positions of its first
 // k dims replaced, as index_copy of the flattened leading dims.
@@ -598,7 +624,7 @@ void run_ScatterND(OpContext& c) {
   Tensor ix = nr::reshape(idx, {n, k});
   Tensor norm = nr::where(nr::lt(ix, 0), ix + c.place(int64_tensor(dims)), ix);
   Tensor lin = nr::sum(norm * c.place(int64_tensor(strides)), {1}, false);
-  Tensor out = nr::index_copy(nr::reshape(data, {m, rest}), 0, lin, nr::reshape(upd, {n, rest}));
+  Tensor out = scatter_rows(c, nr::reshape(data, {m, rest}), lin, nr::reshape(upd, {n, rest}));
   c.set(0, nr::reshape(out, data.shape().vec()));
 }
 
@@ -647,7 +673,8 @@ void run_ScatterElements(OpContext& c) {
   Tensor lin = norm * strides[static_cast<std::size_t>(axis)] + c.place(int64_tensor(base));
   if (!c.known(1))  // an index out of range makes lin negative: index_copy refuses it
     lin = nr::where(nr::lt(norm, 0), std::int64_t{-1}, lin);
-  Tensor out = nr::index_copy(nr::reshape(data, {data.numel()}), 0, lin, nr::reshape(upd, {count}));
+  Tensor out =
+      scatter_rows(c, nr::reshape(data, {data.numel(), 1}), lin, nr::reshape(upd, {count, 1}));
   c.set(0, nr::reshape(out, data.shape().vec()));
 }
 

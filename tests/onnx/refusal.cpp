@@ -105,6 +105,7 @@ TEST_CASE("onnx: load-time checks of attributes and outputs") {
   b.input("x", nr::float32, {1, 1, 4, 4});
   auto& mp = b.node("MaxPool", {"x"}, {"y", "idx"}, "pool_with_indices");
   onnx_test::attr_ints(mp, "kernel_shape", {2, 2});
+  onnx_test::attr_i(mp, "ceil_mode", 1);  // Indices without ceil_mode are supported
   auto& bn = b.node("BatchNormalization", {"y", "s", "s", "s", "s"}, {"z"}, "bn_train");
   onnx_test::attr_i(bn, "training_mode", 1);
   b.init("s", nr::ones({1}));
@@ -119,6 +120,36 @@ TEST_CASE("onnx: load-time checks of attributes and outputs") {
   CHECK(has(r.str(), "output 1 (Indices)"));
   CHECK(has(r.str(), "training_mode"));
   CHECK(has(r.str(), "mode' = wrap"));
+}
+
+// Found by the conformance runner: these loaded and then failed when run (node
+// test_convtranspose_3d, test_training_dropout*); what a graph input declares decides at load.
+TEST_CASE("onnx: graph inputs that make a node unsupported are refused at load") {
+  ModelBuilder b(13);
+  b.input("x", nr::float32, {1, 1, 3, 4, 5});
+  b.input("w", nr::float32, {1, 2, 3, 3, 3});  // a 3-d transposed convolution's weight
+  b.input("ratio", nr::float32, {});
+  b.input("training", nr::bool_, {});
+  b.node("ConvTranspose", {"x", "w"}, {"y"}, "convt3d");
+  b.node("Dropout", {"y", "ratio", "training"}, {"z"}, "train_dropout");
+  b.output("z", nr::float32);
+  nr::onnx::Report r = b.analyze();
+  INFO(r.str());
+  CHECK(r.problem_count() == 2);
+  CHECK(has(r.str(), "a weight of rank 5"));
+  CHECK(has(r.str(), "training_mode is a graph input"));
+  CHECK_THROWS_AS(b.load(), nr::onnx::UnsupportedModelError);
+
+  // An inference Dropout (no training_mode) and a 2-d weight given as an input still load.
+  ModelBuilder ok(13);
+  ok.input("x", nr::float32, {1, 1, 3, 4});
+  ok.input("w", nr::float32, {1, 2, 3, 3});
+  ok.node("ConvTranspose", {"x", "w"}, {"y"});
+  ok.node("Dropout", {"y"}, {"z"});
+  ok.output("z", nr::float32);
+  nr::onnx::Model m = ok.load();
+  CHECK(m.forward({nr::ones({1, 1, 3, 4}), nr::ones({1, 2, 3, 3})})[0].shape() ==
+        nr::Shape{1, 2, 5, 6});
 }
 
 TEST_CASE("onnx: analyze reads a file") {

@@ -15,7 +15,8 @@
 // opsets neuron does not support, with one UnsupportedModelError (a ValueError) listing every
 // problem (analyze() gives the same report without throwing). Default-domain opsets 1 to 17 are
 // read (each op type's mapping says which of its versions it implements); other domains are
-// refused.
+// refused, except Gradient of ai.onnx.preview.training through elementwise Add, Sub, Mul, Div,
+// Neg and Identity nodes.
 #pragma once
 
 #include <cstddef>
