@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the unit tests (neuron_tests, and neuron_onnx_tests: the ONNX importer's, hostile files
-# included) with AddressSanitizer + UndefinedBehaviorSanitizer and runs them.
+# included) with AddressSanitizer + UndefinedBehaviorSanitizer and runs them; then the ONNX
+# conformance runner over the whole backend test suite (a sanitizer report aborts that case's
+# process, which the runner counts as crashed, and the check fails).
 # Any report fails the run (-fno-sanitize-recover). Build dir: build-sanitize/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +11,19 @@ build="${BUILD_DIR:-build-sanitize}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -g1" -DNEURON_SANITIZE=ON \
   -DNEURON_BUILD_TESTS=ON -DNEURON_BUILD_EXAMPLES=OFF -DNEURON_BUILD_BENCH=OFF
 targets=(neuron_tests)
+onnx=0
 if [[ -n "$(grep -s '^NEURON_ONNX:BOOL=ON' "$build/CMakeCache.txt")" ]]; then
+  onnx=1
   targets+=(neuron_onnx_tests)
 fi
-cmake --build "$build" -j "${JOBS:-$(nproc)}" --target "${targets[@]}"
+extra=()
+if [[ $onnx == 1 ]]; then extra=(neuron_onnx_conformance neuron_onnx_conformance_case); fi
+cmake --build "$build" -j "${JOBS:-$(nproc)}" --target "${targets[@]}" "${extra[@]}"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 for t in "${targets[@]}"; do
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$build/tests/$t"
+  "$build/tests/$t"
 done
+if [[ $onnx == 1 && -d /usr/share/libonnx-testdata/data ]]; then
+  "$build/tests/neuron_onnx_conformance" --check tests/onnx/conformance/expected.json \
+    --out "$build/onnx-conformance.md"
+fi
