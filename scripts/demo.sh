@@ -18,7 +18,8 @@ for demo in "${demos[@]}"; do
   echo "=== $demo ==="
   case "$demo" in
     trace_mlp | deploy_runtime_only) "$build/examples/$demo" "$module" ;;
-    vision_resnet gpt_generate deploy_gpt_runtime_only) "$build/examples/$demo" "" "$build/examples/resnet18.neuron" ;;
+    vision_resnet) "$build/examples/$demo" "" "$build/examples/resnet18.neuron" ;;
+    gpt_generate | deploy_gpt_runtime_only) "$build/examples/$demo" "$build/examples/gpt_step.neuron" ;;
     *) "$build/examples/$demo" ;;
   esac
 done
