@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "eigen_seed_mlp.hpp"
 #include "fma_peak.hpp"
 #include "page_faults.hpp"
 #include "ratio_reporter.hpp"
@@ -57,7 +58,6 @@ constexpr const char* kTorchColumn = "not built (libtorch not found at configure
 
 namespace nr = neuron;
 namespace nn = neuron::nn;
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 namespace {
 
@@ -186,25 +186,6 @@ void lazy_mlp_b1(benchmark::State& st) {
   neuron_bench::set_faults_per_iter(st, faults);
   // 0: every timed step was a cache hit.
   st.counters["compiles"] = static_cast<double>(nr::metrics::counter("CompileCount") - compiles);
-}
-
-// bench_traced's hand-written Eigen forward pass (random weights of the same shapes).
-void eigen_mlp(benchmark::State& st, int batch) {
-  RowMat w1 = RowMat::Random(120, 784), w2 = RowMat::Random(10, 120),
-         x = RowMat::Random(batch, 784);
-  Eigen::RowVectorXf b1 = Eigen::RowVectorXf::Random(120), b2 = Eigen::RowVectorXf::Random(10);
-  for (auto _ : st) {
-    RowMat h = x * w1.transpose();
-    h.rowwise() += b1;
-    h = h.cwiseMax(0.0f);
-    RowMat y = h * w2.transpose();
-    y.rowwise() += b2;
-    for (Eigen::Index r = 0; r < y.rows(); ++r) {
-      y.row(r) = (y.row(r).array() - y.row(r).maxCoeff()).exp();
-      y.row(r) /= y.row(r).sum();
-    }
-    benchmark::DoNotOptimize(y.data());
-  }
 }
 
 void traced_embed(benchmark::State& st) {
@@ -379,7 +360,7 @@ benchmark::internal::Benchmark* reg(const std::string& name, F fn, Args... args)
 void register_cases() {
   for (int t : {1, 2}) reg("neuron/encoder_t" + std::to_string(t), traced_encoder, t);
   for (int b : {1, 64}) {
-    reg("eigen/seed_mlp_b" + std::to_string(b), eigen_mlp, b);
+    reg("eigen/seed_mlp_b" + std::to_string(b), neuron_bench::eigen_seed_mlp, b);
     reg("neuron/seed_mlp_b" + std::to_string(b), traced_mlp, b);
   }
   reg("neuron/seed_mlp_b1_lazy", lazy_mlp_b1);
