@@ -1,4 +1,5 @@
-// Definitions of matmul.hpp: shape planning and the Eigen GEMM kernels.
+// Definitions of matmul.hpp: shape planning, the choice of GEMM kernel (gemm-inl.hpp) and the
+// Eigen GEMM kernels.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <Eigen/Core>
 
 #include "any_op-inl.hpp"
+#include "gemm-inl.hpp"
 #include "matmul.hpp"
 
 namespace neuron {
@@ -59,6 +61,38 @@ NEURON_INLINE MatmulPlan plan_matmul(const Shape& a, const Shape& b) {
   if (b.rank() > 1) p.out.push_back(p.n);
   return p;
 }
+
+// True when b has no batch dims and a's batch dims are the output's: one GEMM over all of a's
+// rows.
+inline bool matmul_is_one_gemm(const MatmulPlan& p) {
+  return p.b_batch.rank() == 0 && p.batch == p.a_batch;
+}
+
+// The oneDNN GEMM of a matmul, or nothing when the rule (gemm-inl.hpp) keeps it on Eigen.
+inline bool matmul_gemm(DType dt, const MatmulPlan& p, GemmGeometry& g) {
+  const bool one = matmul_is_one_gemm(p);
+  const std::int64_t rows = one ? p.batch.numel() * p.m : p.m;
+  if (choose_gemm_kernel(dt, rows, p.k, p.n) != GemmKernel::onednn) return false;
+  if (one) {
+    g.src = {rows, p.k};
+    g.weights = {p.k, p.n};
+    g.dst = {rows, p.n};
+    return true;
+  }
+  const int r = p.batch.rank();
+  if (r + 2 > DNNL_MAX_NDIMS) return false;
+  auto padded = [&](const Shape& s, std::int64_t x, std::int64_t y) {
+    dnnl::memory::dims d(static_cast<std::size_t>(r - s.rank()), 1);
+    for (int i = 0; i < s.rank(); ++i) d.push_back(s[i]);
+    d.push_back(x);
+    d.push_back(y);
+    return d;
+  };
+  g.src = padded(p.a_batch, p.m, p.k);
+  g.weights = padded(p.b_batch, p.k, p.n);
+  g.dst = padded(p.batch, p.m, p.n);
+  return true;
+}
 }  // namespace detail
 
 NEURON_INLINE TensorSpec Matmul::infer(const std::vector<TensorSpec>& in) const {
@@ -88,9 +122,22 @@ NEURON_INLINE void Matmul::pad_rule(PadCheck& c) const {
   pad_rule_contract(c, 0, ra - 1, 1, rb >= 2 ? rb - 2 : 0);
 }
 
+NEURON_INLINE void Matmul::prepare(const std::vector<TensorSpec>& in,
+                                   const std::vector<const Tensor*>& constants) {
+  (void)constants;  // b is read in place, never packed
+  detail::GemmGeometry g;
+  if (detail::matmul_gemm(in[0].dtype, detail::plan_matmul(in[0].shape, in[1].shape), g))
+    primitive = detail::prepare_gemm(name, g, nullptr);
+}
+
 NEURON_INLINE void Matmul::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor &a = in[0], &b = in[1];
   detail::MatmulPlan p = detail::plan_matmul(a.shape(), b.shape());
+  detail::GemmGeometry g;
+  if (detail::matmul_gemm(a.dtype(), p, g)) {
+    detail::run_gemm(name, g, primitive.get(), a, b, nullptr, out);
+    return;
+  }
   visit_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -99,7 +146,7 @@ NEURON_INLINE void Matmul::run(const std::vector<Tensor>& in, Tensor& out) const
       T* op = out.data<T>();
       const std::int64_t batches = p.batch.numel();
       // b without batch dims and a contiguous: one GEMM over all of a's rows.
-      if (p.b_batch.rank() == 0 && p.batch == p.a_batch) {
+      if (detail::matmul_is_one_gemm(p)) {
         run_one(ap, bp, op, batches * p.m, p.k, p.n);
         return;
       }
@@ -166,10 +213,24 @@ NEURON_INLINE void Linear::pad_rule(PadCheck& c) const {
   pad_rule_contract(c, 0, c.in[0].shape.rank() - 1, 1, 1);
 }
 
+NEURON_INLINE void Linear::prepare(const std::vector<TensorSpec>& in,
+                                   const std::vector<const Tensor*>& constants) {
+  const std::int64_t k = in[1].shape[1], n = in[1].shape[0];
+  const std::int64_t m = k ? in[0].shape.numel() / k : 0;
+  if (detail::choose_gemm_kernel(in[0].dtype, m, k, n) != detail::GemmKernel::onednn) return;
+  const Tensor* w = constants.size() > 1 ? constants[1] : nullptr;
+  primitive = detail::prepare_gemm(name, detail::linear_geometry(m, k, n, has_bias), w);
+}
+
 NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const {
   const Tensor &x = in[0], &w = in[1];
   const std::int64_t k = w.shape()[1], n = w.shape()[0];
   const std::int64_t m = k ? x.numel() / k : out.numel() / std::max<std::int64_t>(n, 1);
+  if (detail::choose_gemm_kernel(x.dtype(), m, k, n) == detail::GemmKernel::onednn) {
+    detail::run_gemm(name, detail::linear_geometry(m, k, n, has_bias), primitive.get(), x, w,
+                     has_bias ? &in[2] : nullptr, out);
+    return;
+  }
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {

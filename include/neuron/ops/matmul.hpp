@@ -1,15 +1,21 @@
 // matmul with torch.matmul semantics (1-d operands, broadcast batch dims), and linear
-// (x @ weight^T + bias). Both multiply through Eigen's GEMM on mapped memory: no copies, and the
-// transposed weight is read in place.
+// (x @ weight^T + bias). f32 GEMMs of enough rows run on oneDNN's matmul (gemm-inl.hpp: the rule,
+// primitives made once per plan node, linear's weight reordered once); other dtypes and small
+// GEMMs on Eigen, on mapped memory with the transposed weight read in place.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <tuple>
 #include <vector>
 
 #include "any_op.hpp"
 
 namespace neuron {
+
+namespace detail {
+struct GemmPrimitive;  // oneDNN objects of one GEMM for fixed shapes (gemm-inl.hpp)
+}
 
 struct Matmul {
   static constexpr const char* name = "matmul";
@@ -24,6 +30,11 @@ struct Matmul {
   void pad_rule(PadCheck& c) const;
 
   void run(const std::vector<Tensor>& in, Tensor& out) const;
+  // Makes the oneDNN primitive for these input specs when the GEMM runs on oneDNN.
+  void prepare(const std::vector<TensorSpec>& in, const std::vector<const Tensor*>& constants);
+
+  // Set by prepare(): not an attribute (plans made from files prepare again at load).
+  std::shared_ptr<const detail::GemmPrimitive> primitive;
 
   // One GEMM: out [m, n] = a [m, k] @ b [k, n], row-major (matmul-inl.hpp).
   template <class T>
@@ -42,6 +53,12 @@ struct Linear {
   // As matmul: x's features against the weight's columns.
   void pad_rule(PadCheck& c) const;
   void run(const std::vector<Tensor>& in, Tensor& out) const;
+  // Makes the oneDNN primitive for these input specs when the GEMM runs on oneDNN;
+  // `constants[1]`, the weight when a plan holds it fixed, is reordered now, once.
+  void prepare(const std::vector<TensorSpec>& in, const std::vector<const Tensor*>& constants);
+
+  // Set by prepare(): not an attribute (plans made from files prepare again at load).
+  std::shared_ptr<const detail::GemmPrimitive> primitive;
 };
 
 Tensor matmul(const Tensor& a, const Tensor& b);

@@ -1,0 +1,250 @@
+// f32 GEMMs of matmul and linear on oneDNN's matmul primitive (matmul-inl.hpp calls these), and
+// the rule that picks, per GEMM shape, between oneDNN and Eigen. Private to the library: only -inl
+// files include it.
+//
+// - A primitive is made for one concrete shape (oneDNN picks the packed weight layout,
+//   format_tag::any, only for known dims) and one OpenMP thread count (oneDNN fixes its work split
+//   at creation): plan nodes make theirs in prepare() and keep one more per other thread count
+//   (`for_threads`); eager calls share a small process-wide cache keyed by the same things.
+// - linear's weight [N, K] (torch layout) is reordered into the layout the primitive prefers: once
+//   at prepare() when a plan holds it constant (traced plans: at load; files keep torch layout),
+//   otherwise through PackedWeightCache (eager and lazy mode).
+// - matmul's b is read in place (row-major), never packed: it is usually an activation.
+// Eager, lazy and traced mode call the same rule and build the same primitive for the same
+// shape and thread count, so their results are bit-identical.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "gemm.hpp"
+#include "onednn-inl.hpp"
+
+namespace neuron::detail {
+
+// Overrides the rule for the whole process, for measurements only: NEURON_GEMM_KERNEL=eigen or
+// onednn (read once). Anything else, or unset: the rule.
+NEURON_INLINE int gemm_kernel_override() {
+  static const int v = [] {
+    const char* e = std::getenv("NEURON_GEMM_KERNEL");
+    if (!e) return 0;
+    if (std::strcmp(e, "eigen") == 0) return 1;
+    if (std::strcmp(e, "onednn") == 0) return 2;
+    return 0;
+  }();
+  return v;
+}
+
+// The rule. Non-f32 dtypes stay on Eigen (oneDNN 2.6 has no f64 or integer matmul on CPU), and so
+// do empty products (Eigen writes the zeros). f32 GEMMs of at least kOnednnMinRows rows go to
+// oneDNN. Measured on the 2-vCPU Sapphire Rapids guest (AVX-512), 1 thread:
+//   RULE_TABLE
+NEURON_INLINE GemmKernel choose_gemm_kernel(DType dt, std::int64_t m, std::int64_t k,
+                                            std::int64_t n) {
+  if (dt != float32 || m == 0 || k == 0 || n == 0) return GemmKernel::eigen;
+  const int o = gemm_kernel_override();
+  if (o == 1) return GemmKernel::eigen;
+  if (o == 2) return GemmKernel::onednn;
+  return m >= kOnednnMinRows ? GemmKernel::onednn : GemmKernel::eigen;
+}
+
+NEURON_INLINE std::atomic<std::int64_t>& onednn_gemm_counter() {
+  static std::atomic<std::int64_t> n{0};
+  return n;
+}
+
+NEURON_INLINE std::int64_t onednn_gemm_count() { return onednn_gemm_counter().load(); }
+
+// One oneDNN matmul: src [batch..., M, K] x weights [batch..., K, N] (+ bias [1.., N]) -> dst.
+// Batch dims of src and weights are 1 where they broadcast. `packed_weights`: linear's weight,
+// stored [N, K], laid out as oneDNN prefers (format_tag::any).
+struct GemmGeometry {
+  dnnl::memory::dims src, weights, dst;
+  bool weights_transposed = false;  // linear: weights stored [N, K] (torch layout)
+  bool packed_weights = false;
+  bool has_bias = false;
+
+  auto key() const {
+    return std::make_tuple(src, weights, dst, weights_transposed, packed_weights, has_bias);
+  }
+  bool operator==(const GemmGeometry& o) const {
+    return src == o.src && weights == o.weights && dst == o.dst &&
+           weights_transposed == o.weights_transposed && packed_weights == o.packed_weights &&
+           has_bias == o.has_bias;
+  }
+};
+
+struct GemmPrimitive {
+  dnnl::primitive primitive;
+  dnnl::memory::desc src, weights_plain, weights_packed, bias, dst, scratchpad;
+  bool has_bias = false;
+  bool weights_fixed = false;  // `weights` holds the reordered plan constant
+  dnnl::memory weights;        // when weights_fixed
+  int threads = 1;
+  GemmGeometry geometry;
+  // The same GEMM made for other thread counts, made on first use (guarded by `mutex`).
+  mutable std::mutex mutex;
+  mutable std::map<int, std::shared_ptr<const GemmPrimitive>> for_threads;
+};
+
+inline dnnl::memory::desc gemm_strided_desc(const dnnl::memory::dims& dims, bool transposed) {
+  // Row-major strides; `transposed`: the last two dims are stored swapped ([.., N, K] for a
+  // [.., K, N] operand).
+  const std::size_t r = dims.size();
+  dnnl::memory::dims strides(r);
+  dnnl::memory::dim s = 1;
+  if (transposed) {
+    strides[r - 2] = 1;
+    strides[r - 1] = dims[r - 2];
+    s = dims[r - 2] * dims[r - 1];
+  } else {
+    strides[r - 1] = 1;
+    strides[r - 2] = dims[r - 1];
+    s = dims[r - 2] * dims[r - 1];
+  }
+  for (std::size_t i = r - 2; i-- > 0;) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
+}
+
+NEURON_INLINE std::shared_ptr<GemmPrimitive> make_gemm_primitive(const char* op,
+                                                                 const GemmGeometry& g) {
+  auto p = std::make_shared<GemmPrimitive>();
+  p->threads = sync_thread_setting();
+  p->geometry = g;
+  p->has_bias = g.has_bias;
+  p->src = gemm_strided_desc(g.src, false);
+  p->dst = gemm_strided_desc(g.dst, false);
+  p->weights_plain = gemm_strided_desc(g.weights, g.weights_transposed);
+  const dnnl::memory::desc weights =
+      g.packed_weights ? dnnl::memory::desc(g.weights, dnnl::memory::data_type::f32,
+                                            dnnl::memory::format_tag::any)
+                       : p->weights_plain;
+  if (g.has_bias) {
+    dnnl::memory::dims bd(g.dst.size(), 1);
+    bd.back() = g.dst.back();
+    p->bias = gemm_strided_desc(bd, false);
+  }
+  dnnl_call(op, [&] {
+    dnnl::matmul::desc d(p->src, weights, g.has_bias ? p->bias : dnnl::memory::desc(), p->dst);
+    dnnl::matmul::primitive_desc pd(d, dnnl_attr(), dnnl_engine());
+    p->weights_packed = pd.weights_desc();
+    p->scratchpad = pd.scratchpad_desc();
+    p->primitive = dnnl::matmul(pd);
+  });
+  return p;
+}
+
+// Eager and lazy-without-prepare GEMMs: primitives by (geometry, threads), at most kCapacity,
+// least recently used dropped first. A hit costs a map lookup instead of a primitive_desc
+// (tens of microseconds even when oneDNN's own primitive cache hits).
+class GemmPrimitiveCache {
+ public:
+  static constexpr std::size_t kCapacity = 64;
+
+  static GemmPrimitiveCache& instance() {
+    static GemmPrimitiveCache cache;
+    return cache;
+  }
+
+  std::shared_ptr<const GemmPrimitive> get(const char* op, const GemmGeometry& g, int threads) {
+    const Key key{g.key(), threads};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = map_.find(key);
+      if (it != map_.end()) {
+        order_.splice(order_.begin(), order_, it->second.second);
+        return it->second.first;
+      }
+    }
+    std::shared_ptr<const GemmPrimitive> p = make_gemm_primitive(op, g);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = map_.find(key);
+    if (it != map_.end()) return it->second.first;
+    order_.push_front(key);
+    map_.emplace(key, std::make_pair(p, order_.begin()));
+    if (map_.size() > kCapacity) {
+      map_.erase(order_.back());
+      order_.pop_back();
+    }
+    return p;
+  }
+
+ private:
+  using Key = std::pair<decltype(std::declval<GemmGeometry>().key()), int>;
+  std::mutex mutex_;
+  std::list<Key> order_;
+  std::map<Key, std::pair<std::shared_ptr<const GemmPrimitive>, std::list<Key>::iterator>> map_;
+};
+
+// prepare(): the primitive for a plan node, with `weight` (linear's [N, K] when the plan holds it
+// constant) reordered now, once.
+NEURON_INLINE std::shared_ptr<const GemmPrimitive> prepare_gemm(const char* op,
+                                                                const GemmGeometry& g,
+                                                                const Tensor* weight) {
+  std::shared_ptr<GemmPrimitive> p = make_gemm_primitive(op, g);
+  if (weight && g.packed_weights) {
+    p->weights = dnnl_call(
+        op, [&] { return dnnl_reorder_weights(*weight, p->weights_plain, p->weights_packed); });
+    p->weights_fixed = true;
+  }
+  return p;
+}
+
+// Runs the GEMM of `g` on a (src), b (weights), optional bias, into out.
+NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPrimitive* prepared,
+                            const Tensor& a, const Tensor& b, const Tensor* bias, Tensor& out) {
+  const int threads = sync_thread_setting();
+  const GemmPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
+  std::shared_ptr<const GemmPrimitive> held;
+  if (!prepared || !(prepared->geometry == g)) {  // eager, or a shape the node was not made for
+    held = GemmPrimitiveCache::instance().get(op, g, threads);
+    fixed = nullptr;
+  } else if (prepared->threads != threads) {
+    std::lock_guard<std::mutex> lock(prepared->mutex);
+    auto& other = prepared->for_threads[threads];
+    if (!other) other = make_gemm_primitive(op, g);
+    held = other;
+  }
+  const GemmPrimitive& p = held ? *held : *prepared;
+  const bool reuse = fixed && fixed->weights_packed == p.weights_packed;
+  dnnl_call(op, [&] {
+    std::unordered_map<int, dnnl::memory> args;
+    args[DNNL_ARG_SRC] = dnnl_memory(p.src, a);
+    args[DNNL_ARG_WEIGHTS] =
+        reuse              ? fixed->weights
+        : g.packed_weights ? PackedWeightCache::instance().get(b, p.weights_plain, p.weights_packed)
+                           : dnnl_memory(p.weights_plain, b);
+    if (p.has_bias) args[DNNL_ARG_BIAS] = dnnl_memory(p.bias, *bias);
+    args[DNNL_ARG_DST] = dnnl_memory(p.dst, out);
+    dnnl_execute(p.primitive, std::move(args), p.scratchpad);
+    dnnl_stream().wait();
+  });
+  onednn_gemm_counter().fetch_add(1, std::memory_order_relaxed);
+}
+
+// linear as one GEMM: x [..., K] flattened to [M, K], weight [N, K], bias [N].
+inline GemmGeometry linear_geometry(std::int64_t m, std::int64_t k, std::int64_t n, bool bias) {
+  GemmGeometry g;
+  g.src = {m, k};
+  g.weights = {k, n};
+  g.dst = {m, n};
+  g.weights_transposed = true;
+  g.packed_weights = true;
+  g.has_bias = bias;
+  return g;
+}
+
+}  // namespace neuron::detail
