@@ -17,6 +17,8 @@
 //                               eager, against memcpy/16M (std::memcpy of 64 MiB into a
 //                               pre-faulted destination); faults_per_iter = minor page faults;
 //                               fused_16M_1in[_eager]: relu(a * 2 + 1), one read as memcpy
+//   neuron/gemm_rule/m*_k*_n*   one traced linear at small row counts: the sweep behind the
+//                               GEMM kernel rule (run with NEURON_GEMM_KERNEL=eigen / onednn)
 //   torch/<case>                the same model and weights traced by torch.jit, frozen, run by
 //                               libtorch (when built with it: NEURON_BENCH_TORCH)
 // All cases but encoder_t2 / torch/encoder_t2 run on 1 thread. The report ends with one line per
@@ -208,6 +210,24 @@ void traced_gemm(benchmark::State& st, Gemm g) {
   set_gflops(st, g.flops(), time_traced(st, tm, {input(g.name)}));
 }
 
+// The sweep behind the GEMM kernel rule (ops/gemm-inl.hpp, choose_gemm_kernel): one traced
+// linear with bias at small row counts, 1 thread. Run it once per kernel and compare:
+//   NEURON_GEMM_KERNEL=eigen  bench_models --benchmark_filter=gemm_rule
+//   NEURON_GEMM_KERNEL=onednn bench_models --benchmark_filter=gemm_rule
+void traced_gemm_rule(benchmark::State& st, Gemm g) {
+  nr::set_num_threads(1);
+  const std::string key =
+      "rule_" + std::to_string(g.m) + "_" + std::to_string(g.k) + "_" + std::to_string(g.n);
+  nr::manual_seed(5);
+  const nr::Tensor x = nr::randn({g.m, g.k});
+  nr::TracedModule& tm = traced_module(key, [&] {
+    const nr::Tensor weight = nr::randn({g.n, g.k}), bias = nr::randn({g.n});
+    auto linear = [weight, bias](const nr::Tensor& in) { return nr::linear(in, weight, bias); };
+    return nr::trace(linear, x);
+  });
+  set_gflops(st, g.flops(), time_traced(st, tm, {x}));
+}
+
 constexpr std::int64_t kFusedSide = 4096;  // [4096, 4096]: 16M floats, 64 MiB per tensor
 
 const std::vector<nr::Tensor>& fused_inputs() {
@@ -366,6 +386,18 @@ void register_cases() {
   reg("neuron/seed_mlp_b1_lazy", lazy_mlp_b1);
   reg("neuron/embed", traced_embed);
   for (const Gemm& g : kGemms) reg(std::string("neuron/") + g.name, traced_gemm, g);
+  for (std::int64_t m : {1, 2, 4, 8, 16, 32, 64})
+    for (auto kn : {std::pair<std::int64_t, std::int64_t>{128, 128},
+                    {256, 256},
+                    {784, 120},
+                    {120, 10},
+                    {512, 128},
+                    {256, 1024},
+                    {1024, 256}}) {
+      const std::string name = "neuron/gemm_rule/m" + std::to_string(m) + "_k" +
+                               std::to_string(kn.first) + "_n" + std::to_string(kn.second);
+      reg(name, traced_gemm_rule, Gemm{"rule", m, kn.first, kn.second});
+    }
   reg("memcpy/16M", memcpy_16m);
   reg("neuron/fused_16M", traced_fused, fused_expr);
   reg("neuron/fused_16M_eager", eager_fused, fused_expr);

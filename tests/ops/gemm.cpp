@@ -24,15 +24,27 @@ bool ran_onednn(F&& f) {
   return nr::detail::onednn_gemm_count() > before;
 }
 
-constexpr std::int64_t M = nr::detail::kOnednnMinRows;
+// Rows enough for oneDNN with the shapes below (K * N >= 4096; the rule also wants
+// M * K * N >= kOnednnMinWork).
+constexpr std::int64_t M = 32;
+static_assert(M * 4096 >= nr::detail::kOnednnMinWork, "the test shapes must reach oneDNN");
 
 }  // namespace
 
-TEST_CASE("the GEMM rule: f32 with enough rows on oneDNN, everything else on Eigen") {
+TEST_CASE("the GEMM rule: f32 with 2+ rows and enough work on oneDNN, the rest on Eigen") {
   using nr::detail::choose_gemm_kernel;
   using nr::detail::GemmKernel;
+  using nr::detail::kOnednnMinRows;
+  using nr::detail::kOnednnMinWork;
   CHECK(choose_gemm_kernel(nr::float32, M, 64, 64) == GemmKernel::onednn);
-  CHECK(choose_gemm_kernel(nr::float32, M - 1, 64, 64) == GemmKernel::eigen);
+  CHECK(choose_gemm_kernel(nr::float32, 1, 1024, 1024) == GemmKernel::eigen);  // batch-1 GEMV
+  CHECK(choose_gemm_kernel(nr::float32, kOnednnMinRows, kOnednnMinWork / kOnednnMinRows, 1) ==
+        GemmKernel::onednn);
+  CHECK(choose_gemm_kernel(nr::float32, kOnednnMinRows, kOnednnMinWork / kOnednnMinRows - 1, 1) ==
+        GemmKernel::eigen);
+  CHECK(choose_gemm_kernel(nr::float32, 64, 120, 10) == GemmKernel::eigen);  // tiny weight
+  CHECK(choose_gemm_kernel(nr::float32, std::int64_t{1} << 40, std::int64_t{1} << 40,
+                           std::int64_t{1} << 40) == GemmKernel::onednn);  // no overflow
   CHECK(choose_gemm_kernel(nr::float32, M, 0, 64) == GemmKernel::eigen);
   CHECK(choose_gemm_kernel(nr::float32, 0, 64, 64) == GemmKernel::eigen);
   CHECK(choose_gemm_kernel(nr::float32, M, 64, 0) == GemmKernel::eigen);
@@ -42,9 +54,9 @@ TEST_CASE("the GEMM rule: f32 with enough rows on oneDNN, everything else on Eig
 
 TEST_CASE("linear on oneDNN matches float64, with and without bias, for 1-d to 4-d inputs") {
   nr::manual_seed(41);
-  const nr::Tensor w = nr::randn({48, 37}), b = nr::randn({48});
+  const nr::Tensor w = nr::randn({96, 80}), b = nr::randn({96});
   for (const nr::Shape& xs :
-       {nr::Shape{M, 37}, nr::Shape{3, M, 37}, nr::Shape{2, 2, 5, 37}, nr::Shape{64, 37}}) {
+       {nr::Shape{M, 80}, nr::Shape{3, M, 80}, nr::Shape{2, 4, 5, 80}, nr::Shape{64, 80}}) {
     const nr::Tensor x = nr::randn(xs);
     nr::Tensor y;
     CHECK(ran_onednn([&] { y = nr::linear(x, w, b); }));
@@ -53,7 +65,7 @@ TEST_CASE("linear on oneDNN matches float64, with and without bias, for 1-d to 4
     check_against_f64(y, nr::linear(f64(x), f64(w)), "no bias");
   }
   // Too few rows: Eigen, the same numbers to rounding.
-  const nr::Tensor x1 = nr::randn({37});
+  const nr::Tensor x1 = nr::randn({80});
   nr::Tensor y1;
   CHECK_FALSE(ran_onednn([&] { y1 = nr::linear(x1, w, b); }));
   check_against_f64(y1, nr::linear(f64(x1), f64(w), f64(b)), "1-d input");
@@ -65,16 +77,16 @@ TEST_CASE("matmul on oneDNN matches float64 for every layout the dispatcher acce
     nr::Shape a, b;
   };
   const Case cases[] = {
-      {{M, 19}, {19, 23}},           // one GEMM
-      {{3, M, 19}, {19, 23}},        // a's batch folded into rows
-      {{3, M, 19}, {3, 19, 23}},     // batched
-      {{2, 1, M, 19}, {3, 19, 23}},  // broadcast batch, both sides
-      {{M, 19}, {4, 19, 23}},        // a broadcast over b's batch
-      {{1, M, 19}, {2, 3, 19, 23}},  // broadcast of a size-1 batch dim and of a missing one
-      {{2, M, 19}, {19}},            // 1-d b: a column
-      {{M, 19}, {19}},               // 1-d b, no batch
-      {{4, 19}, {5, 19, M}},         // small m per batch: Eigen
-      {{19}, {3, 19, M}},            // 1-d a
+      {{M, 64}, {64, 72}},           // one GEMM
+      {{3, M, 64}, {64, 72}},        // a's batch folded into rows
+      {{3, M, 64}, {3, 64, 72}},     // batched
+      {{2, 1, M, 64}, {3, 64, 72}},  // broadcast batch, both sides
+      {{M, 64}, {4, 64, 72}},        // a broadcast over b's batch
+      {{1, M, 64}, {2, 3, 64, 72}},  // broadcast of a size-1 batch dim and of a missing one
+      {{2, M, 64}, {64}},            // 1-d b: a column
+      {{M, 64}, {64}},               // 1-d b, no batch
+      {{4, 64}, {5, 64, M}},         // small m per batch: Eigen
+      {{64}, {3, 64, M}},            // 1-d a
   };
   for (const Case& c : cases) {
     const nr::Tensor a = nr::randn(c.a), b = nr::randn(c.b);
@@ -83,8 +95,8 @@ TEST_CASE("matmul on oneDNN matches float64 for every layout the dispatcher acce
                       "a " + std::to_string(c.a.rank()) + "-d, b " + std::to_string(c.b.rank()));
   }
   nr::Tensor y;
-  CHECK(ran_onednn([&] { y = nr::matmul(nr::randn({2, 1, M, 19}), nr::randn({3, 19, 23})); }));
-  CHECK(y.shape() == nr::Shape{2, 3, M, 23});
+  CHECK(ran_onednn([&] { y = nr::matmul(nr::randn({2, 1, M, 64}), nr::randn({3, 64, 72})); }));
+  CHECK(y.shape() == nr::Shape{2, 3, M, 72});
 }
 
 TEST_CASE("empty GEMMs on the f32 path: k = 0 gives zeros, m = 0 and n = 0 give empty results") {
@@ -113,7 +125,7 @@ TEST_CASE("float64 and integer GEMMs stay on Eigen") {
 
 TEST_CASE("traced and lazy GEMMs equal eager bit for bit, also after save and load") {
   nr::manual_seed(44);
-  const nr::Tensor w = nr::randn({64, 96}), b = nr::randn({64}), w2 = nr::randn({64, 40});
+  const nr::Tensor w = nr::randn({64, 96}), b = nr::randn({64}), w2 = nr::randn({2, 64, 160});
   auto g = [](const nr::Tensor& x, const nr::Tensor& w_, const nr::Tensor& b_,
               const nr::Tensor& w2_) { return nr::matmul(nr::relu(nr::linear(x, w_, b_)), w2_); };
   auto f = [&](const nr::Tensor& x) { return g(x, w, b, w2); };
@@ -158,9 +170,10 @@ TEST_CASE("oneDNN GEMMs at 1 and 2 threads agree within 1e-5, eager and traced")
 
 TEST_CASE("a linear weight written in place is packed again in eager mode") {
   nr::manual_seed(46);
-  nr::Tensor w = nr::randn({32, 16});
-  const nr::Tensor x = nr::randn({M, 16});
-  const nr::Tensor y0 = nr::linear(x, w);
+  nr::Tensor w = nr::randn({128, 64});
+  const nr::Tensor x = nr::randn({M, 64});
+  nr::Tensor y0;
+  CHECK(ran_onednn([&] { y0 = nr::linear(x, w); }));
   w.data<float>()[0] += 1.0f;
   const nr::Tensor y1 = nr::linear(x, w);
   check_against_f64(y1, nr::linear(f64(x), f64(w)), "after the write");

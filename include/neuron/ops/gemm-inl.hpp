@@ -46,16 +46,41 @@ NEURON_INLINE int gemm_kernel_override() {
 }
 
 // The rule. Non-f32 dtypes stay on Eigen (oneDNN 2.6 has no f64 or integer matmul on CPU), and so
-// do empty products (Eigen writes the zeros). f32 GEMMs of at least kOnednnMinRows rows go to
-// oneDNN. Measured on the 2-vCPU Sapphire Rapids guest (AVX-512), 1 thread:
-//   RULE_TABLE
+// do empty products (Eigen writes the zeros). An f32 GEMM goes to oneDNN when M >= 2 and
+// M*K*N >= 2^17; the rest (batch-1 GEMVs, tiny weights) stays on Eigen.
+// Measured with bench_models' gemm_rule sweep (one traced linear with bias, 1 thread, -O3
+// -march=native, median of 3, us per call; 2-vCPU Sapphire Rapids guest, load ~1):
+//   M  K x N       Eigen  oneDNN  ratio      M  K x N       Eigen  oneDNN  ratio
+//   1  128x128      0.97    3.92   4.04      2  128x128      4.51    3.57   0.79
+//   1  256x256      3.41    6.82   2.00      2  256x256     16.15    5.27   0.33
+//   1  784x120      3.08    7.06   2.29      2  784x120     24.11    7.94   0.33
+//   1  120x10       0.35    2.64   7.61      2  120x10       1.08    2.71   2.51
+//   1  256x1024    11.56   13.64   1.18      2  256x1024    58.43   16.42   0.28
+//   1  1024x256    10.73   12.45   1.16      4  128x128      4.17    5.40   1.29
+//   8  128x128      5.88    6.97   1.19      4  120x10       0.83    3.25   3.93
+//   8  256x256     19.02   13.14   0.69     16  128x128      8.22    7.37   0.90
+//  16  784x120     46.83   31.31   0.67     16  120x10       2.01    4.40   2.19
+//  64  128x128     22.73   18.31   0.81     64  120x10       5.44    6.17   1.13
+//  64  784x120    125.18  100.39   0.80     64  256x1024   340.74  253.97   0.75
+// - M = 1: Eigen's GEMV reads the torch-layout weight in one pass; oneDNN pays ~2.5 us per call
+//   (primitive execute, argument map) and loses at every shape (1.16x to 7.6x).
+// - M >= 2: Eigen switches to its GEMM path, which is poor for few rows (m2 256x256: 16 us vs
+//   m1: 3.4 us), and oneDNN wins 2-4x, unless the product is so small that oneDNN's fixed cost
+//   dominates: 120x10 at any M up to 64, 128x128 at M = 4 and 8. M*K*N >= 2^17 separates them;
+//   the only misses are 128x128 at M = 2 (0.79, kept on Eigen: 1 us lost) and M = 8 (1.19, sent
+//   to oneDNN: 1 us lost).
+// Thread count is not an input (so that the rule stays the same when set_num_threads changes
+// after a trace); the sweep ran at 1 thread only and was not repeated at 2. Re-run the sweep when
+// the per-call overhead changes (a GEMV kernel, a cheaper argument path: issue 13 steps 3 and 7).
 NEURON_INLINE GemmKernel choose_gemm_kernel(DType dt, std::int64_t m, std::int64_t k,
                                             std::int64_t n) {
   if (dt != float32 || m == 0 || k == 0 || n == 0) return GemmKernel::eigen;
   const int o = gemm_kernel_override();
   if (o == 1) return GemmKernel::eigen;
   if (o == 2) return GemmKernel::onednn;
-  return m >= kOnednnMinRows ? GemmKernel::onednn : GemmKernel::eigen;
+  const double work = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  const bool big = m >= kOnednnMinRows && work >= static_cast<double>(kOnednnMinWork);
+  return big ? GemmKernel::onednn : GemmKernel::eigen;
 }
 
 NEURON_INLINE std::atomic<std::int64_t>& onednn_gemm_counter() {

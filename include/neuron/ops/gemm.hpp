@@ -11,9 +11,11 @@ namespace neuron::detail {
 
 enum class GemmKernel { eigen, onednn };
 
-// The smallest row count M of one GEMM (rows after flattening) that goes to oneDNN; the numbers
-// that justify it are next to choose_gemm_kernel's definition (gemm-inl.hpp).
-constexpr std::int64_t kOnednnMinRows = 8;
+// An f32 GEMM goes to oneDNN when it has at least kOnednnMinRows rows (M, after flattening) and
+// at least kOnednnMinWork multiply-adds (M * K * N); the numbers that justify both are next to
+// choose_gemm_kernel's definition (gemm-inl.hpp).
+constexpr std::int64_t kOnednnMinRows = 2;
+constexpr std::int64_t kOnednnMinWork = std::int64_t{1} << 17;
 
 // The kernel for one GEMM of [m, k] x [k, n] in dtype `dt`: a pure function of its arguments
 // (and of NEURON_GEMM_KERNEL, read once, for measurements only).
