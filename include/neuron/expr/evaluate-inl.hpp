@@ -5,11 +5,14 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <vector>
 
+#include "../core/parallel.hpp"
 #include "evaluate.hpp"
 #include "expr_op.hpp"
 
@@ -124,24 +127,43 @@ NEURON_INLINE void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_cou
 
   std::byte* dst = static_cast<std::byte*>(out.raw_data());
   const std::size_t es = dtype_size(dtype);
-  for (std::int64_t start = 0; start < numel; start += chunk_size) {
-    const std::int64_t n = std::min(chunk_size, numel - start);
-    cx.start = start;
-    std::int64_t rem = start;
-    for (int i = rank - 1; i >= 0; --i) {
-      const std::size_t ui = static_cast<std::size_t>(i);
-      cx.idx[ui] = rem % cx.ext[ui];
-      rem /= cx.ext[ui];
+  // Chunks are independent: large outputs are split between threads, kParallelElements or more
+  // per thread, each piece with its own context.
+  const std::int64_t chunks = (numel + chunk_size - 1) / chunk_size;
+  const std::int64_t grain = std::max<std::int64_t>(1, kParallelElements / chunk_size);
+  detail::parallel_for(chunks, grain, [&](std::int64_t first, std::int64_t last) {
+    EvalContext pc = cx;
+    for (std::int64_t c = first; c < last; ++c) {
+      const std::int64_t start = c * chunk_size;
+      const std::int64_t n = std::min(chunk_size, numel - start);
+      pc.start = start;
+      std::int64_t rem = start;
+      for (int i = rank - 1; i >= 0; --i) {
+        const std::size_t ui = static_cast<std::size_t>(i);
+        pc.idx[ui] = rem % pc.ext[ui];
+        rem /= pc.ext[ui];
+      }
+      std::byte* target = dst + static_cast<std::size_t>(start) * es;
+      const void* got = chunk(pc, n, target);
+      if (got != target) std::memcpy(target, got, static_cast<std::size_t>(n) * es);
     }
-    std::byte* target = dst + static_cast<std::size_t>(start) * es;
-    const void* got = chunk(cx, n, target);
-    if (got != target) std::memcpy(target, got, static_cast<std::size_t>(n) * es);
-  }
+  });
 }
 
 namespace detail {
 struct alignas(64) Slot {
   std::byte bytes[kSlotBytes];
+};
+
+// One thread's working memory for run_fused (see there).
+struct FusedThreadState {
+  std::uint64_t call = 0;  // the run_fused call it is set up for
+  std::vector<Slot> slots;
+  std::vector<int> first;  // each node's first slot
+  std::vector<const void*> value;
+  std::byte* slot(int node, int k) {
+    return slots[static_cast<std::size_t>(first[static_cast<std::size_t>(node)] + k)].bytes;
+  }
 };
 
 // A C++ number converted to `want`, by the rules of the dtype it was recorded with: values from a
@@ -163,47 +185,49 @@ NEURON_INLINE void fill_scalar(ScalarValue s, DType recorded, DType want, std::i
 
 NEURON_INLINE void run_fused(const FusedNode* nodes, int count, const Tensor* leaves,
                              int leaf_count, const ScalarValue* scalars, Tensor& out) {
-  // Slots: one per node for its value, and one per op operand for a conversion. Reused per thread
-  // (kernels never call back into the evaluator).
-  thread_local std::vector<detail::Slot> slots_tls;
-  thread_local std::vector<int> first_tls;
-  thread_local std::vector<const void*> value_tls;
-  // Plain references: every use of a thread_local name goes through its TLS wrapper.
-  std::vector<detail::Slot>& slots = slots_tls;
-  std::vector<int>& first = first_tls;
-  std::vector<const void*>& value = value_tls;
-  first.resize(static_cast<std::size_t>(count));
-  std::size_t total = 0;
-  for (int i = 0; i < count; ++i) {
-    first[static_cast<std::size_t>(i)] = static_cast<int>(total);
-    const FusedNode& n = nodes[i];
-    total += n.kind == FusedNode::Kind::op ? 1 + static_cast<std::size_t>(n.kernel->arity) : 1;
-  }
-  if (slots.size() < total) slots.resize(total);
-  value.assign(static_cast<std::size_t>(count), nullptr);
-  auto slot = [&](int node, int k) {
-    return slots[static_cast<std::size_t>(first[static_cast<std::size_t>(node)] + k)].bytes;
-  };
-
-  // C++ numbers are the same in every chunk: converted once, to every dtype an op wants them in.
-  for (int i = 0; i < count; ++i) {
-    const FusedNode& n = nodes[i];
-    if (n.kind == FusedNode::Kind::scalar) {
-      detail::fill_scalar(scalars[n.index], n.dtype, n.dtype, kChunk, slot(i, 0));
-      value[static_cast<std::size_t>(i)] = slot(i, 0);
-    } else if (n.kind == FusedNode::Kind::op) {
-      for (int k = 0; k < n.kernel->arity; ++k) {
-        const FusedNode& arg = nodes[n.args[static_cast<std::size_t>(k)]];
-        if (arg.kind == FusedNode::Kind::scalar &&
-            arg.dtype != n.types.in[static_cast<std::size_t>(k)])
-          detail::fill_scalar(scalars[arg.index], arg.dtype,
-                              n.types.in[static_cast<std::size_t>(k)], kChunk, slot(i, 1 + k));
+  // Per thread: slots, one per node for its value and one per op operand for a conversion, set
+  // up on the thread's first chunk of this call (chunks may run on several threads; kernels never
+  // call back into the evaluator, so one state per thread suffices).
+  static std::atomic<std::uint64_t> calls{0};
+  const std::uint64_t call = ++calls;
+  auto state = [&]() -> detail::FusedThreadState& {
+    thread_local detail::FusedThreadState tls;
+    detail::FusedThreadState& st = tls;  // every use of a thread_local name goes through TLS
+    if (st.call == call) return st;
+    st.call = call;
+    st.first.resize(static_cast<std::size_t>(count));
+    std::size_t total = 0;
+    for (int i = 0; i < count; ++i) {
+      st.first[static_cast<std::size_t>(i)] = static_cast<int>(total);
+      const FusedNode& n = nodes[i];
+      total += n.kind == FusedNode::Kind::op ? 1 + static_cast<std::size_t>(n.kernel->arity) : 1;
+    }
+    if (st.slots.size() < total) st.slots.resize(total);
+    st.value.assign(static_cast<std::size_t>(count), nullptr);
+    // C++ numbers are the same in every chunk: converted once, to every dtype an op wants them in.
+    for (int i = 0; i < count; ++i) {
+      const FusedNode& n = nodes[i];
+      if (n.kind == FusedNode::Kind::scalar) {
+        detail::fill_scalar(scalars[n.index], n.dtype, n.dtype, kChunk, st.slot(i, 0));
+        st.value[static_cast<std::size_t>(i)] = st.slot(i, 0);
+      } else if (n.kind == FusedNode::Kind::op) {
+        for (int k = 0; k < n.kernel->arity; ++k) {
+          const FusedNode& arg = nodes[n.args[static_cast<std::size_t>(k)]];
+          if (arg.kind == FusedNode::Kind::scalar &&
+              arg.dtype != n.types.in[static_cast<std::size_t>(k)])
+            detail::fill_scalar(scalars[arg.index], arg.dtype,
+                                n.types.in[static_cast<std::size_t>(k)], kChunk, st.slot(i, 1 + k));
+        }
       }
     }
-  }
+    return st;
+  };
 
   evaluate_tree(
       out, leaves, leaf_count, [&](EvalContext& cx, std::int64_t len, void* dst) -> const void* {
+        detail::FusedThreadState& st = state();
+        std::vector<const void*>& value = st.value;
+        auto slot = [&st](int node, int k) { return st.slot(node, k); };
         for (int i = 0; i < count; ++i) {
           const FusedNode& n = nodes[i];
           const std::size_t ui = static_cast<std::size_t>(i);

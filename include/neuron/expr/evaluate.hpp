@@ -17,6 +17,8 @@ namespace neuron::expr {
 // Elements per chunk: slots of one chunk stay in the L1 cache.
 inline constexpr std::int64_t kChunk = 512;
 inline constexpr std::size_t kSlotBytes = kChunk * 8;  // one chunk of the widest dtype
+// Outputs of at least twice this many elements are split between threads (parallel.hpp).
+inline constexpr std::int64_t kParallelElements = std::int64_t{1} << 16;
 
 // Where one tensor leaf reads from, with strides broadcast to the (coalesced) output dims.
 struct LeafView {
@@ -50,6 +52,8 @@ using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* ds
 // the output walked linearly in chunks of `chunk_size` elements, whatever the row length, so
 // short rows cost no extra per-chunk overhead. `chunk` computes n output values at the context's
 // position, preferably into `dst`, and returns where they are.
+// Large outputs are split between threads: `chunk` is then called from several threads at once
+// (each with its own context), so it must keep its working memory per thread.
 void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count, const ChunkFn& chunk,
                    std::int64_t chunk_size = kChunk);
 

@@ -250,10 +250,11 @@ class Node {
     constexpr int NL = leaf_count > 0 ? leaf_count : 1;
     // Longer chunks than the fused evaluator's: only broadcast leaves are staged, in T.
     constexpr std::int64_t kRegisterChunk = 1024;
-    alignas(64) T slots[NL][kRegisterChunk];
     evaluate_tree(
         out, leaves, leaf_count,
         [&](EvalContext& cx, std::int64_t n, void* dst) -> const void* {
+          // Chunks may run on several threads: staging on each one's stack.
+          alignas(64) T slots[NL][kRegisterChunk];
           const T* lp[NL] = {};
           for (int l = 0; l < leaf_count; ++l) {
             const LeafView& v = cx.leaves[l];

@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include "../core/parallel.hpp"
 #include "any_op-inl.hpp"
 #include "attention.hpp"
 #include "softmax-inl.hpp"
@@ -193,29 +194,37 @@ NEURON_INLINE void ScaledDotProductAttention::run(const std::vector<Tensor>& in,
   visit_dtype(in[0].dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      thread_local detail::AttnRowMatrix<T> scores;
       const std::size_t mask_es = has_mask ? dtype_size(in[3].dtype()) : 0;
-      for (std::int64_t b = 0; b < batches; ++b) {
-        std::int64_t oq = 0, ok = 0, ov = 0, om = 0, rem = b;
-        for (int d = 0; d < br; ++d) {
-          const std::size_t du = static_cast<std::size_t>(d);
-          const std::int64_t i = rem / so[du];
-          rem %= so[du];
-          oq += i * sq[du];
-          ok += i * sk[du];
-          ov += i * sv[du];
-          om += i * sm[du];
+      // Heads are independent: split between threads, at least ~2^18 multiply-adds each.
+      const double per_head =
+          static_cast<double>(p.L) * static_cast<double>(p.S) * static_cast<double>(p.E + p.Ev);
+      const std::int64_t grain =
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(262144.0 / std::max(per_head, 1.0)));
+      detail::parallel_for(batches, grain, [&](std::int64_t first, std::int64_t last) {
+        thread_local detail::AttnRowMatrix<T> scores_tls;  // per thread
+        detail::AttnRowMatrix<T>& scores = scores_tls;
+        for (std::int64_t b = first; b < last; ++b) {
+          std::int64_t oq = 0, ok = 0, ov = 0, om = 0, rem = b;
+          for (int d = 0; d < br; ++d) {
+            const std::size_t du = static_cast<std::size_t>(d);
+            const std::int64_t i = rem / so[du];
+            rem %= so[du];
+            oq += i * sq[du];
+            ok += i * sk[du];
+            ov += i * sv[du];
+            om += i * sm[du];
+          }
+          const void* mask = has_mask ? static_cast<const char*>(in[3].raw_data()) +
+                                            static_cast<std::size_t>(om) * mask_es
+                                      : nullptr;
+          detail::attention_head<T>(
+              in[0].data<T>() + oq * p.L * p.E, in[1].data<T>() + ok * p.S * p.E,
+              in[2].data<T>() + ov * p.S * p.Ev, out.data<T>() + b * p.L * p.Ev, p, scale,
+              is_causal, mask, has_mask && in[3].dtype() == bool_,
+              has_mask ? sm[static_cast<std::size_t>(br)] : 0,
+              has_mask ? sm[static_cast<std::size_t>(br + 1)] : 0, scores);
         }
-        const void* mask = has_mask ? static_cast<const char*>(in[3].raw_data()) +
-                                          static_cast<std::size_t>(om) * mask_es
-                                    : nullptr;
-        detail::attention_head<T>(in[0].data<T>() + oq * p.L * p.E,
-                                  in[1].data<T>() + ok * p.S * p.E,
-                                  in[2].data<T>() + ov * p.S * p.Ev, out.data<T>() + b * p.L * p.Ev,
-                                  p, scale, is_causal, mask, has_mask && in[3].dtype() == bool_,
-                                  has_mask ? sm[static_cast<std::size_t>(br)] : 0,
-                                  has_mask ? sm[static_cast<std::size_t>(br + 1)] : 0, scores);
-      }
+      });
     }
   });
 }

@@ -307,7 +307,8 @@ NEURON_INLINE void run_conv(const char* op, const ConvGeometry& g, const ConvPri
   if (out.numel() == 0) return;
   std::shared_ptr<const ConvPrimitive> made;
   const ConvPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
-  const int threads = sync_thread_setting();
+  ThreadLease lease;  // threads.hpp's sharing rule; the primitive is made for lease.threads()
+  const int threads = lease.threads();
   auto make = [&] {
     std::vector<TensorSpec> specs;
     for (const Tensor& t : in) specs.push_back(spec_of(t));

@@ -231,7 +231,8 @@ NEURON_INLINE std::shared_ptr<const GemmPrimitive> prepare_gemm(const char* op,
 // Runs the GEMM of `g` on a (src), b (weights), optional bias, into out.
 NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPrimitive* prepared,
                             const Tensor& a, const Tensor& b, const Tensor* bias, Tensor& out) {
-  const int threads = sync_thread_setting();
+  ThreadLease lease;  // threads.hpp's sharing rule; the primitive is made for lease.threads()
+  const int threads = lease.threads();
   const GemmPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
   std::shared_ptr<const GemmPrimitive> held;
   if (!prepared || !(prepared->geometry == g)) {  // eager, or a shape the node was not made for

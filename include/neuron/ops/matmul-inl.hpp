@@ -68,6 +68,13 @@ inline bool matmul_is_one_gemm(const MatmulPlan& p) {
   return p.b_batch.rank() == 0 && p.batch == p.a_batch;
 }
 
+// Whether Eigen's GEMM could use more than one thread on a product of `a_elems` left-hand
+// elements and `n` columns (it splits only products of at least ~50k multiply-adds per thread);
+// smaller ones lease one thread, so that they neither take helpers nor spawn a team.
+inline bool eigen_gemm_may_parallelize(std::int64_t a_elems, std::int64_t n) {
+  return static_cast<double>(a_elems) * static_cast<double>(n) >= 1e5;
+}
+
 // The oneDNN GEMM of a matmul, or nothing when the rule (gemm-inl.hpp) keeps it on Eigen.
 inline bool matmul_gemm(DType dt, const MatmulPlan& p, GemmGeometry& g) {
   const bool one = matmul_is_one_gemm(p);
@@ -138,6 +145,8 @@ NEURON_INLINE void Matmul::run(const std::vector<Tensor>& in, Tensor& out) const
     detail::run_gemm(name, g, primitive.get(), a, b, nullptr, out);
     return;
   }
+  // Eigen's GEMM parallelizes large products itself, on the threads this lease holds.
+  detail::ThreadLease lease(detail::eigen_gemm_may_parallelize(a.numel(), p.n) ? 0 : 1);
   visit_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -231,6 +240,7 @@ NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const
                      has_bias ? &in[2] : nullptr, out);
     return;
   }
+  detail::ThreadLease lease(detail::eigen_gemm_may_parallelize(m * k, n) ? 0 : 1);
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {

@@ -208,8 +208,9 @@ void MaxPool<N>::prepare(const std::vector<TensorSpec>& in, const std::vector<co
 template <int N>
 void MaxPool<N>::run(const std::vector<Tensor>& in, Tensor& out) const {
   if (out.numel() == 0) return;
+  detail::ThreadLease lease;  // threads.hpp's sharing rule
   std::shared_ptr<const detail::PoolPrimitive> made = primitive;
-  if (!made || made->threads != detail::sync_thread_setting())
+  if (!made || made->threads != lease.threads())
     made = detail::make_max_pool(name, detail::geometry_of(*this), {spec_of(in[0])});
   detail::dnnl_call(name, [&] {
     std::unordered_map<int, dnnl::memory> args{

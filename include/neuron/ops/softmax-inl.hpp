@@ -9,6 +9,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "../core/parallel.hpp"
 #include "any_op-inl.hpp"
 #include "layout-inl.hpp"
 #include "softmax.hpp"
@@ -45,38 +46,71 @@ double sub_exp(const T* x, const T* m, std::int64_t m_stride, T* out, std::int64
     xsimd::exp(B::load_aligned(a) - B::load_aligned(b)).store_aligned(r);
     for (std::int64_t k = i; k < n; ++k) out[k] = r[k - i];
   }
-  for (std::int64_t k = 0; k < n; ++k) sum += static_cast<double>(out[k]);
+  // Eight independent double partial sums (vectorizable), then the tail.
+  double part[8] = {};
+  std::int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) part[j] += static_cast<double>(out[k + j]);
+  for (; k < n; ++k) sum += static_cast<double>(out[k]);
+  for (double p : part) sum += p;
   return sum;
 }
 
-template <bool Log, class T>
-void softmax_kernel(const T* x, T* y, const Split3& s) {
-  const std::int64_t D = s.mid, I = s.inner;
-  if (D == 0) return;
-  if (I == 1) {
-    for (std::int64_t o = 0; o < s.outer; ++o) {
-      const T* xr = x + o * D;
-      T* yr = y + o * D;
-      T m = xr[0];
-      for (std::int64_t d = 1; d < D; ++d)
-        if (xr[d] > m || std::isnan(xr[d])) m = xr[d];
-      if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: keep exp(-inf - 0) = 0 (NaN below)
-      double sum = sub_exp(xr, &m, 0, yr, D);
-      if constexpr (Log) {
-        // (x - max) - log(sum): subtracting max first keeps small results exact.
-        const T log_sum = static_cast<T>(std::log(sum));
-        for (std::int64_t d = 0; d < D; ++d) yr[d] = (xr[d] - m) - log_sum;
-      } else {
-        T inv = static_cast<T>(1.0 / sum);
-        for (std::int64_t d = 0; d < D; ++d) yr[d] *= inv;
-      }
+// The largest of n > 0 values, NaN when any is NaN.
+template <class T>
+T row_max(const T* x, std::int64_t n) {
+  using B = xsimd::batch<T>;
+  constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
+  T m = x[0];
+  bool nan = false;
+  std::int64_t i = 0;
+  if (n >= W) {
+    B mb = B::load_unaligned(x);
+    auto bad = mb != mb;
+    for (i = W; i + W <= n; i += W) {
+      const B v = B::load_unaligned(x + i);
+      mb = xsimd::max(mb, v);
+      bad = bad || (v != v);
     }
-    return;
+    alignas(64) T lanes[W];
+    mb.store_aligned(lanes);
+    m = lanes[0];
+    for (std::int64_t k = 1; k < W; ++k) m = std::max(m, lanes[k]);
+    nan = xsimd::any(bad);
   }
-  // Reduction over a middle dim: work on `inner`-long contiguous rows.
+  for (; i < n; ++i) {
+    if (x[i] > m) m = x[i];
+    nan = nan || std::isnan(x[i]);
+  }
+  return nan ? std::numeric_limits<T>::quiet_NaN() : m;
+}
+
+// Rows [o_begin, o_end) of a softmax over a middle dim of D with `inner`-long contiguous rows.
+template <bool Log, class T>
+void softmax_rows(const T* x, T* y, std::int64_t D, std::int64_t o_begin, std::int64_t o_end) {
+  for (std::int64_t o = o_begin; o < o_end; ++o) {
+    const T* xr = x + o * D;
+    T* yr = y + o * D;
+    T m = row_max(xr, D);
+    if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: keep exp(-inf - 0) = 0 (NaN below)
+    double sum = sub_exp(xr, &m, 0, yr, D);
+    if constexpr (Log) {
+      // (x - max) - log(sum): subtracting max first keeps small results exact.
+      const T log_sum = static_cast<T>(std::log(sum));
+      for (std::int64_t d = 0; d < D; ++d) yr[d] = (xr[d] - m) - log_sum;
+    } else {
+      T inv = static_cast<T>(1.0 / sum);
+      for (std::int64_t d = 0; d < D; ++d) yr[d] *= inv;
+    }
+  }
+}
+
+template <bool Log, class T>
+void softmax_blocks(const T* x, T* y, std::int64_t D, std::int64_t I, std::int64_t o_begin,
+                    std::int64_t o_end) {
   std::vector<T> m(static_cast<std::size_t>(I));
   std::vector<double> sum(static_cast<std::size_t>(I));
-  for (std::int64_t o = 0; o < s.outer; ++o) {
+  for (std::int64_t o = o_begin; o < o_end; ++o) {
     const T* xb = x + o * D * I;
     T* yb = y + o * D * I;
     std::copy(xb, xb + I, m.begin());
@@ -101,6 +135,23 @@ void softmax_kernel(const T* x, T* y, const Split3& s) {
           yb[d * I + i] = static_cast<T>(yb[d * I + i] / sum[k]);
       }
   }
+}
+
+// Rows are independent: they are split between threads, at least kRowGrain elements each.
+constexpr std::int64_t kRowGrain = 16384;
+
+template <bool Log, class T>
+void softmax_kernel(const T* x, T* y, const Split3& s) {
+  const std::int64_t D = s.mid, I = s.inner;
+  if (D == 0) return;
+  const std::int64_t grain =
+      std::max<std::int64_t>(1, kRowGrain / std::max<std::int64_t>(1, D * I));
+  parallel_for(s.outer, grain, [&](std::int64_t begin, std::int64_t end) {
+    if (I == 1)
+      softmax_rows<Log>(x, y, D, begin, end);
+    else  // reduction over a middle dim: work on `inner`-long contiguous rows
+      softmax_blocks<Log>(x, y, D, I, begin, end);
+  });
 }
 
 }  // namespace detail
