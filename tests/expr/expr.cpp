@@ -144,3 +144,26 @@ TEST_CASE("empty and 0-d operands") {
   CHECK(z.rank() == 0);
   CHECK(z.item<float>() == 5.0f);
 }
+
+TEST_CASE("large outputs (non-temporal stores, several threads) hold the same values") {
+  // 5M + 3 floats (20 MB, past kStreamBytes; an odd length so the last chunk is partial), with a
+  // broadcast leaf, in the register path (typed expression) and the interpreted one (traced).
+  nr::set_num_threads(2);
+  const std::int64_t rows = 5 * 1024 * 1024 + 3;
+  nr::Tensor a = nr::randn({rows, 1}), b = nr::randn({1, 1}), c = nr::randn({rows, 1});
+  auto f = [&](const nr::Tensor& x) { return nr::Tensor(nr::relu(x * b + 1.0f) - c); };
+  nr::Tensor eager = f(a);
+  nr::Tensor traced = nr::trace(f, a)(a);
+  const float* ap = a.data<float>();
+  const float* cp = c.data<float>();
+  const float bv = b.data<float>()[0];
+  std::int64_t wrong = 0;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const float want = std::max(ap[i] * bv + 1.0f, 0.0f) - cp[i];
+    const float tol = 1e-6f * (1.0f + std::abs(want));  // an FMA may round once instead of twice
+    wrong += !(std::abs(eager.data<float>()[i] - want) <= tol) ||
+             !(std::abs(traced.data<float>()[i] - want) <= tol);
+  }
+  CHECK(wrong == 0);
+  nr::set_num_threads(1);
+}

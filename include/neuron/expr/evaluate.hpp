@@ -17,6 +17,8 @@ namespace neuron::expr {
 // Elements per chunk: slots of one chunk stay in the L1 cache.
 inline constexpr std::int64_t kChunk = 512;
 inline constexpr std::size_t kSlotBytes = kChunk * 8;  // one chunk of the widest dtype
+// Outputs of at least this many bytes are written with non-temporal stores (evaluate_tree).
+inline constexpr std::size_t kStreamBytes = std::size_t{16} << 20;
 // Outputs of at least twice this many elements are split between threads (parallel.hpp).
 inline constexpr std::int64_t kParallelElements = std::int64_t{1} << 16;
 
