@@ -11,6 +11,7 @@
 #include <neuron/ops/elementwise_kernel-inl.hpp>
 #include <neuron/ops/elementwise_ops-inl.hpp>
 #include <neuron/ops/embedding-inl.hpp>
+#include <neuron/ops/fused_linear-inl.hpp>
 #include <neuron/ops/gemm-inl.hpp>
 #include <neuron/ops/group_norm-inl.hpp>
 #include <neuron/ops/indexing-inl.hpp>

@@ -123,7 +123,10 @@ TEST_CASE("fuse_conv_epilogues: activations and the residual add become oneDNN p
       {"relu", [](const nr::Tensor& t) -> nr::Tensor { return nr::relu(t); }},
       {"relu6", [](const nr::Tensor& t) -> nr::Tensor { return nr::relu6(t); }},
       {"silu", [](const nr::Tensor& t) -> nr::Tensor { return nr::silu(t); }},
-      {"hardswish", [](const nr::Tensor& t) -> nr::Tensor { return nr::hardswish(t); }}};
+      {"hardswish", [](const nr::Tensor& t) -> nr::Tensor { return nr::hardswish(t); }},
+      {"gelu", [](const nr::Tensor& t) -> nr::Tensor { return nr::gelu(t); }},
+      {"gelu tanh",
+       [](const nr::Tensor& t) -> nr::Tensor { return nr::gelu(t, nr::GeluApproximation::tanh); }}};
   for (std::size_t a = 0; a < acts.size(); ++a) {
     CAPTURE(acts[a].first);
     auto f = [&](const nr::Tensor& in) { return acts[a].second(conv(in)); };
@@ -159,7 +162,6 @@ TEST_CASE("fuse_conv_epilogues leaves what it cannot express") {
   nn::Conv2d conv(nn::Conv2dOptions(3, 3, 3).padding(1));
   const nr::Tensor x = nr::randn({1, 3, 5, 5});
   const std::vector<std::pair<std::string, std::function<nr::Tensor(const nr::Tensor&)>>> cases = {
-      {"gelu", [&](const nr::Tensor& in) -> nr::Tensor { return nr::gelu(conv(in)); }},
       {"scaled", [&](const nr::Tensor& in) -> nr::Tensor { return nr::relu(conv(in) * 0.5f); }},
       {"broadcast add",
        [&](const nr::Tensor& in) -> nr::Tensor {
@@ -317,4 +319,60 @@ TEST_CASE("transposed convolutions and 1-d convolutions keep channels-last betwe
   CHECK(attrs[0].at("dst_channels_last") == 1);
   CHECK(attrs[1].at("src_channels_last") == 1);
   check_against_eager(tg, s, g(s), "conv1d chain");
+}
+
+TEST_CASE("fuse_linear_epilogues: linear + activation / residual become one fused_linear") {
+  nr::manual_seed(21);
+  nn::Linear fc1(64, 128), fc2(128, 64);
+  const nr::Tensor x = nr::randn({4, 16, 64});
+  // A transformer feed-forward block: gelu after the first GEMM, the residual after the second.
+  auto ff = [&](const nr::Tensor& in) { return nr::Tensor(fc2(nr::gelu(fc1(in))) + in); };
+  nr::CompileOptions off_options;
+  off_options.fuse_linear_epilogues = false;
+  nr::TracedModule off = traced(ff, x, off_options);
+  CHECK(count_steps(off, "linear") == 2);
+  CHECK(count_steps(off, "fused") == 2);
+  nr::TracedModule on = traced(ff, x, nr::CompileOptions{});
+  CHECK(count_steps(on, "fused_linear") == 2);
+  CHECK(count_steps(on, "linear") == 0);
+  CHECK(count_steps(on, "fused") == 0);
+  check_against_eager(on, x, ff(x), "feed-forward");
+
+  // lazy mode fuses too, and agrees with the traced module
+  const nr::Tensor want = on(x);
+  fc1.to(nr::lazy_device());
+  fc2.to(nr::lazy_device());
+  nr::Tensor y = ff(x.to(nr::lazy_device()));
+  const nr::Graph g = test::graph_of({y});
+  nr::mark_step();
+  test::check_close(y.cpu(), want, 1e-6, 1e-6, "lazy");
+  std::shared_ptr<const nr::Executable> exe = nr::ExecutableCache::instance().find(g);
+  REQUIRE(exe);
+  int fused_linears = 0;
+  for (const auto& st : exe->steps) fused_linears += st.op->name() == "fused_linear";
+  CHECK(fused_linears == 2);
+}
+
+TEST_CASE("fuse_linear_epilogues leaves small GEMMs and what it cannot express") {
+  nr::manual_seed(22);
+  nn::Linear big(64, 64), tiny(8, 4);
+  const nr::Tensor x = nr::randn({32, 64});
+  const std::vector<std::pair<std::string, std::function<nr::Tensor(const nr::Tensor&)>>> cases = {
+      // the kernel rule keeps this GEMM on Eigen, which has no epilogue
+      {"small GEMM",
+       [&](const nr::Tensor& in) -> nr::Tensor { return nr::relu(tiny(nr::slice(in, 1, 0, 8))); }},
+      {"scaled", [&](const nr::Tensor& in) -> nr::Tensor { return nr::relu(big(in) * 0.5f); }},
+      {"read twice",
+       [&](const nr::Tensor& in) -> nr::Tensor {
+         nr::Tensor y = big(in);
+         return nr::relu(y) * y;
+       }},
+      {"broadcast add",
+       [&](const nr::Tensor& in) -> nr::Tensor { return big(in) + nr::ones({64}); }}};
+  for (const auto& [name, f] : cases) {
+    CAPTURE(name);
+    nr::TracedModule tm = traced(f, x, nr::CompileOptions{});
+    CHECK(count_steps(tm, "fused_linear") == 0);
+    check_against_eager(tm, x, f(x), name);
+  }
 }

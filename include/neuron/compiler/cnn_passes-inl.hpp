@@ -14,6 +14,9 @@
 #include "../graph/hash.hpp"
 #include "../ops/batch_norm.hpp"
 #include "../ops/conv.hpp"
+#include "../ops/fused_linear.hpp"
+#include "../ops/gemm.hpp"
+#include "../ops/matmul.hpp"
 #include "../ops/pool.hpp"
 #include "cnn_passes.hpp"
 
@@ -95,16 +98,65 @@ inline bool is_op(const nlohmann::json& j, const char* name, std::size_t arity) 
          (!j.contains("attrs") || j["attrs"].empty());
 }
 
-// The activation a fused node is, as ConvActivation; 0 when it is none of them.
+// The activation a fused node is, as EpilogueActivation; 0 when it is none of them.
 inline std::int64_t activation_of(const nlohmann::json& j) {
-  static const std::pair<const char*, ConvActivation> acts[] = {
-      {"relu", ConvActivation::relu},
-      {"relu6", ConvActivation::relu6},
-      {"silu", ConvActivation::silu},
-      {"hardswish", ConvActivation::hardswish}};
+  static const std::pair<const char*, EpilogueActivation> acts[] = {
+      {"relu", EpilogueActivation::relu},
+      {"relu6", EpilogueActivation::relu6},
+      {"silu", EpilogueActivation::silu},
+      {"hardswish", EpilogueActivation::hardswish}};
   for (const auto& [name, a] : acts)
     if (is_op(j, name, 1)) return static_cast<std::int64_t>(a);
+  // gelu has one attribute, tanh_approximation
+  if (j.is_object() && j.value("op", "") == "gelu" && j.value("dtype", "") == "float32" &&
+      j.contains("args") && j["args"].size() == 1 && j.contains("attrs") && j["attrs"].is_array() &&
+      j["attrs"].size() == 1 && j["attrs"][0].is_boolean())
+    return static_cast<std::int64_t>(j["attrs"][0].get<bool>() ? EpilogueActivation::gelu_tanh
+                                                               : EpilogueActivation::gelu_erf);
   return 0;
+}
+
+// An epilogue the step writing slot `out` (step `i`) can absorb: its output's only reader is a
+// float32 "fused" step whose tree is act(x), add(x, r) or act(add(x, r)), with r of the output's
+// spec written before step i.
+struct Epilogue {
+  int step = -1;  // the fused step absorbed
+  std::int64_t activation = 0;
+  int residual = -1;  // slot, or -1
+};
+inline Epilogue match_epilogue(const Plan& plan, const SlotUse& use,
+                               const std::vector<bool>& removed, std::size_t i) {
+  const int out = plan.steps[i].output;
+  if (plan.slots[static_cast<std::size_t>(out)].spec.dtype != float32 || !use.single_reader(out))
+    return {};
+  const int j = use.readers[static_cast<std::size_t>(out)][0];
+  const PlanStep& next = plan.steps[static_cast<std::size_t>(j)];
+  if (removed[static_cast<std::size_t>(j)] || next.op->name() != "fused" || !next.scalars.empty())
+    return {};
+  const nlohmann::json tree = next.op->attrs_json();
+  const std::int64_t act = activation_of(tree);
+  const nlohmann::json* body = act ? &tree["args"][0] : &tree;
+  int residual = -1;
+  if (is_op(*body, "add", 2) && is_leaf((*body)["args"][0]) && is_leaf((*body)["args"][1]) &&
+      next.inputs.size() == 2) {
+    residual = next.inputs[0] == out ? next.inputs[1] : next.inputs[0];
+    const bool ok = residual != out && (next.inputs[0] == out || next.inputs[1] == out) &&
+                    plan.slots[static_cast<std::size_t>(residual)].spec ==
+                        plan.slots[static_cast<std::size_t>(out)].spec &&
+                    use.writer[static_cast<std::size_t>(residual)] < static_cast<int>(i);
+    if (!ok) return {};
+  } else if (!(act && is_leaf(*body) && next.inputs.size() == 1)) {
+    return {};
+  }
+  return {j, act, residual};
+}
+
+// Drops the steps marked removed.
+inline void drop_removed(Plan& plan, const std::vector<bool>& removed) {
+  std::vector<PlanStep> kept;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i)
+    if (!removed[i]) kept.push_back(std::move(plan.steps[i]));
+  plan.steps = std::move(kept);
 }
 
 }  // namespace detail
@@ -191,42 +243,52 @@ NEURON_INLINE std::pair<int, int> fuse_conv_epilogues(Plan& plan) {
     PlanStep& conv = plan.steps[i];
     const detail::ConvInfo info = detail::conv_info(conv);
     if (!info.is_conv || info.activation != 0 || info.has_residual) continue;
-    const int out = conv.output;
-    if (plan.slots[static_cast<std::size_t>(out)].spec.dtype != float32 || !use.single_reader(out))
-      continue;
-    const int j = use.readers[static_cast<std::size_t>(out)][0];
-    PlanStep& next = plan.steps[static_cast<std::size_t>(j)];
-    if (removed[static_cast<std::size_t>(j)] || next.op->name() != "fused" || !next.scalars.empty())
-      continue;
-    const nlohmann::json tree = next.op->attrs_json();
-    std::int64_t act = detail::activation_of(tree);
-    const nlohmann::json* body = act ? &tree["args"][0] : &tree;
-    int residual = -1;
-    if (detail::is_op(*body, "add", 2) && detail::is_leaf((*body)["args"][0]) &&
-        detail::is_leaf((*body)["args"][1]) && next.inputs.size() == 2) {
-      residual = next.inputs[0] == out ? next.inputs[1] : next.inputs[0];
-      const bool ok = residual != out && (next.inputs[0] == out || next.inputs[1] == out) &&
-                      plan.slots[static_cast<std::size_t>(residual)].spec ==
-                          plan.slots[static_cast<std::size_t>(out)].spec &&
-                      use.writer[static_cast<std::size_t>(residual)] < static_cast<int>(i);
-      if (!ok) continue;
-    } else if (!(act && detail::is_leaf(*body) && next.inputs.size() == 1)) {
-      continue;
-    }
+    const detail::Epilogue e = detail::match_epilogue(plan, use, removed, i);
+    if (e.step < 0) continue;
     detail::edit_conv(conv, [&](auto& op) {
-      op.activation = act;
-      op.has_residual = residual >= 0;
+      op.activation = e.activation;
+      op.has_residual = e.residual >= 0;
     });
-    if (residual >= 0) conv.inputs.push_back(residual);
-    conv.output = next.output;
-    removed[static_cast<std::size_t>(j)] = true;
-    acts += act != 0;
-    residuals += residual >= 0;
+    if (e.residual >= 0) conv.inputs.push_back(e.residual);
+    conv.output = plan.steps[static_cast<std::size_t>(e.step)].output;
+    removed[static_cast<std::size_t>(e.step)] = true;
+    acts += e.activation != 0;
+    residuals += e.residual >= 0;
   }
-  std::vector<PlanStep> kept;
-  for (std::size_t i = 0; i < plan.steps.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(plan.steps[i]));
-  plan.steps = std::move(kept);
+  detail::drop_removed(plan, removed);
+  remove_unused_slots(plan);
+  return {acts, residuals};
+}
+
+NEURON_INLINE std::pair<int, int> fuse_linear_epilogues(Plan& plan) {
+  int acts = 0, residuals = 0;
+  detail::SlotUse use(plan);
+  std::vector<bool> removed(plan.steps.size(), false);
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    PlanStep& st = plan.steps[i];
+    const auto* lin = detail::op_as<Linear>(st);
+    if (!lin) continue;
+    // Only GEMMs the kernel rule (gemm.hpp) sends to oneDNN: fused_linear always runs there.
+    const TensorSpec& x = plan.slots[static_cast<std::size_t>(st.inputs[0])].spec;
+    const TensorSpec& w = plan.slots[static_cast<std::size_t>(st.inputs[1])].spec;
+    const std::int64_t k = w.shape[1], n = w.shape[0];
+    if (k == 0 || detail::choose_gemm_kernel(x.dtype, x.shape.numel() / k, k, n) !=
+                      detail::GemmKernel::onednn)
+      continue;
+    const detail::Epilogue e = detail::match_epilogue(plan, use, removed, i);
+    if (e.step < 0) continue;
+    FusedLinear f;
+    f.has_bias = lin->has_bias;
+    f.activation = e.activation;
+    f.has_residual = e.residual >= 0;
+    st.op = std::make_shared<OpModel<FusedLinear>>(f);
+    if (e.residual >= 0) st.inputs.push_back(e.residual);
+    st.output = plan.steps[static_cast<std::size_t>(e.step)].output;
+    removed[static_cast<std::size_t>(e.step)] = true;
+    acts += e.activation != 0;
+    residuals += e.residual >= 0;
+  }
+  detail::drop_removed(plan, removed);
   remove_unused_slots(plan);
   return {acts, residuals};
 }
@@ -349,15 +411,18 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
   return count;
 }
 
-NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues,
-                                           bool channels_last) {
-  if (!fuse_epilogues && !channels_last) return;
-  bool any_conv = false;
+NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last,
+                                           bool fuse_linear) {
+  bool any_conv = false, any_linear = false;
   for (const Step& st : exe.steps) {
     const std::string n = st.op->name();
     any_conv = any_conv || n == "conv1d" || n == "conv2d" || n == "conv_transpose2d";
+    any_linear = any_linear || n == "linear";
   }
-  if (!any_conv) return;  // nothing to do: keep lazy compiles of other models as cheap as before
+  const bool conv_passes = any_conv && (fuse_epilogues || channels_last);
+  const bool linear_pass = any_linear && fuse_linear;
+  // nothing to do: keep lazy compiles of other models as cheap as before
+  if (!conv_passes && !linear_pass) return;
   // The passes work on plans: inputs are the executable's first slots, everything else is an
   // intermediate. A step's runtime scalars are carried through as its scalar offset (the passes
   // never move or drop a step that has scalars).
@@ -381,8 +446,9 @@ NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues,
     p.steps.push_back(std::move(ps));
   }
   p.outputs = exe.outputs;
-  if (fuse_epilogues) fuse_conv_epilogues(p);
-  if (channels_last) use_channels_last(p);
+  if (any_conv && fuse_epilogues) fuse_conv_epilogues(p);
+  if (linear_pass) fuse_linear_epilogues(p);
+  if (any_conv && channels_last) use_channels_last(p);
   exe.slots.clear();
   for (const PlanSlot& s : p.slots) exe.slots.push_back(s.spec);
   exe.steps.clear();

@@ -3,6 +3,9 @@
 //   fold_batch_norms      conv -> batch_norm becomes one conv with scaled weights and a bias
 //   fuse_conv_epilogues   conv -> relu | relu6 | silu | hardswish, and conv -> add(residual),
 //                         become one conv whose oneDNN post-ops apply them to its output
+//   fuse_linear_epilogues linear -> relu | gelu | silu | ..., and linear -> add(residual), become
+//                         one fused_linear (oneDNN post-ops), for GEMMs the kernel rule sends to
+//                         oneDNN
 //   use_channels_last     activations between convolutions, pooling and same-shape elementwise
 //                         ops stay channels-last (oneDNN's fast layout), reordered only at the
 //                         boundaries of such regions
@@ -30,11 +33,15 @@ class PlanWeights {
 int fold_batch_norms(Plan& plan, PlanWeights& weights);
 // Returns {activations fused, residual adds fused}.
 std::pair<int, int> fuse_conv_epilogues(Plan& plan);
+// Returns {activations fused, residual adds fused}.
+std::pair<int, int> fuse_linear_epilogues(Plan& plan);
 int use_channels_last(Plan& plan);
 
-// fuse_conv_epilogues and use_channels_last (the passes that need no constant weights) on a
-// lowered, not yet finalised executable (lazy mode; weights are its inputs there).
-void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last);
+// fuse_conv_epilogues, fuse_linear_epilogues and use_channels_last (the passes that need no
+// constant weights) on a lowered, not yet finalised executable (lazy mode; weights are its inputs
+// there).
+void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last,
+                             bool fuse_linear = true);
 
 // Drops slots no step, output or input binding refers to, and renumbers the rest.
 void remove_unused_slots(Plan& plan);

@@ -85,7 +85,8 @@ NEURON_INLINE std::shared_ptr<Executable> lower(const Graph& g, const CompileOpt
 }
 
 NEURON_INLINE void optimize_executable(Executable& exe, const CompileOptions& options) {
-  optimize_cnn_executable(exe, options.fuse_conv_epilogues, options.channels_last);
+  optimize_cnn_executable(exe, options.fuse_conv_epilogues, options.channels_last,
+                          options.fuse_linear_epilogues);
   exe.finalize();
 }
 

@@ -21,6 +21,9 @@ struct CompileOptions {
   bool fold_batch_norm = true;
   bool fuse_conv_epilogues = true;
   bool channels_last = true;
+  // linear + activation / residual add as one fused_linear (cnn_passes.hpp); like the two above,
+  // it also runs on lazy executables.
+  bool fuse_linear_epilogues = true;
   // Part of every cache key: executables compiled with other options are other executables.
   std::string key() const { return std::string("cse=") + (cse ? "1" : "0"); }
 };

@@ -54,7 +54,7 @@ NEURON_INLINE void check_conv_params(const char* op, const ConvGeometry& g) {
   check("dilation", g.dilation, 1);
   if (g.transposed) check("output_padding", g.output_padding, 0);
   if (g.groups < 1) throw_error<ValueError>(op, ": groups must be >= 1, got ", g.groups);
-  if (g.activation < 0 || g.activation > 4)
+  if (g.activation < 0 || g.activation > static_cast<std::int64_t>(EpilogueActivation::gelu_tanh))
     throw_error<ValueError>(op, ": unknown fused activation ", g.activation);
 }
 
@@ -164,25 +164,6 @@ NEURON_INLINE DimFlow conv_dim_flow(const ConvGeometry& g, const std::vector<Ten
   return f;
 }
 
-NEURON_INLINE dnnl::algorithm conv_activation_algorithm(std::int64_t a, float& alpha, float& beta) {
-  alpha = 0;
-  beta = 0;
-  switch (static_cast<ConvActivation>(a)) {
-    case ConvActivation::relu:
-      return dnnl::algorithm::eltwise_relu;
-    case ConvActivation::relu6:
-      beta = 6;
-      return dnnl::algorithm::eltwise_clip_v2;
-    case ConvActivation::silu:
-      alpha = 1;
-      return dnnl::algorithm::eltwise_swish;
-    case ConvActivation::hardswish:
-      return dnnl::algorithm::eltwise_hardswish;
-    default:
-      return dnnl::algorithm::undef;
-  }
-}
-
 // Makes the oneDNN primitive of a convolution for these input specs (validated by infer_conv).
 NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
     const char* op, const ConvGeometry& g, const std::vector<TensorSpec>& in) {
@@ -262,7 +243,7 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
   dnnl::post_ops ops;
   if (g.has_residual) ops.append_binary(dnnl::algorithm::binary_add, p->residual);
   float alpha = 0, beta = 0;
-  const dnnl::algorithm act = conv_activation_algorithm(g.activation, alpha, beta);
+  const dnnl::algorithm act = epilogue_algorithm(g.activation, alpha, beta);
   if (act != dnnl::algorithm::undef) ops.append_eltwise(1.0f, act, alpha, beta);
   dnnl::primitive_attr attr = dnnl_attr();
   attr.set_post_ops(ops);

@@ -14,11 +14,12 @@
 #include <vector>
 
 #include "any_op.hpp"
+#include "epilogue.hpp"
 
 namespace neuron {
 
 // Activations a convolution can apply to its output (the attribute `activation`).
-enum class ConvActivation : std::int64_t { none = 0, relu = 1, relu6 = 2, silu = 3, hardswish = 4 };
+using ConvActivation = EpilogueActivation;
 
 namespace detail {
 struct ConvPrimitive;  // oneDNN objects of one convolution for fixed shapes (conv-inl.hpp)

@@ -98,21 +98,21 @@ struct GemmGeometry {
   bool weights_transposed = false;  // linear: weights stored [N, K] (torch layout)
   bool packed_weights = false;
   bool has_bias = false;
+  // Epilogue (fused_linear): a residual of dst's shape added, then an activation, as post-ops.
+  bool has_residual = false;
+  std::int64_t activation = 0;  // EpilogueActivation
 
   auto key() const {
-    return std::make_tuple(src, weights, dst, weights_transposed, packed_weights, has_bias);
+    return std::make_tuple(src, weights, dst, weights_transposed, packed_weights, has_bias,
+                           has_residual, activation);
   }
-  bool operator==(const GemmGeometry& o) const {
-    return src == o.src && weights == o.weights && dst == o.dst &&
-           weights_transposed == o.weights_transposed && packed_weights == o.packed_weights &&
-           has_bias == o.has_bias;
-  }
+  bool operator==(const GemmGeometry& o) const { return key() == o.key(); }
 };
 
 struct GemmPrimitive {
   dnnl::primitive primitive;
   dnnl::memory::desc src, weights_plain, weights_packed, bias, dst, scratchpad;
-  bool has_bias = false;
+  bool has_bias = false, has_residual = false;
   bool weights_fixed = false;  // `weights` holds the reordered plan constant
   dnnl::memory weights;        // when weights_fixed
   int threads = 1;
@@ -162,9 +162,20 @@ NEURON_INLINE std::shared_ptr<GemmPrimitive> make_gemm_primitive(const char* op,
     bd.back() = g.dst.back();
     p->bias = gemm_strided_desc(bd, false);
   }
+  p->has_residual = g.has_residual;
+  dnnl::primitive_attr attr = dnnl_attr();
+  float alpha = 0, beta = 0;
+  const dnnl::algorithm act = epilogue_algorithm(g.activation, alpha, beta);
+  if (g.has_residual || act != dnnl::algorithm::undef) {
+    // Bias is added by the matmul itself, before the post-ops: act(x W + b + residual).
+    dnnl::post_ops ops;
+    if (g.has_residual) ops.append_binary(dnnl::algorithm::binary_add, p->dst);
+    if (act != dnnl::algorithm::undef) ops.append_eltwise(1.f, act, alpha, beta);
+    attr.set_post_ops(ops);
+  }
   dnnl_call(op, [&] {
     dnnl::matmul::desc d(p->src, weights, g.has_bias ? p->bias : dnnl::memory::desc(), p->dst);
-    dnnl::matmul::primitive_desc pd(d, dnnl_attr(), dnnl_engine());
+    dnnl::matmul::primitive_desc pd(d, attr, dnnl_engine());
     p->weights_packed = pd.weights_desc();
     p->scratchpad = pd.scratchpad_desc();
     p->primitive = dnnl::matmul(pd);
@@ -230,7 +241,8 @@ NEURON_INLINE std::shared_ptr<const GemmPrimitive> prepare_gemm(const char* op,
 
 // Runs the GEMM of `g` on a (src), b (weights), optional bias, into out.
 NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPrimitive* prepared,
-                            const Tensor& a, const Tensor& b, const Tensor* bias, Tensor& out) {
+                            const Tensor& a, const Tensor& b, const Tensor* bias, Tensor& out,
+                            const Tensor* residual = nullptr) {
   ThreadLease lease;  // threads.hpp's sharing rule; the primitive is made for lease.threads()
   const int threads = lease.threads();
   const GemmPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
@@ -254,6 +266,8 @@ NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPri
         : g.packed_weights ? PackedWeightCache::instance().get(b, p.weights_plain, p.weights_packed)
                            : dnnl_memory(p.weights_plain, b);
     if (p.has_bias) args[DNNL_ARG_BIAS] = dnnl_memory(p.bias, *bias);
+    if (p.has_residual)
+      args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = dnnl_memory(p.dst, *residual);
     args[DNNL_ARG_DST] = dnnl_memory(p.dst, out);
     dnnl_execute(p.primitive, std::move(args), p.scratchpad);
     dnnl_stream().wait();

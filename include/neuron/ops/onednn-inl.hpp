@@ -18,6 +18,7 @@
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../core/threads.hpp"
+#include "epilogue.hpp"
 
 namespace neuron::detail {
 
@@ -106,6 +107,30 @@ inline dnnl::memory dnnl_in_layout(dnnl::memory from, const dnnl::memory::desc& 
 // A oneDNN memory over a tensor's own bytes (no copy).
 inline dnnl::memory dnnl_memory(const dnnl::memory::desc& d, const Tensor& t) {
   return dnnl::memory(d, dnnl_engine(), t.raw_data());
+}
+
+// The oneDNN eltwise algorithm (and its alpha, beta) of an epilogue activation; undef for none.
+inline dnnl::algorithm epilogue_algorithm(std::int64_t a, float& alpha, float& beta) {
+  alpha = 0;
+  beta = 0;
+  switch (static_cast<EpilogueActivation>(a)) {
+    case EpilogueActivation::relu:
+      return dnnl::algorithm::eltwise_relu;
+    case EpilogueActivation::relu6:
+      beta = 6;
+      return dnnl::algorithm::eltwise_clip_v2;
+    case EpilogueActivation::silu:
+      alpha = 1;
+      return dnnl::algorithm::eltwise_swish;
+    case EpilogueActivation::hardswish:
+      return dnnl::algorithm::eltwise_hardswish;
+    case EpilogueActivation::gelu_erf:
+      return dnnl::algorithm::eltwise_gelu_erf;
+    case EpilogueActivation::gelu_tanh:
+      return dnnl::algorithm::eltwise_gelu_tanh;
+    default:
+      return dnnl::algorithm::undef;
+  }
 }
 
 // Runs `f`, turning oneDNN's exceptions into a neuron error that names the op. Shapes are checked

@@ -14,6 +14,7 @@
 #include "concat.hpp"
 #include "conv.hpp"
 #include "embedding.hpp"
+#include "fused_linear.hpp"
 #include "group_norm.hpp"
 #include "indexing.hpp"
 #include "interpolate.hpp"
@@ -61,7 +62,7 @@ using AllOps = OpList<
     // reductions and normalizations
     Sum, Mean, Max, Min, Softmax, LogSoftmax, LayerNorm,  //
     // linear algebra and lookup
-    Matmul, Linear, Embedding,  //
+    Matmul, Linear, FusedLinear, Embedding,  //
     // layout
     Reshape, Permute, Slice, Concat, Expand, Pad, Repeat,  //
     // vision
