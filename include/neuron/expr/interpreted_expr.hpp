@@ -31,6 +31,11 @@ class InterpretedExpr final : public AnyOp {
 
   std::string name() const override { return "fused"; }
   std::string structure() const override { return text_; }
+  void append_structure(std::string& out) const override { out += text_; }
+  bool same_as(const AnyOp& other) const override {
+    const auto* o = dynamic_cast<const InterpretedExpr*>(&other);
+    return o ? o->text_ == text_ : AnyOp::same_as(other);
+  }
   nlohmann::json attrs_json() const override;
   int scalar_count() const override { return scalars_; }
   TensorSpec infer(const std::vector<TensorSpec>& inputs) const override;

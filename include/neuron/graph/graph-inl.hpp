@@ -39,7 +39,11 @@ NEURON_INLINE Graph build_graph(const std::vector<IrNodePtr>& outputs) {
     }
     g.outputs.push_back(index.at(out.get()));
   }
-  std::string full, shapeless;
+  thread_local std::string full_tls, shapeless_tls;  // reused: no allocation per graph
+  std::string& full = full_tls;
+  std::string& shapeless = shapeless_tls;
+  full.clear();
+  shapeless.clear();
   for (const GraphEntry& e : g.entries) {
     hash_append(full, e.node->local);
     hash_append(shapeless, e.node->shapeless);

@@ -32,9 +32,11 @@ NEURON_INLINE void append_spec(std::string& buf, const TensorSpec& s) {
 NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                                      std::vector<ScalarValue> scalars, const TensorSpec& spec) {
   auto n = std::make_shared<IrNode>();
-  std::string buf = op->name();
+  thread_local std::string buf_tls;  // reused: recording allocates no hash buffer
+  std::string& buf = buf_tls;
+  buf = op->name();
   buf += '\0';
-  buf += op->structure();
+  op->append_structure(buf);
   n->shapeless = hash_bytes(buf);
   detail::append_spec(buf, spec);
   n->local = hash_bytes(buf);

@@ -70,7 +70,21 @@ std::string OpModel<Op>::name() const {
 }
 template <class Op>
 std::string OpModel<Op>::structure() const {
-  return Op::name + std::string(1, '\0') + attr::encode_all(op_.attrs());
+  std::string s;
+  append_structure(s);
+  return s;
+}
+template <class Op>
+void OpModel<Op>::append_structure(std::string& out) const {
+  out += Op::name;
+  out += '\0';
+  attr::encode_all(out, op_.attrs());
+}
+template <class Op>
+bool OpModel<Op>::same_as(const AnyOp& other) const {
+  const auto* o = dynamic_cast<const OpModel<Op>*>(&other);
+  if (o) return attr::same_all(op_.attrs(), o->op_.attrs());
+  return AnyOp::same_as(other);  // another class that calls itself Op::name
 }
 template <class Op>
 nlohmann::json OpModel<Op>::attrs_json() const {

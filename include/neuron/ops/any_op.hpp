@@ -40,10 +40,30 @@ inline void encode(std::string& out, const std::vector<std::int64_t>& v) {
   for (std::int64_t x : v) encode(out, x);
 }
 template <class Tuple>
+void encode_all(std::string& out, const Tuple& t) {
+  std::apply([&](const auto&... a) { (encode(out, a), ...); }, t);
+}
+template <class Tuple>
 std::string encode_all(const Tuple& t) {
   std::string out;
-  std::apply([&](const auto&... a) { (encode(out, a), ...); }, t);
+  encode_all(out, t);
   return out;
+}
+
+// Whether two attributes have the same encoding (bitwise for doubles: -0.0 and 0.0 differ, a NaN
+// equals itself), without encoding them.
+template <class T>
+bool same(const T& a, const T& b) {
+  return a == b;
+}
+inline bool same(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+template <class Tuple>
+bool same_all(const Tuple& a, const Tuple& b) {
+  return std::apply(
+      [&](const auto&... x) {
+        return std::apply([&](const auto&... y) { return (same(x, y) && ...); }, b);
+      },
+      a);
 }
 
 // JSON form of an attribute (files, disk caches), and back; from_json throws FormatError (or
@@ -67,6 +87,8 @@ class AnyOp {
   virtual std::string name() const = 0;
   // Structure: the op's identity and attributes as bytes (hashed into graph hashes).
   virtual std::string structure() const = 0;
+  // Appends structure() to `out` (hashing on the lazy path: no temporary string).
+  virtual void append_structure(std::string& out) const { out += structure(); }
   virtual bool same_as(const AnyOp& other) const {
     return name() == other.name() && structure() == other.structure();
   }
@@ -115,6 +137,9 @@ class OpModel final : public AnyOp {
   explicit OpModel(Op op) : op_(std::move(op)) {}
   std::string name() const override;
   std::string structure() const override;
+  void append_structure(std::string& out) const override;
+  // The same op type with the same attribute encoding (compared without building strings).
+  bool same_as(const AnyOp& other) const override;
   nlohmann::json attrs_json() const override;
   TensorSpec infer(const std::vector<TensorSpec>& inputs) const override;
   DimFlow dim_flow(const std::vector<TensorSpec>& inputs, const TensorSpec& out) const override;
