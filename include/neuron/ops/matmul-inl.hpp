@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -69,8 +70,8 @@ inline bool matmul_is_one_gemm(const MatmulPlan& p) {
 }
 
 // Whether Eigen's GEMM could use more than one thread on a product of `a_elems` left-hand
-// elements and `n` columns (it splits only products of at least ~50k multiply-adds per thread);
-// smaller ones lease one thread, so that they neither take helpers nor spawn a team.
+// elements and `n` columns: it splits only products of at least 50k multiply-adds per thread
+// (Eigen/src/Core/products/Parallelizer.h), so smaller ones need no lease.
 inline bool eigen_gemm_may_parallelize(std::int64_t a_elems, std::int64_t n) {
   return static_cast<double>(a_elems) * static_cast<double>(n) >= 1e5;
 }
@@ -146,7 +147,8 @@ NEURON_INLINE void Matmul::run(const std::vector<Tensor>& in, Tensor& out) const
     return;
   }
   // Eigen's GEMM parallelizes large products itself, on the threads this lease holds.
-  detail::ThreadLease lease(detail::eigen_gemm_may_parallelize(a.numel(), p.n) ? 0 : 1);
+  std::optional<detail::ThreadLease> lease;  // smaller products stay serial in Eigen anyway
+  if (detail::eigen_gemm_may_parallelize(a.numel(), p.n)) lease.emplace();
   visit_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -240,7 +242,8 @@ NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const
                      has_bias ? &in[2] : nullptr, out);
     return;
   }
-  detail::ThreadLease lease(detail::eigen_gemm_may_parallelize(m * k, n) ? 0 : 1);
+  std::optional<detail::ThreadLease> lease;
+  if (detail::eigen_gemm_may_parallelize(m * k, n)) lease.emplace();
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
