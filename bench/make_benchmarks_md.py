@@ -367,9 +367,16 @@ def main():
                  "checked against PyTorch's before timing |")
     else:
         L.append(f"| ONNX Runtime | {run.missing.get('onnxruntime', 'not run')} |")
+    busy = [read(os.path.join(d, f), "") for f in ("loadavg_before", "loadavg_after")]
+    busy = [float(b.split()[0]) for b in busy if b]
     L += ["| neuron build | Release, benchmarks and the library they link built with -O3 "
           "-march=native (NEURON_BENCH_NATIVE) |", ""]
 
+    if busy and max(busy) > 0.5:
+        L += [f"**The machine was not idle** (1-minute load average {max(busy):.2f} before or "
+              "after the timed runs, on " + (m["nproc"] or "?") + " CPUs): other processes "
+              "shared the cores, so times are inflated, the multi-threaded ones most (a thread "
+              "waiting for a descheduled one). Compare ratios within one row with care.", ""]
     L += ["## Median time per call", "",
           "neuron eager: the module called directly; lazy: on the lazy device, model(x) + "
           "mark_step() + cpu(), a cache hit; traced: `nr::trace` once, then calls. TorchScript: "
