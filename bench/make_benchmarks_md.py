@@ -7,6 +7,7 @@ only; the chart is drawn by gnuplot). Inputs, all in RUN_DIR:
   onnxruntime.json                       bench/time_onnxruntime.py
   openblas.json                          bench/openblas_core.py (libtorch's BLAS and kernel)
   loadavg_before, loadavg_after          /proc/loadavg around the timed runs
+  other_cpu                              CPU time other processes took during the timed runs
   *.log                                  the programs' console output (a failed program's error)
 Every number of the report comes from these files; a missing case is "not measured" with the
 reason the run gave.
@@ -367,16 +368,22 @@ def main():
                  "checked against PyTorch's before timing |")
     else:
         L.append(f"| ONNX Runtime | {run.missing.get('onnxruntime', 'not run')} |")
-    busy = [read(os.path.join(d, f), "") for f in ("loadavg_before", "loadavg_after")]
-    busy = [float(b.split()[0]) for b in busy if b]
+    other = read(os.path.join(d, "other_cpu"), "").split()
+    other_share = None
+    if len(other) == 3 and int(other[1]) > 0:
+        other_share = max(0, int(other[0])) / int(other[1])
+        seconds = int(other[1]) / int(other[2]) / max(1, int(m["nproc"] or 1))
+        L.append(f"| CPU time other processes used during the timed runs | "
+                 f"{100 * other_share:.1f}% of all CPUs' time over the {seconds / 60:.1f} minutes "
+                 "of the runs |")
     L += ["| neuron build | Release, benchmarks and the library they link built with -O3 "
           "-march=native (NEURON_BENCH_NATIVE) |", ""]
 
-    if busy and max(busy) > 0.5:
-        L += [f"**The machine was not idle** (1-minute load average {max(busy):.2f} before or "
-              "after the timed runs, on " + (m["nproc"] or "?") + " CPUs): other processes "
-              "shared the cores, so times are inflated, the multi-threaded ones most (a thread "
-              "waiting for a descheduled one). Compare ratios within one row with care.", ""]
+    if other_share is not None and other_share > 0.05:
+        L += [f"**The machine was not idle**: other processes used {100 * other_share:.0f}% of "
+              "the CPUs' time while the benchmarks ran, so times are inflated, the "
+              "multi-threaded ones most (a thread waits for one that is descheduled). Compare "
+              "ratios within one row with care, and rerun on a quiet machine.", ""]
     L += ["## Median time per call", "",
           "neuron eager: the module called directly; lazy: on the lazy device, model(x) + "
           "mark_step() + cpu(), a cache hit; traced: `nr::trace` once, then calls. TorchScript: "

@@ -67,8 +67,16 @@ coretype=$(/usr/bin/python3 bench/openblas_core.py "$fixtures" "$run/openblas.js
 torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 if [[ -n "$coretype" ]]; then torch_env+=("OPENBLAS_CORETYPE=$coretype"); fi
 
+# The machine's busy and total CPU time (jiffies, all CPUs; steal counts as busy), and the CPU
+# time of this script's finished children: their difference over the runs is what other
+# processes took while the benchmarks ran.
+cpu_jiffies() { awk '/^cpu / {b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6}' /proc/stat; }
+child_jiffies() { awk '{print $16 + $17}' "/proc/$$/stat"; }
+
 echo "== 6. runs ($threads threads at most, $reps repetitions; load: $(cat /proc/loadavg))"
 cat /proc/loadavg >"$run/loadavg_before"
+read -r busy0 total0 < <(cpu_jiffies)
+child0=$(child_jiffies)
 gbench=(--benchmark_repetitions="$reps" --benchmark_display_aggregates_only=true
   --benchmark_out_format=json)
 status=0
@@ -83,6 +91,10 @@ status=0
 "$venv/bin/python" bench/time_onnxruntime.py "$fixtures" "$run/onnxruntime.json" \
   --threads "$threads" --reps "$reps" 2>&1 | tee "$run/onnxruntime.log" || status=1
 cat /proc/loadavg >"$run/loadavg_after"
+read -r busy1 total1 < <(cpu_jiffies)
+child1=$(child_jiffies)
+echo "$((busy1 - busy0 - (child1 - child0))) $((total1 - total0)) $(getconf CLK_TCK)" \
+  >"$run/other_cpu" # jiffies other processes used, jiffies of all CPUs, jiffies per second
 
 echo "== 7. report"
 mkdir -p docs
