@@ -244,11 +244,12 @@ def target_rows(run, peak, tn):
     return rows
 
 
-def chart(run, tn, path):
+def chart(run, tn, path, work_dir):
     """Grouped bars per workload: time / neuron traced at the same thread count, drawn from 1 on a
-    log scale, one panel per thread count; gnuplot draws it. Returns an error text, or None."""
+    log scale, one panel per thread count; gnuplot draws it from work_dir/chart.{dat,gp}. Returns
+    an error text, or None."""
     panels = sorted({1, tn})
-    base = os.path.splitext(path)[0]
+    base = os.path.join(work_dir, "chart")
     dat, width = base + ".dat", 1.0 / (len(COLUMNS) + 1)
     values = [1.0]
     with open(dat, "w") as f:  # one block per panel and column: x, ratio
@@ -325,7 +326,7 @@ def main():
 
     chart_dir = os.path.dirname(os.path.abspath(a.out))
     chart_rel = os.path.relpath(os.path.abspath(a.chart), chart_dir)
-    chart_error = chart(run, tn, a.chart)
+    chart_error = chart(run, tn, a.chart, d)
 
     L = []
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
