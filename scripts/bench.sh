@@ -53,25 +53,27 @@ else
 fi
 "${lock[@]}" cmake --build "$build" -j "$jobs" --target bench_models bench_vision
 
-echo "== 4. ONNX Runtime $ort_version ($venv)"
-if [[ ! -x "$venv/bin/python" ]] ||
-  ! "$venv/bin/python" -c "import onnxruntime as o; assert o.__version__ == '$ort_version'" 2>/dev/null; then
-  /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "onnxruntime==$ort_version"
-fi
-
 rm -rf "$run"
 mkdir -p "$run"
+echo "== 4. ONNX Runtime $ort_version ($venv)"
+ort_ok=1
+if [[ ! -x "$venv/bin/python" ]] ||
+  ! "$venv/bin/python" -c "import onnxruntime as o; assert o.__version__ == '$ort_version'" 2>/dev/null; then
+  if ! { /usr/bin/python3 -m venv "$venv" &&
+    "$venv/bin/pip" install --quiet "onnxruntime==$ort_version"; } >"$run/pip.log" 2>&1; then
+    ort_ok=0
+    echo "pip install onnxruntime==$ort_version into $venv failed: $(tail -1 "$run/pip.log")" |
+      tee "$run/onnxruntime.log"
+  fi
+fi
+
 echo "== 5. libtorch's BLAS kernel"
-coretype=$(/usr/bin/python3 bench/openblas_core.py "$fixtures" "$run/openblas.json")
+if ! coretype=$(/usr/bin/python3 bench/openblas_core.py "$fixtures" "$run/openblas.json"); then
+  echo "bench/openblas_core.py failed: TorchScript runs with OPENBLAS_CORETYPE unset" >&2
+  coretype=""
+fi
 torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 if [[ -n "$coretype" ]]; then torch_env+=("OPENBLAS_CORETYPE=$coretype"); fi
-
-# The machine's busy and total CPU time (jiffies, all CPUs; steal counts as busy), and the CPU
-# time of this script's finished children: their difference over the runs is what other
-# processes took while the benchmarks ran.
-cpu_jiffies() { awk '/^cpu / {b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6}' /proc/stat; }
-child_jiffies() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 
 echo "== 6. runs ($threads threads at most, $reps repetitions; load: $(cat /proc/loadavg))"
 cat /proc/loadavg >"$run/loadavg_before"
@@ -88,8 +90,10 @@ status=0
   --benchmark_filter='^(neuron|torch)/(resnet18|mobilenet_v2)_(eager_|lazy_)?t[0-9]+$' \
   "${gbench[@]}" --benchmark_out="$run/bench_vision.json" 2>&1 | tee "$run/bench_vision.log" ||
   status=1
-"$venv/bin/python" bench/time_onnxruntime.py "$fixtures" "$run/onnxruntime.json" \
-  --threads "$threads" --reps "$reps" 2>&1 | tee "$run/onnxruntime.log" || status=1
+if ((ort_ok)); then
+  "$venv/bin/python" bench/time_onnxruntime.py "$fixtures" "$run/onnxruntime.json" \
+    --threads "$threads" --reps "$reps" 2>&1 | tee "$run/onnxruntime.log" || status=1
+fi
 cat /proc/loadavg >"$run/loadavg_after"
 read -r busy1 total1 < <(cpu_jiffies)
 child1=$(child_jiffies)
@@ -98,7 +102,11 @@ echo "$((busy1 - busy0 - (child1 - child0))) $((total1 - total0)) $(getconf CLK_
 
 echo "== 7. report"
 mkdir -p docs
+command="scripts/bench.sh" # as run, with the settings that change what is measured
+for v in REPS BUILD_DIR; do
+  if [[ -n "${!v:-}" ]]; then command="$v=${!v} $command"; fi
+done
 /usr/bin/python3 bench/make_benchmarks_md.py "$run" --out BENCHMARKS.md \
-  --chart docs/benchmarks.png --command "scripts/bench.sh" --started "$started"
+  --chart docs/benchmarks.png --command "$command" --started "$started"
 echo "bench.sh: $(($(date +%s) - started)) s"
 exit "$status"
