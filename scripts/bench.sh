@@ -75,6 +75,12 @@ fi
 torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 if [[ -n "$coretype" ]]; then torch_env+=("OPENBLAS_CORETYPE=$coretype"); fi
 
+# The machine's busy and total CPU time (jiffies, all CPUs; steal counts as busy), and the CPU
+# time of this script's finished children: their difference over the runs is what other
+# processes took while the benchmarks ran.
+cpu_jiffies() { awk '/^cpu / {b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6}' /proc/stat; }
+child_jiffies() { awk '{print $16 + $17}' "/proc/$$/stat"; }
+
 echo "== 6. runs ($threads threads at most, $reps repetitions; load: $(cat /proc/loadavg))"
 cat /proc/loadavg >"$run/loadavg_before"
 read -r busy0 total0 < <(cpu_jiffies)
