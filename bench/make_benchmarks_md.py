@@ -251,7 +251,7 @@ def chart(run, tn, path, work_dir):
     panels = sorted({1, tn})
     base = os.path.join(work_dir, "chart")
     dat, width = base + ".dat", 1.0 / (len(COLUMNS) + 1)
-    values = [1.0]
+    values = {n: [1.0] for n in panels}  # per panel: its y range
     with open(dat, "w") as f:  # one block per panel and column: x, ratio
         for n in panels:
             for k, (c, _) in enumerate(COLUMNS):
@@ -260,12 +260,15 @@ def chart(run, tn, path, work_dir):
                     r = ratio(run, case_name(c, w, n), case_name("traced", w, n))
                     if r is not None:
                         f.write(f"{i + (k - (len(COLUMNS) - 1) / 2) * width:.4f} {r:.5g}\n")
-                        values.append(r)
+                        values[n].append(r)
                 f.write("\n\n")
-    lo = 2.0 ** min(-2, math.floor(math.log2(min(values))))
-    hi = 2.0 ** max(2, math.ceil(math.log2(max(values))))
-    tics = ", ".join(f"'{2.0 ** e:g}' {2.0 ** e:g}" if e >= 0 else f"'1/{2 ** -e}' {2.0 ** e:g}"
-                     for e in range(int(math.log2(lo)), int(math.log2(hi)) + 1))
+    def y_range(v):
+        lo = min(-2, math.floor(math.log2(min(v))))
+        hi = max(2, math.ceil(math.log2(max(v))))
+        tics = ", ".join(f"'{2 ** e}' {2.0 ** e:g}" if e >= 0 else f"'1/{2 ** -e}' {2.0 ** e:g}"
+                         for e in range(lo, hi + 1))
+        return f"set yrange [{2.0 ** lo:g}:{2.0 ** hi:g}]", f"set ytics ({tics})"
+
     xtics = ", ".join(f"'{w}' {i}" for i, (w, _) in enumerate(WORKLOADS))
     colors = ["#8e44ad", "#16a085", "#5dade2", "#e67e22", "#f1c40f", "#2c3e50"]
     gp = [
@@ -273,9 +276,7 @@ def chart(run, tn, path, work_dir):
         f"set output '{path}'",
         "set style fill solid 0.9 border -1",
         "set logscale y 2",
-        f"set yrange [{lo:g}:{hi:g}]",
         f"set xrange [-0.6:{len(WORKLOADS) - 0.4}]",
-        f"set ytics ({tics})",
         f"set xtics ({xtics}) noenhanced",
         "set grid ytics",
         "set key outside right top vertical noenhanced",
@@ -283,6 +284,7 @@ def chart(run, tn, path, work_dir):
         f"set multiplot layout {len(panels)},1",
     ]
     for p, n in enumerate(panels):
+        gp += list(y_range(values[n]))
         gp.append(f"set title '{n} thread{'s' if n > 1 else ''}: time per call relative to neuron "
                   "traced (bars from 1; below 1 is faster than neuron traced)'")
         plots = []
