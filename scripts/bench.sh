@@ -83,6 +83,10 @@ child_jiffies() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 
 echo "== 6. runs ($threads threads at most, $reps repetitions; load: $(cat /proc/loadavg))"
 cat /proc/loadavg >"$run/loadavg_before"
+# What was measured: the commit (and whether the tree had changes), and when.
+printf '%s %s %s\n' "$(git rev-parse HEAD)" \
+  "$(if [[ -n "$(git status --porcelain --untracked-files=no)" ]]; then echo dirty; else echo clean; fi)" \
+  "$(date -u '+%Y-%m-%d %H:%M UTC')" >"$run/source"
 read -r busy0 total0 < <(cpu_jiffies)
 child0=$(child_jiffies)
 gbench=(--benchmark_repetitions="$reps" --benchmark_display_aggregates_only=true
@@ -113,6 +117,6 @@ for v in REPS BUILD_DIR; do
   if [[ -n "${!v:-}" ]]; then command="$v=${!v} $command"; fi
 done
 /usr/bin/python3 bench/make_benchmarks_md.py "$run" --out BENCHMARKS.md \
-  --chart docs/benchmarks.png --command "$command" --started "$started"
+  --chart docs/benchmarks.png --command "$command" --seconds "$(($(date +%s) - started))"
 echo "bench.sh: $(($(date +%s) - started)) s"
 exit "$status"
