@@ -1,29 +1,37 @@
 // The measurement harness of the speed issue (issue 13): the models and kernels it sets targets
-// for, each against a reference measured in the same run. Every neuron/<case> is a traced module
-// (nr::trace, traced once, calls timed) unless its name says otherwise; weights and inputs come
-// from bench/make_bench_models.py, which also writes the TorchScript files of the torch/ column.
-//   neuron/encoder_t{1,2}       nn::TransformerEncoderLayer(256, 4, 1024, dropout 0) on
-//                               [1, 128, 256], on 1 and 2 threads
-//   neuron/seed_mlp_b{1,64}     the seed MLP (784-120-10, ReLU, softmax) at batch 1 and 64
-//   eigen/seed_mlp_b{1,64}      the same MLP hand-written in Eigen (bench_traced's reference)
-//   neuron/seed_mlp_b1_lazy     lazy device: model(x) + mark_step() + cpu(), a cache hit
-//   neuron/embed                Embedding(30522, 512)-Linear(512, 128)-ReLU-Linear(128, 2)-Softmax
-//                               on ids [1, 4] (the seed's lazy_dynamic_shape example)
+// for, each against a reference measured in the same run. Weights, inputs and the TorchScript
+// files of the torch/ column come from bench/make_bench_models.py (its cases.json names each
+// case's folder, input files and TorchScript file). Case names: <column>/<workload>[_mode]_t<n>.
+// Workloads (the ONNX Runtime column of the same workloads: bench/time_onnxruntime.py):
+//   encoder        nn::TransformerEncoderLayer(256, 4, 1024, dropout 0) on [1, 128, 256]
+//   seed_mlp_b{1,64}  the seed MLP (784-120-10, ReLU, softmax) at batch 1 and 64
+//   embed          Embedding(30522, 512)-Linear(512, 128)-ReLU-Linear(128, 2)-Softmax on ids
+//                  [1, 4] (the seed's lazy_dynamic_shape example)
+//   bert           the BERT-style encoder (examples/bert_model.hpp: d_model 256, 4 heads, ff
+//                  1024, 4 layers) on ids, types, padding [4, 64] -> {sequence, pooled}
+// Columns, each at 1 thread and all threads (threads.hpp: _t1, _t<nproc>):
+//   neuron/<w>_eager_t<n>   the module called eagerly
+//   neuron/<w>_lazy_t<n>    lazy device: model(x) + mark_step() + cpu(), a cache hit
+//   neuron/<w>_t<n>         nr::trace(model, x), traced once per thread count, calls timed
+//   torch/<w>_t<n>          the same model and weights traced by torch.jit, frozen, run by
+//                           libtorch (when built with it: NEURON_BENCH_TORCH)
+//   eigen/seed_mlp_b{1,64}_t1  the same MLP hand-written in Eigen (bench_traced's reference)
+// Kernels, 1 thread:
 //   neuron/gemm_256, neuron/gemm_enc_{qkv,out,ff1,ff2}
 //                               one traced nr::linear (with bias): 256x256x256 and the encoder's
 //                               GEMMs at M = 128 (256->768, 256->256, 256->1024, 1024->256), with
 //                               a GFLOP/s counter; the report divides it by the one-core FMA peak
+//                               (torch/gemm_*: the same linear in TorchScript)
 //   neuron/fused_16M[_eager]    relu(a * b + 1) over a, b [4096, 4096] (16M floats), traced and
 //                               eager, against memcpy/16M (std::memcpy of 64 MiB into a
 //                               pre-faulted destination); faults_per_iter = minor page faults;
 //                               fused_16M_1in[_eager]: relu(a * 2 + 1), one read as memcpy
 //   neuron/gemm_rule/m*_k*_n*   one traced linear at small row counts: the sweep behind the
 //                               GEMM kernel rule (run with NEURON_GEMM_KERNEL=eigen / onednn)
-//   torch/<case>                the same model and weights traced by torch.jit, frozen, run by
-//                               libtorch (when built with it: NEURON_BENCH_TORCH)
-// All cases but encoder_t2 / torch/encoder_t2 run on 1 thread. The report ends with one line per
-// target of the issue (the target in the label) and the GEMMs' fraction of the FMA peak.
-// Fixtures: $NEURON_BENCH_MODELS, else <build>/bench/models_fixtures. Run scripts/bench_models.sh.
+// The report ends with one line per target of the issue (the target in the label) and the GEMMs'
+// fraction of the FMA peak; the peak measured at the start is also in the JSON output's context
+// (fma_peak_gflops). Fixtures: $NEURON_BENCH_MODELS, else <build>/bench/models_fixtures. Run
+// scripts/bench.sh (everything, and BENCHMARKS.md) or scripts/bench_models.sh (this program).
 #include <neuron/neuron.hpp>
 
 #include <Eigen/Core>
@@ -34,25 +42,23 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "bert_model.hpp"
 #include "eigen_seed_mlp.hpp"
 #include "fma_peak.hpp"
 #include "page_faults.hpp"
 #include "ratio_reporter.hpp"
-
-#if NEURON_BENCH_TORCH
-#include <ATen/Parallel.h>
-#include <torch/script.h>
-constexpr const char* kTorchColumn = "TorchScript (libtorch)";
-#else
-constexpr const char* kTorchColumn = "not built (libtorch not found at configure time)";
-#endif
+#include "threads.hpp"
+#include "torchscript.hpp"
 
 #ifndef NEURON_BENCH_MODELS_DEFAULT
 #define NEURON_BENCH_MODELS_DEFAULT "build/bench/models_fixtures"
@@ -60,6 +66,7 @@ constexpr const char* kTorchColumn = "not built (libtorch not found at configure
 
 namespace nr = neuron;
 namespace nn = neuron::nn;
+using neuron_bench::threads_suffix;
 
 namespace {
 
@@ -77,46 +84,78 @@ constexpr Gemm kGemms[] = {
     {"gemm_enc_ff2", 128, 1024, 256},
 };
 
-std::string fixture(const std::string& model, const std::string& file) {
-  return g_dir + "/" + model + "/" + file;
+// A case of cases.json: its folder, TorchScript file and inputs (in the model's order).
+struct Case {
+  std::string dir, torchscript;
+  std::vector<nr::Tensor> inputs;
+};
+
+const Case& fixture_case(const std::string& name) {
+  static const std::map<std::string, Case> cases = [] {
+    std::map<std::string, Case> m;
+    std::ifstream f(g_dir + "/cases.json");
+    for (const auto& c : nlohmann::ordered_json::parse(f)) {
+      Case k;
+      k.dir = g_dir + "/" + c["dir"].get<std::string>();
+      k.torchscript = k.dir + "/" + c["torchscript"].get<std::string>();
+      for (const auto& [input, file] : c["inputs"].items())
+        k.inputs.push_back(nr::load_npy(k.dir + "/" + file.get<std::string>()));
+      m.emplace(c["case"].get<std::string>(), std::move(k));
+    }
+    return m;
+  }();
+  return cases.at(name);
 }
 
-nr::StateDict weights(const std::string& model) {
-  return nr::load_safetensors(fixture(model, "weights.safetensors"));
-}
-
-// x<suffix>.npy of a model, loaded once.
-const nr::Tensor& input(const std::string& model, const std::string& suffix = "") {
-  static std::map<std::string, nr::Tensor> cache;
-  auto it = cache.find(model + suffix);
-  if (it == cache.end())
-    it = cache.emplace(model + suffix, nr::load_npy(fixture(model, "x" + suffix + ".npy"))).first;
-  return it->second;
-}
+const std::vector<nr::Tensor>& inputs(const std::string& name) { return fixture_case(name).inputs; }
 
 template <class M>
-std::shared_ptr<M> loaded(std::shared_ptr<M> m, const std::string& model) {
-  m->load_state_dict(weights(model));
+std::shared_ptr<M> loaded(std::shared_ptr<M> m, const std::string& name) {
+  m->load_state_dict(nr::load_safetensors(fixture_case(name).dir + "/weights.safetensors"));
   m->eval();
   return m;
 }
 
-std::shared_ptr<nn::TransformerEncoderLayer> encoder() {
+// The models, by the workload they run (a Maker builds one with the fixture's weights).
+template <class M>
+using Maker = std::shared_ptr<M> (*)(const std::string& workload);
+
+std::shared_ptr<nn::TransformerEncoderLayer> encoder(const std::string& w) {
   return loaded(std::make_shared<nn::TransformerEncoderLayer>(
                     nn::TransformerEncoderLayerOptions(256, 4).dim_feedforward(1024).dropout(0.0)),
-                "encoder");
+                w);
 }
 
-std::shared_ptr<nn::Sequential> seed_mlp() {
+std::shared_ptr<nn::Sequential> seed_mlp(const std::string& w) {
   return loaded(std::make_shared<nn::Sequential>(nn::Linear(784, 120), nn::ReLU(),
                                                  nn::Linear(120, 10), nn::Softmax(-1)),
-                "seed_mlp");
+                w);
 }
 
-std::shared_ptr<nn::Sequential> embed() {
+std::shared_ptr<nn::Sequential> embed(const std::string& w) {
   return loaded(std::make_shared<nn::Sequential>(nn::Embedding(30522, 512), nn::Linear(512, 128),
                                                  nn::ReLU(), nn::Linear(128, 2), nn::Softmax(-1)),
-                "embed");
+                w);
+}
+
+std::shared_ptr<bert::TinyBert> tiny_bert(const std::string& w) {
+  bert::Config c;
+  c.vocab = 8192;
+  c.d_model = 256;
+  c.n_head = 4;
+  c.d_ff = 1024;
+  c.n_layer = 4;
+  c.max_len = 64;
+  return loaded(std::make_shared<bert::TinyBert>(c), w);
+}
+
+// A model's outputs on its inputs: TinyBert takes and returns vectors, the others one tensor.
+template <class M>
+std::vector<nr::Tensor> call(M& m, const std::vector<nr::Tensor>& in) {
+  if constexpr (std::is_same_v<M, bert::TinyBert>)
+    return m(in);
+  else
+    return {m(in.at(0))};
 }
 
 // Traced modules by case name, traced on first use and kept for every repetition.
@@ -147,67 +186,75 @@ void set_gflops(benchmark::State& st, double flops, double seconds) {
   st.counters["GFLOP/s"] = flops * 1e-9 * static_cast<double>(st.iterations()) / seconds;
 }
 
-// ---- neuron cases ----
+// ---- neuron cases: a workload's model eager, lazy and traced ----
 
-void traced_encoder(benchmark::State& st, int threads) {
+template <class M>
+void eager_case(benchmark::State& st, Maker<M> make, std::string w, int threads) {
   nr::set_num_threads(threads);
-  nr::TracedModule& tm = traced_module("encoder_t" + std::to_string(threads), [] {
-    auto m = encoder();
-    return nr::trace(*m, input("encoder"));
-  });
-  time_traced(st, tm, {input("encoder")});
+  static std::map<std::string, std::shared_ptr<M>> models;  // by workload, built once
+  std::shared_ptr<M>& m = models[w];
+  if (!m) m = make(w);
+  const std::vector<nr::Tensor>& in = inputs(w);
+  benchmark::DoNotOptimize(call(*m, in)[0].impl_ptr());  // warm-up
+  const std::int64_t faults = neuron_bench::minor_faults();
+  for (auto _ : st) {
+    std::vector<nr::Tensor> y = call(*m, in);
+    benchmark::DoNotOptimize(y[0].impl_ptr());
+  }
+  neuron_bench::set_faults_per_iter(st, faults);
 }
 
-void traced_mlp(benchmark::State& st, int batch) {
-  nr::set_num_threads(1);
-  const std::string suffix = "_b" + std::to_string(batch);
-  nr::TracedModule& tm = traced_module("seed_mlp" + suffix, [&] {
-    auto m = seed_mlp();
-    return nr::trace(*m, input("seed_mlp", suffix));
-  });
-  time_traced(st, tm, {input("seed_mlp", suffix)});
-}
-
-void lazy_mlp_b1(benchmark::State& st) {
-  nr::set_num_threads(1);
-  auto m = seed_mlp();
-  m->to(nr::lazy_device());
-  const nr::Tensor x = input("seed_mlp", "_b1").to(nr::lazy_device());
-  auto step = [&] {
-    nr::Tensor y = (*m)(x);
-    nr::mark_step();
-    return y.cpu();
+template <class M>
+void lazy_case(benchmark::State& st, Maker<M> make, std::string w, int threads) {
+  nr::set_num_threads(threads);
+  struct Lazy {
+    std::shared_ptr<M> model;
+    std::vector<nr::Tensor> in;
   };
-  benchmark::DoNotOptimize(step().impl_ptr());  // warm-up: compiles on a miss
+  static std::map<std::string, Lazy> models;  // by workload, built once
+  Lazy& l = models[w];
+  if (!l.model) {
+    l.model = make(w);
+    l.model->to(nr::lazy_device());
+    for (const nr::Tensor& t : inputs(w)) l.in.push_back(t.to(nr::lazy_device()));
+  }
+  auto step = [&] {
+    std::vector<nr::Tensor> y = call(*l.model, l.in);
+    nr::mark_step();
+    for (nr::Tensor& t : y) t = t.cpu();
+    return y;
+  };
+  benchmark::DoNotOptimize(step()[0].impl_ptr());  // warm-up: compiles on a miss
   const std::int64_t compiles = nr::metrics::counter("CompileCount");
   const std::int64_t faults = neuron_bench::minor_faults();
   for (auto _ : st) {
-    nr::Tensor y = step();
-    benchmark::DoNotOptimize(y.impl_ptr());
+    std::vector<nr::Tensor> y = step();
+    benchmark::DoNotOptimize(y[0].impl_ptr());
   }
   neuron_bench::set_faults_per_iter(st, faults);
   // 0: every timed step was a cache hit.
   st.counters["compiles"] = static_cast<double>(nr::metrics::counter("CompileCount") - compiles);
 }
 
-void traced_embed(benchmark::State& st) {
-  nr::set_num_threads(1);
-  nr::TracedModule& tm = traced_module("embed", [] {
-    auto m = embed();
-    return nr::trace(*m, input("embed"));
+template <class M>
+void traced_case(benchmark::State& st, Maker<M> make, std::string w, int threads) {
+  nr::set_num_threads(threads);
+  nr::TracedModule& tm = traced_module(w + threads_suffix(threads), [&] {
+    std::shared_ptr<M> m = make(w);
+    return nr::trace(*m, inputs(w));
   });
-  time_traced(st, tm, {input("embed")});
+  time_traced(st, tm, inputs(w));
 }
 
 void traced_gemm(benchmark::State& st, Gemm g) {
   nr::set_num_threads(1);
   nr::TracedModule& tm = traced_module(g.name, [&] {
-    nr::StateDict w = weights(g.name);
+    nr::StateDict w = nr::load_safetensors(fixture_case(g.name).dir + "/weights.safetensors");
     const nr::Tensor weight = w.at("weight"), bias = w.at("bias");
     auto linear = [weight, bias](const nr::Tensor& x) { return nr::linear(x, weight, bias); };
-    return nr::trace(linear, input(g.name));
+    return nr::trace(linear, inputs(g.name));
   });
-  set_gflops(st, g.flops(), time_traced(st, tm, {input(g.name)}));
+  set_gflops(st, g.flops(), time_traced(st, tm, inputs(g.name)));
 }
 
 // The sweep behind the GEMM kernel rule (ops/gemm-inl.hpp, choose_gemm_kernel): one traced
@@ -291,51 +338,14 @@ void memcpy_16m(benchmark::State& st) {
 // ---- torch/ column ----
 
 #if NEURON_BENCH_TORCH
-at::Tensor to_torch(const nr::Tensor& t) {
-  std::vector<std::int64_t> sizes(t.shape().begin(), t.shape().end());
-  if (t.dtype() == nr::int64)
-    return torch::from_blob(const_cast<std::int64_t*>(t.data<std::int64_t>()), sizes, torch::kLong)
-        .clone();
-  return torch::from_blob(const_cast<float*>(t.data<float>()), sizes, torch::kFloat).clone();
-}
-
-// `file` of `model`'s folder on input x<suffix>.npy; returns the seconds of the timed loop.
-double torchscript(benchmark::State& st, const std::string& model, const std::string& file,
-                   const std::string& suffix, int threads) {
-  at::set_num_threads(threads);
-  static std::map<std::string, torch::jit::Module> modules;
-  const std::string path = fixture(model, file);
-  auto it = modules.find(path);
-  if (it == modules.end()) {
-    if (!std::filesystem::exists(path)) {
-      st.SkipWithError(("missing " + path + " (run bench/make_bench_models.py)").c_str());
-      return 1;
-    }
-    torch::jit::Module m = torch::jit::load(path);
-    m.eval();
-    it = modules.emplace(path, std::move(m)).first;
-  }
-  torch::jit::Module& m = it->second;
-  torch::NoGradGuard no_grad;
-  c10::InferenceMode inference;
-  std::vector<torch::jit::IValue> in{to_torch(input(model, suffix))};
-  // The profiling executor optimises the graph over the first calls.
-  for (int i = 0; i < 3; ++i) benchmark::DoNotOptimize(m.forward(in).toTensor().data_ptr());
-  const auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : st) {
-    at::Tensor y = m.forward(in).toTensor();
-    benchmark::DoNotOptimize(y.data_ptr());
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-void torch_case(benchmark::State& st, std::string model, std::string file, std::string suffix,
-                int threads) {
-  torchscript(st, model, file, suffix, threads);
+void torch_case(benchmark::State& st, std::string name, int threads) {
+  const Case& c = fixture_case(name);
+  neuron_bench::time_torchscript(st, c.torchscript, c.inputs, threads);
 }
 
 void torch_gemm(benchmark::State& st, Gemm g) {
-  set_gflops(st, g.flops(), torchscript(st, g.name, std::string(g.name) + ".pt", "", 1));
+  const Case& c = fixture_case(g.name);
+  set_gflops(st, g.flops(), neuron_bench::time_torchscript(st, c.torchscript, c.inputs, 1));
 }
 #endif
 
@@ -377,14 +387,29 @@ benchmark::internal::Benchmark* reg(const std::string& name, F fn, Args... args)
   return benchmark::RegisterBenchmark(name.c_str(), fn, args...)->Unit(benchmark::kMicrosecond);
 }
 
-void register_cases() {
-  for (int t : {1, 2}) reg("neuron/encoder_t" + std::to_string(t), traced_encoder, t);
-  for (int b : {1, 64}) {
-    reg("eigen/seed_mlp_b" + std::to_string(b), neuron_bench::eigen_seed_mlp, b);
-    reg("neuron/seed_mlp_b" + std::to_string(b), traced_mlp, b);
+// neuron eager / lazy / traced and torch/ of a workload, at each thread count.
+template <class M>
+void reg_workload(const std::string& w, Maker<M> make) {
+  for (int t : neuron_bench::thread_counts()) {
+    const std::string suffix = threads_suffix(t);
+    reg("neuron/" + w + "_eager" + suffix, eager_case<M>, make, w, t);
+    reg("neuron/" + w + "_lazy" + suffix, lazy_case<M>, make, w, t);
+    reg("neuron/" + w + suffix, traced_case<M>, make, w, t);
+#if NEURON_BENCH_TORCH
+    reg("torch/" + w + suffix, torch_case, w, t);
+#endif
   }
-  reg("neuron/seed_mlp_b1_lazy", lazy_mlp_b1);
-  reg("neuron/embed", traced_embed);
+}
+
+void register_cases() {
+  reg_workload("encoder", encoder);
+  for (int b : {1, 64}) {
+    const std::string w = "seed_mlp_b" + std::to_string(b);
+    reg("eigen/" + w + "_t1", neuron_bench::eigen_seed_mlp, b);
+    reg_workload(w, seed_mlp);
+  }
+  reg_workload("embed", embed);
+  reg_workload("bert", tiny_bert);
   for (const Gemm& g : kGemms) reg(std::string("neuron/") + g.name, traced_gemm, g);
   for (std::int64_t m : {1, 2, 4, 8, 16, 32, 64})
     for (auto kn : {std::pair<std::int64_t, std::int64_t>{128, 128},
@@ -404,31 +429,27 @@ void register_cases() {
   reg("neuron/fused_16M_1in", traced_fused, fused_expr_1in);
   reg("neuron/fused_16M_1in_eager", eager_fused, fused_expr_1in);
 #if NEURON_BENCH_TORCH
-  for (int t : {1, 2})
-    reg("torch/encoder_t" + std::to_string(t), torch_case, std::string("encoder"),
-        std::string("encoder.pt"), std::string(), t);
-  for (const char* b : {"_b1", "_b64"})
-    reg(std::string("torch/seed_mlp") + b, torch_case, std::string("seed_mlp"),
-        std::string("seed_mlp") + b + ".pt", std::string(b), 1);
-  reg("torch/embed", torch_case, std::string("embed"), std::string("embed.pt"), std::string(), 1);
   for (const Gemm& g : kGemms) reg(std::string("torch/") + g.name, torch_gemm, g);
 #endif
 }
 
 void add_target_ratios(ModelsReporter& r) {
-  r.add_ratio("encoder t1 traced / torch (issue 13 target)", "neuron/encoder_t1",
+  const std::string tn = threads_suffix(neuron_bench::all_threads());
+  r.add_ratio("encoder t1 traced / torch (target <= 0.65)", "neuron/encoder_t1",
               "torch/encoder_t1");
-  r.add_ratio("encoder traced t2 / t1 (target <= 0.58)", "neuron/encoder_t2", "neuron/encoder_t1");
-  r.add_ratio("encoder torch t2 / t1 (for reference)", "torch/encoder_t2", "torch/encoder_t1");
-  r.add_ratio("embed traced / torch (target <= 0.40)", "neuron/embed", "torch/embed");
-  r.add_ratio("seed_mlp_b1 traced / torch (target <= 0.40)", "neuron/seed_mlp_b1",
-              "torch/seed_mlp_b1");
-  r.add_ratio("seed_mlp_b1 traced / Eigen (target <= 1.05)", "neuron/seed_mlp_b1",
-              "eigen/seed_mlp_b1");
-  r.add_ratio("seed_mlp_b64 traced / Eigen (target <= 0.85)", "neuron/seed_mlp_b64",
-              "eigen/seed_mlp_b64");
-  r.add_ratio("seed_mlp_b1 lazy / traced (target <= 1.5)", "neuron/seed_mlp_b1_lazy",
-              "neuron/seed_mlp_b1");
+  r.add_ratio("encoder traced " + tn.substr(1) + " / t1 (target <= 0.58)", "neuron/encoder" + tn,
+              "neuron/encoder_t1");
+  r.add_ratio("encoder torch " + tn.substr(1) + " / t1 (for reference)", "torch/encoder" + tn,
+              "torch/encoder_t1");
+  r.add_ratio("embed traced / torch (target <= 0.40)", "neuron/embed_t1", "torch/embed_t1");
+  r.add_ratio("seed_mlp_b1 traced / torch (target <= 0.40)", "neuron/seed_mlp_b1_t1",
+              "torch/seed_mlp_b1_t1");
+  r.add_ratio("seed_mlp_b1 traced / Eigen (target <= 1.05)", "neuron/seed_mlp_b1_t1",
+              "eigen/seed_mlp_b1_t1");
+  r.add_ratio("seed_mlp_b64 traced / Eigen (target <= 0.85)", "neuron/seed_mlp_b64_t1",
+              "eigen/seed_mlp_b64_t1");
+  r.add_ratio("seed_mlp_b1 lazy / traced (target <= 1.5)", "neuron/seed_mlp_b1_lazy_t1",
+              "neuron/seed_mlp_b1_t1");
   r.add_ratio("fused_16M traced / memcpy (target <= 1.5)", "neuron/fused_16M", "memcpy/16M");
   r.add_ratio("fused_16M eager / memcpy (target <= 1.5)", "neuron/fused_16M_eager", "memcpy/16M");
   r.add_ratio("fused_16M_1in traced / memcpy (1 read)", "neuron/fused_16M_1in", "memcpy/16M");
@@ -440,20 +461,20 @@ void add_target_ratios(ModelsReporter& r) {
 int main(int argc, char** argv) {
   g_dir = NEURON_BENCH_MODELS_DEFAULT;
   if (const char* e = std::getenv("NEURON_BENCH_MODELS"); e && *e) g_dir = e;
-  for (const char* model : {"encoder", "seed_mlp", "embed", "gemm_256"}) {
-    const std::string w = fixture(model, "weights.safetensors");
-    if (!std::filesystem::exists(w)) {
-      std::fprintf(stderr,
-                   "bench_models: %s is missing. Make the fixtures (from the source tree):\n"
-                   "  /usr/bin/python3 bench/make_bench_models.py %s\n"
-                   "or run scripts/bench_models.sh; NEURON_BENCH_MODELS names another folder.\n",
-                   w.c_str(), g_dir.c_str());
-      return 1;
-    }
+  if (!std::filesystem::exists(g_dir + "/cases.json")) {
+    std::fprintf(stderr,
+                 "bench_models: %s/cases.json is missing. Make the fixtures (from the source "
+                 "tree):\n  /usr/bin/python3 bench/make_bench_models.py %s\n"
+                 "or run scripts/bench.sh; NEURON_BENCH_MODELS names another folder.\n",
+                 g_dir.c_str(), g_dir.c_str());
+    return 1;
   }
   g_peak = neuron_bench::measure_fma_peak_gflops();
   std::printf("FMA peak, one core: %.1f GFLOP/s (fixtures: %s; torch column: %s)\n", g_peak,
-              g_dir.c_str(), kTorchColumn);
+              g_dir.c_str(), neuron_bench::kTorchColumn);
+  benchmark::AddCustomContext("fma_peak_gflops", std::to_string(g_peak));
+  benchmark::AddCustomContext("torch_column", neuron_bench::kTorchColumn);
+  benchmark::AddCustomContext("threads_all", std::to_string(neuron_bench::all_threads()));
 
   register_cases();
   ModelsReporter reporter;

@@ -1,18 +1,20 @@
-// torchvision's ResNet-18 and MobileNetV2 (examples/vision_models.hpp) at [1, 3, 224, 224], with
-// the weights of tests/fixtures/make_vision_model_fixtures.py, on 1 and 2 threads:
-//   neuron/<model>_eager_t{1,2}   eager model(x)
-//   neuron/<model>_lazy_t{1,2}    lazy device: model(x) + mark_step() + cpu() (a cache hit)
-//   neuron/<model>_t{1,2}         nr::trace(model, x), traced once, calls timed
-//   torch/<model>_t{1,2}          the same model (same weights) traced by torch.jit and frozen,
+// torchvision's ResNet-18 and MobileNetV2 (examples/vision_models.hpp) at [1, 3, 224, 224] (the
+// first image of the fixture's x.npy), with the weights of bench/make_bench_models.py or
+// tests/fixtures/make_vision_model_fixtures.py, on 1 thread and all threads (threads.hpp):
+//   neuron/<model>_eager_t<n>     eager model(x)
+//   neuron/<model>_lazy_t<n>      lazy device: model(x) + mark_step() + cpu() (a cache hit)
+//   neuron/<model>_t<n>           nr::trace(model, x), traced once, calls timed
+//   torch/<model>_t<n>            the same model (same weights) traced by torch.jit and frozen,
 //                                 run by libtorch (when built with it: NEURON_BENCH_TORCH)
 //   neuron/<model>_passes_<p>_t1  traced with only some CNN passes (none, fold = batch norm
 //                                 folded, fold_fuse = + epilogues fused; all = the default), to
 //                                 show what each pass buys
 //   neuron/resnet18_convs_t1      resnet18's 20 convolutions, each a traced nr::conv2d, called
 //                                 in turn; GFLOP/s and the fraction of the measured FMA peak
-// The ratio table pairs neuron/<case> with torch/<case>, then adds traced t2 / t1 per model.
+// The ratio table pairs neuron/<case> with torch/<case>, then adds traced tN / t1 per model.
 // Fixtures: $NEURON_VISION_FIXTURES, else <build>/bench/vision_fixtures. Run
-// scripts/bench_vision.sh (makes the fixtures, builds, runs with --benchmark_repetitions=3).
+// scripts/bench_vision.sh (makes the fixtures, builds, runs with --benchmark_repetitions=3) or
+// scripts/bench.sh (with bench/make_bench_models.py's fixtures, for BENCHMARKS.md).
 #include <neuron/neuron.hpp>
 
 #include <algorithm>
@@ -29,18 +31,9 @@
 
 #include "fma_peak.hpp"
 #include "ratio_reporter.hpp"
+#include "threads.hpp"
+#include "torchscript.hpp"
 #include "vision_models.hpp"
-
-#if NEURON_BENCH_TORCH
-#include <ATen/Parallel.h>
-#include <torch/script.h>
-#endif
-
-#if NEURON_BENCH_TORCH
-constexpr const char* kTorchColumn = "TorchScript (libtorch)";
-#else
-constexpr const char* kTorchColumn = "not built (libtorch not found at configure time)";
-#endif
 
 #ifndef NEURON_VISION_FIXTURES_DEFAULT
 #define NEURON_VISION_FIXTURES_DEFAULT "build/bench/vision_fixtures"
@@ -53,10 +46,12 @@ namespace {
 std::string g_dir;  // the fixture folder
 double g_peak = 0;  // one core's FMA peak, GFLOP/s
 
+// The first image of resnet18's x.npy (both fixture scripts write one; make_bench_models.py's is
+// also ONNX Runtime's input), the same input for every model and column.
 const nr::Tensor& input() {
   static const nr::Tensor x = [] {
-    nr::manual_seed(0);
-    return nr::Tensor(nr::randn({1, 3, 224, 224}));
+    const nr::Tensor all = nr::load_npy(g_dir + "/resnet18/x.npy");
+    return nr::slice(all, 0, 0, 1);
   }();
   return x;
 }
@@ -154,29 +149,8 @@ void traced_passes(benchmark::State& st, const std::string& name, int passes) {
 
 #if NEURON_BENCH_TORCH
 void torchscript(benchmark::State& st, const std::string& name, int threads) {
-  at::set_num_threads(threads);
-  static std::map<std::string, torch::jit::Module> modules;
-  auto it = modules.find(name);
-  if (it == modules.end()) {
-    const std::string path = g_dir + "/" + name + "/" + name + "_b1.pt";
-    if (!std::filesystem::exists(path)) {
-      st.SkipWithError(("missing " + path + " (make the fixtures with --torchscript)").c_str());
-      return;
-    }
-    torch::jit::Module m = torch::jit::load(path);
-    m.eval();
-    it = modules.emplace(name, std::move(m)).first;
-  }
-  torch::jit::Module& m = it->second;
-  torch::NoGradGuard no_grad;
-  c10::InferenceMode inference;
-  std::vector<torch::jit::IValue> in{torch::randn({1, 3, 224, 224})};
-  // The profiling executor optimises the graph over the first calls.
-  for (int i = 0; i < 3; ++i) benchmark::DoNotOptimize(m.forward(in).toTensor().data_ptr());
-  for (auto _ : st) {
-    at::Tensor y = m.forward(in).toTensor();
-    benchmark::DoNotOptimize(y.data_ptr());
-  }
+  neuron_bench::time_torchscript(st, g_dir + "/" + name + "/" + name + "_b1.pt", {input()},
+                                 threads);
 }
 #endif
 
@@ -299,8 +273,8 @@ void register_model(const std::string& name,
   for (int p = 0; p < 4; ++p)
     timed_ms(benchmark::RegisterBenchmark(
         ("neuron/" + name + "_passes_" + passes[p] + "_t1").c_str(), passes_fn, name, p));
-  for (int t : {1, 2}) {
-    const std::string suffix = "_t" + std::to_string(t);
+  for (int t : neuron_bench::thread_counts()) {
+    const std::string suffix = neuron_bench::threads_suffix(t);
     timed_ms(benchmark::RegisterBenchmark(("neuron/" + name + "_eager" + suffix).c_str(), eager_fn,
                                           name, t));
     timed_ms(benchmark::RegisterBenchmark(("neuron/" + name + "_lazy" + suffix).c_str(), lazy_fn,
@@ -333,7 +307,9 @@ int main(int argc, char** argv) {
 
   g_peak = neuron_bench::measure_fma_peak_gflops();
   std::printf("FMA peak, one core: %.1f GFLOP/s (fixtures: %s; torch column: %s)\n", g_peak,
-              g_dir.c_str(), kTorchColumn);
+              g_dir.c_str(), neuron_bench::kTorchColumn);
+  benchmark::AddCustomContext("fma_peak_gflops", std::to_string(g_peak));
+  benchmark::AddCustomContext("threads_all", std::to_string(neuron_bench::all_threads()));
 
   register_model("resnet18", eager<vision::ResNet18>, lazy<vision::ResNet18>,
                  traced<vision::ResNet18>, traced_passes<vision::ResNet18>);
@@ -342,10 +318,13 @@ int main(int argc, char** argv) {
   timed_ms(benchmark::RegisterBenchmark("neuron/resnet18_convs_t1", resnet18_convs, 1));
 
   VisionReporter reporter;
+  const std::string tn = neuron_bench::threads_suffix(neuron_bench::all_threads());
   for (const char* model : {"resnet18", "mobilenet_v2"}) {
     const std::string m = model;
-    reporter.add_ratio(m + " traced t2 / t1", "neuron/" + m + "_t2", "neuron/" + m + "_t1");
-    reporter.add_ratio(m + " torch t2 / t1", "torch/" + m + "_t2", "torch/" + m + "_t1");
+    reporter.add_ratio(m + " traced " + tn.substr(1) + " / t1", "neuron/" + m + tn,
+                       "neuron/" + m + "_t1");
+    reporter.add_ratio(m + " torch " + tn.substr(1) + " / t1", "torch/" + m + tn,
+                       "torch/" + m + "_t1");
   }
 
   // Half a second per repetition unless the command line says otherwise (a later flag wins):

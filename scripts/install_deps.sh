@@ -4,8 +4,10 @@
 # Usage: scripts/install_deps.sh [--tests] [--bench]   --tests adds what the tests need to make
 # their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3, and
 # python3-venv for scripts/minilm_reference.sh's virtualenv) and the ONNX backend test suite
-# (libonnx-testdata, /usr/share/libonnx-testdata/data); --bench adds
-# libtorch-dev, for the torch/ column of bench_vision (TorchScript run from C++).
+# (libonnx-testdata, /usr/share/libonnx-testdata/data); --bench adds what scripts/bench.sh needs:
+# libtorch-dev (the TorchScript column, run from C++), libopenblas0-pthread (Debian's libtorch
+# runs f32 GEMMs on libblas.so.3: netlib's reference BLAS without it, ~3 GFLOP/s, no reference
+# at all), gnuplot-nox (the chart) and python3-venv (the ONNX Runtime virtualenv).
 set -euo pipefail
 
 packages=(
@@ -19,7 +21,7 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(python3-torch python3-torchvision python3-venv libonnx-testdata) ;;
-    --bench) packages+=(libtorch-dev) ;;
+    --bench) packages+=(libtorch-dev libopenblas0-pthread gnuplot-nox python3-venv) ;;
   esac
 done
 
