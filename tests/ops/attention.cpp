@@ -114,3 +114,33 @@ TEST_CASE("scaled_dot_product_attention buckets over padded keys it masks") {
       nr::trace_buckets(plain, Sets{{nr::randn({2, 8, 8})}, {nr::randn({2, 16, 8})}}, {}),
       nr::ValueError, "scaled_dot_product_attention", "mixes values along dim 1");
 }
+
+TEST_CASE("multihead_attention: heads side by side equal scaled_dot_product_attention per head") {
+  nr::manual_seed(41);
+  const std::int64_t B = 2, L = 5, S = 7, H = 3, D = 4, E = H * D;
+  const nr::Tensor q = nr::randn({B, L, E}), k = nr::randn({B, S, E}), v = nr::randn({B, S, E});
+  auto split = [&](const nr::Tensor& t, std::int64_t len) {  // [B, H, len, D]
+    return nr::permute(nr::reshape(t, {B, len, H, D}), {0, 2, 1, 3});
+  };
+  auto merge = [&](const nr::Tensor& t) {
+    return nr::reshape(nr::permute(t, {0, 2, 1, 3}), {B, L, E});
+  };
+  const nr::Tensor bool_mask = nr::gt(nr::rand({B, 1, L, S}), 0.3f);
+  const nr::Tensor float_mask = nr::randn({1, H, L, S});
+  for (int m = 0; m < 3; ++m) {
+    CAPTURE(m);
+    const nr::Tensor mask = m == 0 ? nr::Tensor() : m == 1 ? bool_mask : float_mask;
+    nr::Tensor got = nr::multihead_attention(q, k, v, H, mask);
+    nr::Tensor want =
+        merge(nr::scaled_dot_product_attention(split(q, L), split(k, S), split(v, S), mask));
+    test::check_close(got, want, 1e-5, 1e-6, "multihead_attention");
+  }
+  CHECK_THROWS_WITH_ALL(nr::multihead_attention(q, k, v, 5), nr::ValueError,
+                        "embed_dim 12 must be a positive multiple of num_heads (5)");
+  CHECK_THROWS_WITH_ALL(nr::multihead_attention(q, k, nr::randn({B, S + 1, E}), H), nr::ShapeError,
+                        "must be [B, L, E], [B, S, E] and [B, S, E]");
+  CHECK_THROWS_WITH_ALL(nr::multihead_attention(q, k, v, H, nr::randn({B, H, L, S + 1})),
+                        nr::ShapeError, "does not broadcast to the scores' shape [2, 3, 5, 7]");
+  CHECK_THROWS_WITH_ALL(nr::multihead_attention(q, k, v, H, nr::randn({L, S}, nr::float64)),
+                        nr::DTypeError, "mask must be bool or float32");
+}

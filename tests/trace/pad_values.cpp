@@ -103,16 +103,16 @@ TEST_CASE("the encoder is refused without a mask, or with the mask padded with f
   MiniBert bert;
   auto unmasked = [&](const std::vector<nr::Tensor>& in) { return bert({in[0]}); };
   CHECK_THROWS_WITH_ALL(nr::trace_buckets(unmasked, Sets{{ids(2, 16)}, {ids(2, 32)}}, {}),
-                        nr::ValueError, "trace_buckets: softmax",
-                        "mixes values along dim 3 of its input 0 [2, 2, 16, 16]",
+                        nr::ValueError, "trace_buckets: multihead_attention",
+                        "mixes values along dim 1 of its input 1 [2, 16, 16]",
                         "padding of input 0 dim 1", "whose padded entries hold unknown values",
-                        "it needs -inf there", "mask the padded keys");
+                        "it needs the attention mask's padded keys to be masked");
   nr::BucketOptions o;
   o.pad_values = {0, 0};  // a mask padded with false leaves the padded keys unmasked
   CHECK_THROWS_WITH_ALL(
       nr::trace_buckets(bert, {{ids(2, 16), key_mask(16, 0)}, {ids(2, 32), key_mask(32, 0)}}, o),
-      nr::ValueError, "softmax", "mixes values along dim 3", "input 0 dim 1", "input 1 dim 1",
-      "unknown values", "needs -inf");
+      nr::ValueError, "multihead_attention", "mixes values along dim 1", "input 0 dim 1",
+      "input 1 dim 1", "unknown values", "padded keys to be masked");
   // The scalar default applies to every input; 0.5 fits neither ids nor a bool mask.
   nr::BucketOptions half;
   half.pad_value = 0.5;

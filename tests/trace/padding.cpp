@@ -40,13 +40,13 @@ TEST_CASE("trace_buckets pads to the smallest fitting bucket and slices the outp
 }
 
 TEST_CASE("trace_buckets refuses, naming the op and dim, where padding would change results") {
-  // Attention mixes positions: softmax over the key dim.
+  // Attention mixes positions: the keys' dim.
   nr::manual_seed(2);
   nn::TransformerEncoderLayer enc(16, 2, 32, 0.0);
   enc.eval();
   CHECK_THROWS_WITH_ALL(nr::trace_buckets(enc, {nr::randn({1, 8, 16}), nr::randn({1, 16, 16})}, {}),
-                        nr::ValueError, "trace_buckets", "softmax", "mixes values along dim",
-                        "input 0 dim 1");
+                        nr::ValueError, "trace_buckets", "multihead_attention",
+                        "mixes values along dim", "input 0 dim 1");
   auto pooled = [](const nr::Tensor& x) { return nr::mean(x, {1}, false); };
   CHECK_THROWS_WITH_ALL(nr::trace_buckets(pooled, {nr::randn({2, 4}), nr::randn({2, 8})}, {}),
                         nr::ValueError, "mean", "dim 1", "input 0 dim 1");

@@ -76,20 +76,28 @@ NEURON_INLINE AttentionPlan plan_attention(const std::vector<TensorSpec>& in, bo
 template <class T>
 using AttnRowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// Row strides (elements) of one head's q, k, v and out: their feature dims when each head is its
+// own tensor (scaled_dot_product_attention), the whole model dim when the heads sit side by side
+// in the feature dim (multihead_attention).
+struct HeadStrides {
+  std::int64_t q = 0, k = 0, v = 0, out = 0;
+};
+
 // One head: out [L, Ev] = softmax(q [L, E] @ k [S, E]^T * scale + mask) @ v [S, Ev].
 // `mask` points at this head's [L, S] mask with strides (row, col) that may be 0 (broadcast).
 template <class T>
 void attention_head(const T* q, const T* k, const T* v, T* out, const AttentionPlan& p,
-                    double scale, bool is_causal, const void* mask, bool mask_is_bool,
-                    std::int64_t mask_row_stride, std::int64_t mask_col_stride,
+                    const HeadStrides& rs, double scale, bool is_causal, const void* mask,
+                    bool mask_is_bool, std::int64_t mask_row_stride, std::int64_t mask_col_stride,
                     AttnRowMatrix<T>& scores) {
-  using Map = Eigen::Map<const AttnRowMatrix<T>, Eigen::Unaligned>;
+  using Map = Eigen::Map<const AttnRowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
   const std::int64_t L = p.L, S = p.S;
   scores.resize(L, S);
   if (p.E == 0)
     scores.setZero();
   else
-    scores.noalias() = Map(q, L, p.E) * Map(k, S, p.E).transpose();
+    scores.noalias() = Map(q, L, p.E, Eigen::OuterStride<>(rs.q)) *
+                       Map(k, S, p.E, Eigen::OuterStride<>(rs.k)).transpose();
   const T neg_inf = -std::numeric_limits<T>::infinity();
   const T s = static_cast<T>(scale);
   for (std::int64_t i = 0; i < L; ++i) {
@@ -117,11 +125,12 @@ void attention_head(const T* q, const T* k, const T* v, T* out, const AttentionP
     const T inv = static_cast<T>(1.0 / sub_exp(row, &m, 0, row, S));
     for (std::int64_t j = 0; j < S; ++j) row[j] *= inv;
   }
-  Eigen::Map<AttnRowMatrix<T>, Eigen::Unaligned> o(out, L, p.Ev);
+  Eigen::Map<AttnRowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>> o(
+      out, L, p.Ev, Eigen::OuterStride<>(rs.out));
   if (S == 0)
     o.setZero();
   else
-    o.noalias() = scores * Map(v, S, p.Ev);
+    o.noalias() = scores * Map(v, S, p.Ev, Eigen::OuterStride<>(rs.v));
 }
 
 }  // namespace detail
@@ -219,14 +228,139 @@ NEURON_INLINE void ScaledDotProductAttention::run(const std::vector<Tensor>& in,
                                       : nullptr;
           detail::attention_head<T>(
               in[0].data<T>() + oq * p.L * p.E, in[1].data<T>() + ok * p.S * p.E,
-              in[2].data<T>() + ov * p.S * p.Ev, out.data<T>() + b * p.L * p.Ev, p, scale,
-              is_causal, mask, has_mask && in[3].dtype() == bool_,
-              has_mask ? sm[static_cast<std::size_t>(br)] : 0,
+              in[2].data<T>() + ov * p.S * p.Ev, out.data<T>() + b * p.L * p.Ev, p,
+              detail::HeadStrides{p.E, p.E, p.Ev, p.Ev}, scale, is_causal, mask,
+              has_mask && in[3].dtype() == bool_, has_mask ? sm[static_cast<std::size_t>(br)] : 0,
               has_mask ? sm[static_cast<std::size_t>(br + 1)] : 0, scores);
         }
       });
     }
   });
+}
+
+namespace detail {
+// The per-head plan of multihead_attention (batch [B, H], per-head extents), after its checks.
+NEURON_INLINE AttentionPlan plan_multihead(const std::vector<TensorSpec>& in,
+                                           std::int64_t num_heads) {
+  static constexpr const char* op = MultiheadAttentionOp::name;
+  if (in.size() != 3 && in.size() != 4)
+    throw_error<ValueError>(op, ": expected q, k, v and an optional mask, got ", in.size(),
+                            " inputs");
+  const char* names[] = {"query", "key", "value"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (in[i].shape.rank() != 3)
+      throw_error<ShapeError>(op, ": ", names[i], " must be [batch, len, embed_dim], got ",
+                              in[i].shape);
+    if (!is_floating(in[i].dtype) || in[i].dtype != in[0].dtype)
+      throw_error<DTypeError>(op, ": query, key and value must share a float dtype, got ",
+                              in[0].dtype, ", ", in[1].dtype, ", ", in[2].dtype);
+  }
+  const Shape &q = in[0].shape, &k = in[1].shape, &v = in[2].shape;
+  const std::int64_t B = q[0], L = q[1], E = q[2], S = k[1];
+  if (num_heads < 1 || E % num_heads != 0)
+    throw_error<ValueError>(op, ": embed_dim ", E, " must be a positive multiple of num_heads (",
+                            num_heads, ")");
+  if (k[0] != B || v[0] != B || k[2] != E || v[2] != E || v[1] != S)
+    throw_error<ShapeError>(op, ": query ", q, ", key ", k, " and value ", v,
+                            " must be [B, L, E], [B, S, E] and [B, S, E]");
+  AttentionPlan p;
+  p.batch = Shape{B, num_heads};
+  p.L = L;
+  p.S = S;
+  p.E = E / num_heads;
+  p.Ev = p.E;
+  if (in.size() == 4) {
+    const TensorSpec& m = in[3];
+    if (m.dtype != bool_ && m.dtype != in[0].dtype)
+      throw_error<DTypeError>(op, ": mask must be bool or ", in[0].dtype, " like the query, got ",
+                              m.dtype);
+    const Shape scores{B, num_heads, L, S};
+    Shape b;
+    if (!try_broadcast(m.shape, scores, b) || b != scores)
+      throw_error<ShapeError>(op, ": mask of shape ", m.shape,
+                              " does not broadcast to the scores' shape ", scores);
+  }
+  return p;
+}
+}  // namespace detail
+
+NEURON_INLINE TensorSpec MultiheadAttentionOp::infer(const std::vector<TensorSpec>& in) const {
+  detail::plan_multihead(in, num_heads);
+  return in[0];
+}
+
+NEURON_INLINE DimFlow MultiheadAttentionOp::dim_flow(const std::vector<TensorSpec>& in,
+                                                     const TensorSpec& out) const {
+  (void)out;
+  DimFlow f = DimFlow::all(in, DimFlow::kMixed);
+  for (std::size_t i = 0; i < 3; ++i) f.set(i, 0, 0);  // batch
+  f.set(0, 1, 1);                                      // the query's positions
+  if (in.size() == 4) {
+    const int r = in[3].shape.rank();
+    if (r == 4 && in[3].shape[0] != 1) f.set(3, 0, 0);
+    if (r >= 2 && in[3].shape[r - 2] != 1) f.set(3, r - 2, 1);
+  }
+  return f;
+}
+
+NEURON_INLINE void MultiheadAttentionOp::pad_rule(PadCheck& c) const {
+  AttentionPadArgs a;
+  a.key_dim_k = 1;
+  a.key_dim_v = 1;
+  if (c.in.size() == 4) {
+    a.mask = 3;
+    a.mask_key_dim = c.in[3].shape.rank() - 1;
+    if (c.in[3].dtype == bool_) a.masked = 0;  // bool masks say which keys take part
+  }
+  pad_rule_attention(c, a);
+}
+
+NEURON_INLINE void MultiheadAttentionOp::run(const std::vector<Tensor>& in, Tensor& out) const {
+  std::vector<TensorSpec> specs;
+  for (const Tensor& t : in) specs.push_back(spec_of(t));
+  const detail::AttentionPlan p = detail::plan_multihead(specs, num_heads);
+  const std::int64_t B = p.batch[0], H = num_heads, E = H * p.E;
+  const bool has_mask = in.size() == 4;
+  const auto sm = has_mask ? broadcast_strides(in[3].shape(), Shape{B, H, p.L, p.S})
+                           : std::array<std::int64_t, kMaxRank>{};
+  visit_dtype(in[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const std::size_t mask_es = has_mask ? dtype_size(in[3].dtype()) : 0;
+      const double per_head =
+          static_cast<double>(p.L) * static_cast<double>(p.S) * static_cast<double>(2 * p.E);
+      const std::int64_t grain =
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(262144.0 / std::max(per_head, 1.0)));
+      detail::parallel_for(B * H, grain, [&](std::int64_t first, std::int64_t last) {
+        thread_local detail::AttnRowMatrix<T> scores_tls;  // per thread
+        detail::AttnRowMatrix<T>& scores = scores_tls;
+        for (std::int64_t bh = first; bh < last; ++bh) {
+          const std::int64_t b = bh / H, h = bh % H;
+          const void* mask = has_mask
+                                 ? static_cast<const char*>(in[3].raw_data()) +
+                                       static_cast<std::size_t>(b * sm[0] + h * sm[1]) * mask_es
+                                 : nullptr;
+          detail::attention_head<T>(
+              in[0].data<T>() + b * p.L * E + h * p.E, in[1].data<T>() + b * p.S * E + h * p.E,
+              in[2].data<T>() + b * p.S * E + h * p.E, out.data<T>() + b * p.L * E + h * p.E, p,
+              detail::HeadStrides{E, E, E, E}, scale, false, mask,
+              has_mask && in[3].dtype() == bool_, has_mask ? sm[2] : 0, has_mask ? sm[3] : 0,
+              scores);
+        }
+      });
+    }
+  });
+}
+
+NEURON_INLINE Tensor multihead_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                         std::int64_t num_heads, const Tensor& mask,
+                                         std::optional<double> scale) {
+  MultiheadAttentionOp op;
+  op.num_heads = num_heads;
+  const std::int64_t E = q.rank() == 3 ? q.size(2) : 0;
+  const std::int64_t D = num_heads > 0 && E % num_heads == 0 ? E / num_heads : 1;
+  op.scale = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(std::max<std::int64_t>(D, 1)));
+  return mask.defined() ? run_op(op, {q, k, v, mask}) : run_op(op, {q, k, v});
 }
 
 NEURON_INLINE Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,

@@ -34,6 +34,29 @@ struct ScaledDotProductAttention {
   void run(const std::vector<Tensor>& in, Tensor& out) const;
 };
 
+// nn::MultiheadAttention's core, with the heads side by side in the feature dim, as the
+// projections make them: q [B, L, E], k [B, S, E], v [B, S, E] with E = num_heads * D, each head h
+// reading features [h*D, (h+1)*D); out [B, L, E] with the heads merged the same way. So no head is
+// ever copied out (no permute before or after): each head's two GEMMs read and write strided rows,
+// and heads run in parallel. The optional mask is scaled_dot_product_attention's (bool: true =
+// attend; float: added), broadcast to [B, num_heads, L, S].
+struct MultiheadAttentionOp {
+  static constexpr const char* name = "multihead_attention";
+  std::int64_t num_heads = 1;
+  double scale = 1.0;
+  NEURON_ATTRS(num_heads, scale)
+
+  TensorSpec infer(const std::vector<TensorSpec>& in) const;
+  DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;
+  void pad_rule(PadCheck& c) const;
+  void run(const std::vector<Tensor>& in, Tensor& out) const;
+};
+
+// q, k, v [B, len, num_heads * D]; the mask as above. scale defaults to 1 / sqrt(D).
+Tensor multihead_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                           std::int64_t num_heads, const Tensor& mask = {},
+                           std::optional<double> scale = std::nullopt);
+
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                     const Tensor& attn_mask = {}, bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);

@@ -118,6 +118,7 @@ NEURON_OP_FROM_JSON(Gather)
 NEURON_OP_FROM_JSON(IndexSelect)
 NEURON_OP_FROM_JSON(IndexCopy)
 NEURON_OP_FROM_JSON(ScaledDotProductAttention)
+NEURON_OP_FROM_JSON(MultiheadAttentionOp)
 #undef NEURON_OP_ATTRS_FROM_JSON
 #undef NEURON_OP_FROM_JSON
 #endif

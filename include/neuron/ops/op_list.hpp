@@ -70,7 +70,7 @@ using AllOps = OpList<
     AdaptiveAvgPool<1>, AdaptiveAvgPool<2>, BatchNorm, GroupNorm, Interpolate,
     // sequences and indexing
     Prod, ArgMax, ArgMin, Cumsum, TopK, Triu, Tril, Gather, IndexSelect, IndexCopy,
-    ScaledDotProductAttention>;
+    ScaledDotProductAttention, MultiheadAttentionOp>;
 
 // Elementwise ops run chunk by chunk inside expressions; the others run whole tensors.
 template <class Op, class = void>
