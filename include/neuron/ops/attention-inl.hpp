@@ -103,19 +103,24 @@ void attention_head(const T* q, const T* k, const T* v, T* out, const AttentionP
   for (std::int64_t i = 0; i < L; ++i) {
     T* row = scores.data() + i * S;
     T m = neg_inf;
-    for (std::int64_t j = 0; j < S; ++j) {
-      T x = row[j] * s;
-      if (is_causal && j > i) x = neg_inf;
-      if (mask != nullptr) {
-        const std::int64_t at = i * mask_row_stride + j * mask_col_stride;
-        if (mask_is_bool) {
-          if (!static_cast<const bool*>(mask)[at]) x = neg_inf;
-        } else {
-          x += static_cast<const T*>(mask)[at];
+    if (mask == nullptr && !is_causal) {  // scale only: one vectorized pass, then the max
+      for (std::int64_t j = 0; j < S; ++j) row[j] *= s;
+      if (S > 0) m = row_max(row, S);
+    } else {
+      for (std::int64_t j = 0; j < S; ++j) {
+        T x = row[j] * s;
+        if (is_causal && j > i) x = neg_inf;
+        if (mask != nullptr) {
+          const std::int64_t at = i * mask_row_stride + j * mask_col_stride;
+          if (mask_is_bool) {
+            if (!static_cast<const bool*>(mask)[at]) x = neg_inf;
+          } else {
+            x += static_cast<const T*>(mask)[at];
+          }
         }
+        row[j] = x;
+        if (x > m || std::isnan(x)) m = x;
       }
-      row[j] = x;
-      if (x > m || std::isnan(x)) m = x;
     }
     if (S == 0) continue;
     if (std::isinf(m) && m < 0) {  // every key masked: torch's softmax gives NaN
