@@ -151,6 +151,15 @@ inline Epilogue match_epilogue(const Plan& plan, const SlotUse& use,
   return {j, act, residual};
 }
 
+// Makes `st` (whose op already applies the epilogue) read the residual and write the absorbed
+// step's output, and marks that step removed.
+inline void absorb_epilogue(Plan& plan, PlanStep& st, const Epilogue& e,
+                            std::vector<bool>& removed) {
+  if (e.residual >= 0) st.inputs.push_back(e.residual);
+  st.output = plan.steps[static_cast<std::size_t>(e.step)].output;
+  removed[static_cast<std::size_t>(e.step)] = true;
+}
+
 // Drops the steps marked removed.
 inline void drop_removed(Plan& plan, const std::vector<bool>& removed) {
   std::vector<PlanStep> kept;
@@ -249,9 +258,7 @@ NEURON_INLINE std::pair<int, int> fuse_conv_epilogues(Plan& plan) {
       op.activation = e.activation;
       op.has_residual = e.residual >= 0;
     });
-    if (e.residual >= 0) conv.inputs.push_back(e.residual);
-    conv.output = plan.steps[static_cast<std::size_t>(e.step)].output;
-    removed[static_cast<std::size_t>(e.step)] = true;
+    detail::absorb_epilogue(plan, conv, e, removed);
     acts += e.activation != 0;
     residuals += e.residual >= 0;
   }
@@ -282,9 +289,7 @@ NEURON_INLINE std::pair<int, int> fuse_linear_epilogues(Plan& plan) {
     f.activation = e.activation;
     f.has_residual = e.residual >= 0;
     st.op = std::make_shared<OpModel<FusedLinear>>(f);
-    if (e.residual >= 0) st.inputs.push_back(e.residual);
-    st.output = plan.steps[static_cast<std::size_t>(e.step)].output;
-    removed[static_cast<std::size_t>(e.step)] = true;
+    detail::absorb_epilogue(plan, st, e, removed);
     acts += e.activation != 0;
     residuals += e.residual >= 0;
   }
