@@ -1,5 +1,6 @@
 // fused_linear (ops/fused_linear.hpp): act(x W^T + b + residual) in one oneDNN matmul with
-// post-ops, against the same computation in float64, and its refusals.
+// post-ops, or Eigen's GEMV with the epilogue after it, against the same computation in float64,
+// and its refusals.
 #include "test_util.hpp"
 
 #include <neuron/ops/fused_linear.hpp>
@@ -42,24 +43,46 @@ nr::Tensor act64(nr::EpilogueActivation a, const nr::Tensor& t) {
 
 TEST_CASE("fused_linear: every activation, with and without bias and residual, matches float64") {
   nr::manual_seed(3);
-  const nr::Tensor x = nr::randn({2, 24, 64}), w = nr::randn({96, 64}) * 0.2f, b = nr::randn({96}),
-                   r = nr::randn({2, 24, 96});
+  const nr::Tensor w = nr::randn({96, 64}) * 0.2f, b = nr::randn({96});
+  // 48 rows run on oneDNN, 1 row (a GEMV) on Eigen (gemm.hpp's kernel rule)
+  using Dims = std::vector<std::int64_t>;
+  for (const Dims& rows : {Dims{2, 24}, Dims{1}}) {
+    CAPTURE(rows.size());
+    Dims xs = rows, rs = rows;
+    xs.push_back(64);
+    rs.push_back(96);
+    const nr::Tensor x = nr::randn(nr::Shape(xs)), r = nr::randn(nr::Shape(rs));
+    using A = nr::EpilogueActivation;
+    for (A a : {A::none, A::relu, A::relu6, A::silu, A::hardswish, A::gelu_erf, A::gelu_tanh})
+      for (bool bias : {false, true})
+        for (bool residual : {false, true}) {
+          CAPTURE(static_cast<int>(a));
+          CAPTURE(bias);
+          CAPTURE(residual);
+          std::vector<nr::Tensor> in{x, w};
+          if (bias) in.push_back(b);
+          if (residual) in.push_back(r);
+          nr::Tensor got = run_fused_linear(bias, a, residual, in);
+          nr::Tensor want = nr::linear(f64(x), f64(w), bias ? f64(b) : nr::Tensor());
+          if (residual) want = want + f64(r);
+          want = act64(a, want);
+          test::check_close(got, nr::cast(want, nr::float32), 1e-4, 1e-4, "fused_linear");
+        }
+  }
+}
+
+TEST_CASE(
+    "fused_linear on Eigen's path equals the unfused linear, add and activation bit for bit") {
+  nr::manual_seed(4);
+  const nr::Tensor x = nr::randn({1, 300}), w = nr::randn({50, 300}) * 0.1f, b = nr::randn({50}),
+                   r = nr::randn({1, 50});
   using A = nr::EpilogueActivation;
-  for (A a : {A::none, A::relu, A::relu6, A::silu, A::hardswish, A::gelu_erf, A::gelu_tanh})
-    for (bool bias : {false, true})
-      for (bool residual : {false, true}) {
-        CAPTURE(static_cast<int>(a));
-        CAPTURE(bias);
-        CAPTURE(residual);
-        std::vector<nr::Tensor> in{x, w};
-        if (bias) in.push_back(b);
-        if (residual) in.push_back(r);
-        nr::Tensor got = run_fused_linear(bias, a, residual, in);
-        nr::Tensor want = nr::linear(f64(x), f64(w), bias ? f64(b) : nr::Tensor());
-        if (residual) want = want + f64(r);
-        want = act64(a, want);
-        test::check_close(got, nr::cast(want, nr::float32), 1e-4, 1e-4, "fused_linear");
-      }
+  for (A a : {A::relu, A::gelu_erf, A::silu}) {
+    CAPTURE(static_cast<int>(a));
+    const nr::Tensor got = run_fused_linear(true, a, true, {x, w, b, r});
+    const nr::Tensor want = act64(a, nr::linear(x, w, b) + r);  // float32 here
+    test::check_equal(got, want);
+  }
 }
 
 TEST_CASE("fused_linear refuses what it cannot run, naming the problem") {
