@@ -42,7 +42,10 @@ TEST_CASE("the GEMM rule: f32 with 2+ rows and enough work on oneDNN, the rest o
         GemmKernel::onednn);
   CHECK(choose_gemm_kernel(nr::float32, kOnednnMinRows, kOnednnMinWork / kOnednnMinRows - 1, 1) ==
         GemmKernel::eigen);
-  CHECK(choose_gemm_kernel(nr::float32, 64, 120, 10) == GemmKernel::eigen);  // tiny weight
+  CHECK(choose_gemm_kernel(nr::float32, 16, 120, 10) == GemmKernel::eigen);  // tiny weight
+  CHECK(nr::detail::gemv_per_row(4, 120, 10));
+  CHECK_FALSE(nr::detail::gemv_per_row(9, 120, 10));  // Eigen's GEMM from 9 rows
+  CHECK_FALSE(nr::detail::gemv_per_row(2, kOnednnMinWork, 1));
   CHECK(choose_gemm_kernel(nr::float32, std::int64_t{1} << 40, std::int64_t{1} << 40,
                            std::int64_t{1} << 40) == GemmKernel::onednn);  // no overflow
   CHECK(choose_gemm_kernel(nr::float32, M, 0, 64) == GemmKernel::eigen);
@@ -69,6 +72,11 @@ TEST_CASE("linear on oneDNN matches float64, with and without bias, for 1-d to 4
   nr::Tensor y1;
   CHECK_FALSE(ran_onednn([&] { y1 = nr::linear(x1, w, b); }));
   check_against_f64(y1, nr::linear(f64(x1), f64(w), f64(b)), "1-d input");
+  // A few rows of a small product: Eigen, one GEMV per row.
+  const nr::Tensor w_small = nr::randn({10, 80}), x3 = nr::randn({2, 3, 80});
+  REQUIRE(nr::detail::gemv_per_row(6, 80, 10));
+  CHECK_FALSE(ran_onednn([&] { y1 = nr::linear(x3, w_small, nr::slice(b, 0, 0, 10)); }));
+  check_against_f64(y1, nr::linear(f64(x3), f64(w_small), f64(nr::slice(b, 0, 0, 10))), "per row");
 }
 
 TEST_CASE("matmul on oneDNN matches float64 for every layout the dispatcher accepts") {

@@ -3,9 +3,10 @@
 //   out = act(x @ weight^T + bias + residual)
 // run as one oneDNN matmul whose post-ops add the residual and apply the activation to the
 // output, so it is written once. Shapes the kernel rule (gemm.hpp) keeps on Eigen (batch-1 GEMVs,
-// tiny products) run Eigen's linear and then the epilogue in place, while the output is in cache. Inputs: x, weight [out, in], then bias [out] when has_bias, then
-// the residual (the output's shape) when has_residual. Not made by the DSL: nn code writes
-// linear, relu, gelu and +, and the compiler fuses them in traced plans and lazy executables.
+// tiny products) run Eigen's linear and then the epilogue in place, while the output is in cache.
+// Inputs: x, weight [out, in], then bias [out] when has_bias, then the residual (the output's
+// shape) when has_residual. Not made by the DSL: nn code writes linear, relu, gelu and +, and the
+// compiler fuses them in traced plans and lazy executables.
 #pragma once
 
 #include <cstdint>

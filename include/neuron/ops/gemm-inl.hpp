@@ -47,31 +47,28 @@ NEURON_INLINE int gemm_kernel_override() {
 
 // The rule. Non-f32 dtypes stay on Eigen (oneDNN 2.6 has no f64 or integer matmul on CPU), and so
 // do empty products (Eigen writes the zeros). An f32 GEMM goes to oneDNN when M >= 2 and
-// M*K*N >= 2^17; the rest (batch-1 GEMVs, tiny weights) stays on Eigen.
+// M*K*N >= 2^16; the rest (batch-1 GEMVs, tiny products) stays on Eigen, which runs up to 8 rows
+// as one GEMV per row (gemv_per_row).
 // Measured with bench_models' gemm_rule sweep (one traced linear with bias, 1 thread, -O3
-// -march=native, median of 3, us per call; 2-vCPU Sapphire Rapids guest, load ~1):
+// -march=native, median of 3, us per call; 2-vCPU Sapphire Rapids guest, load ~1), once per
+// kernel: NEURON_GEMM_KERNEL=eigen and =onednn bench_models --benchmark_filter=gemm_rule
 //   M  K x N       Eigen  oneDNN  ratio      M  K x N       Eigen  oneDNN  ratio
-//   1  128x128      0.97    3.92   4.04      2  128x128      4.51    3.57   0.79
-//   1  256x256      3.41    6.82   2.00      2  256x256     16.15    5.27   0.33
-//   1  784x120      3.08    7.06   2.29      2  784x120     24.11    7.94   0.33
-//   1  120x10       0.35    2.64   7.61      2  120x10       1.08    2.71   2.51
-//   1  256x1024    11.56   13.64   1.18      2  256x1024    58.43   16.42   0.28
-//   1  1024x256    10.73   12.45   1.16      4  128x128      4.17    5.40   1.29
-//   8  128x128      5.88    6.97   1.19      4  120x10       0.83    3.25   3.93
-//   8  256x256     19.02   13.14   0.69     16  128x128      8.22    7.37   0.90
-//  16  784x120     46.83   31.31   0.67     16  120x10       2.01    4.40   2.19
-//  64  128x128     22.73   18.31   0.81     64  120x10       5.44    6.17   1.13
-//  64  784x120    125.18  100.39   0.80     64  256x1024   340.74  253.97   0.75
-// - M = 1: Eigen's GEMV reads the torch-layout weight in one pass; oneDNN pays ~2.5 us per call
-//   (primitive execute, argument map) and loses at every shape (1.16x to 7.6x).
-// - M >= 2: Eigen switches to its GEMM path, which is poor for few rows (m2 256x256: 16 us vs
-//   m1: 3.4 us), and oneDNN wins 2-4x, unless the product is so small that oneDNN's fixed cost
-//   dominates: 120x10 at any M up to 64, 128x128 at M = 4 and 8. M*K*N >= 2^17 separates them;
-//   the only misses are 128x128 at M = 2 (0.79, kept on Eigen: 1 us lost) and M = 8 (1.19, sent
-//   to oneDNN: 1 us lost).
+//   1  128x128      1.03    1.96   1.90      4  128x128      3.17    2.32   0.73
+//   1  784x120      3.33    5.85   1.76      4  784x120     19.5     6.71   0.34
+//   1  120x10       0.49    1.34   2.73      4  120x10       0.79    1.38   1.75
+//   1  512x128      3.01    3.47   1.15      4  512x128     14.1     4.36   0.31
+//   2  128x128      1.77    2.12   1.20      8  128x128      4.74    2.94   0.62
+//   2  784x120     21.8     6.01   0.28      8  120x10       1.26    1.58   1.25
+//   2  120x10       0.64    1.44   2.25     16  120x10       1.57    1.64   1.04
+//   2  512x128     16.0     3.79   0.24     16  128x128      6.43    4.73   0.74
+// - M = 1: Eigen's GEMV reads the torch-layout weight in one pass; oneDNN's fixed cost per call
+//   (about 1 us: primitive execute) loses at every shape.
+// - M >= 2: Eigen's GEMM path is poor for few rows (2 x 784x120: 22 us, against 3.3 us for one
+//   row), and oneDNN wins 3-4x, unless the product is so small that oneDNN's fixed cost dominates:
+//   120x10 at any M up to 16, 128x128 at M = 2. M*K*N >= 2^16 separates them.
 // Thread count is not an input (so that the rule stays the same when set_num_threads changes
-// after a trace); the sweep ran at 1 thread only and was not repeated at 2. Re-run the sweep when
-// the per-call overhead changes (a GEMV kernel, a cheaper argument path: issue 13 steps 3 and 7).
+// after a trace); the sweep ran at 1 thread only. Re-run it when either side's per-call cost
+// changes (the last time: oneDNN's argument memories made once per thread, Eigen's rows as GEMVs).
 NEURON_INLINE GemmKernel choose_gemm_kernel(DType dt, std::int64_t m, std::int64_t k,
                                             std::int64_t n) {
   if (dt != float32 || m == 0 || k == 0 || n == 0) return GemmKernel::eigen;
@@ -81,6 +78,14 @@ NEURON_INLINE GemmKernel choose_gemm_kernel(DType dt, std::int64_t m, std::int64
   const double work = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
   const bool big = m >= kOnednnMinRows && work >= static_cast<double>(kOnednnMinWork);
   return big ? GemmKernel::onednn : GemmKernel::eigen;
+}
+
+// Eigen's side of the rule: a few rows of a small product run as one GEMV per row, because
+// Eigen's GEMM path packs and blocks even for them (the embedding model's Linear(128, 2) at M = 4:
+// 0.85 us as a GEMM; see bench_models' gemm_rule sweep).
+NEURON_INLINE bool gemv_per_row(std::int64_t m, std::int64_t k, std::int64_t n) {
+  const double work = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  return m <= 8 && work < static_cast<double>(kOnednnMinWork);
 }
 
 NEURON_INLINE std::atomic<std::int64_t>& onednn_gemm_counter() {
@@ -117,6 +122,7 @@ struct GemmPrimitive {
   dnnl::memory weights;        // when weights_fixed
   int threads = 1;
   GemmGeometry geometry;
+  std::uint64_t id = next_dnnl_primitive_id();  // for dnnl_call_args
   // The same GEMM made for other thread counts, made on first use (guarded by `mutex`).
   mutable std::mutex mutex;
   mutable std::map<int, std::shared_ptr<const GemmPrimitive>> for_threads;
@@ -259,17 +265,20 @@ NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPri
   const GemmPrimitive& p = held ? *held : *prepared;
   const bool reuse = fixed && fixed->weights_packed == p.weights_packed;
   dnnl_call(op, [&] {
-    std::unordered_map<int, dnnl::memory> args;
-    args[DNNL_ARG_SRC] = dnnl_memory(p.src, a);
-    args[DNNL_ARG_WEIGHTS] =
-        reuse              ? fixed->weights
-        : g.packed_weights ? PackedWeightCache::instance().get(b, p.weights_plain, p.weights_packed)
-                           : dnnl_memory(p.weights_plain, b);
-    if (p.has_bias) args[DNNL_ARG_BIAS] = dnnl_memory(p.bias, *bias);
+    DnnlCallArgs& args = dnnl_call_args(p.id);
+    args.set(DNNL_ARG_SRC, p.src, a.raw_data());
+    if (reuse)
+      args.set(DNNL_ARG_WEIGHTS, fixed->weights);
+    else if (g.packed_weights)
+      args.set(DNNL_ARG_WEIGHTS,
+               PackedWeightCache::instance().get(b, p.weights_plain, p.weights_packed));
+    else
+      args.set(DNNL_ARG_WEIGHTS, p.weights_plain, b.raw_data());
+    if (p.has_bias) args.set(DNNL_ARG_BIAS, p.bias, bias->raw_data());
     if (p.has_residual)
-      args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = dnnl_memory(p.dst, *residual);
-    args[DNNL_ARG_DST] = dnnl_memory(p.dst, out);
-    dnnl_execute(p.primitive, std::move(args), p.scratchpad);
+      args.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p.dst, residual->raw_data());
+    args.set(DNNL_ARG_DST, p.dst, out.raw_data());
+    args.execute(p.primitive, p.scratchpad);
     dnnl_stream().wait();
   });
   onednn_gemm_counter().fetch_add(1, std::memory_order_relaxed);

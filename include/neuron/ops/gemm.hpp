@@ -15,11 +15,13 @@ enum class GemmKernel { eigen, onednn };
 // at least kOnednnMinWork multiply-adds (M * K * N); the numbers that justify both are next to
 // choose_gemm_kernel's definition (gemm-inl.hpp).
 constexpr std::int64_t kOnednnMinRows = 2;
-constexpr std::int64_t kOnednnMinWork = std::int64_t{1} << 17;
+constexpr std::int64_t kOnednnMinWork = std::int64_t{1} << 16;
 
 // The kernel for one GEMM of [m, k] x [k, n] in dtype `dt`: a pure function of its arguments
 // (and of NEURON_GEMM_KERNEL, read once, for measurements only).
 GemmKernel choose_gemm_kernel(DType dt, std::int64_t m, std::int64_t k, std::int64_t n);
+// On Eigen's side: whether a product runs as one GEMV per row instead of Eigen's GEMM.
+bool gemv_per_row(std::int64_t m, std::int64_t k, std::int64_t n);
 
 // oneDNN GEMMs run so far by this process (for tests that check which path ran).
 std::int64_t onednn_gemm_count();

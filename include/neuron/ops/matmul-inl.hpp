@@ -248,11 +248,13 @@ NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
       detail::MutMap<T> o(out.data<T>(), m, n);
+      const detail::ConstMap<T> xm(x.data<T>(), m, k), wm(w.data<T>(), n, k);
       if (k == 0)
         o.setZero();
+      else if (detail::gemv_per_row(m, k, n))
+        for (std::int64_t r = 0; r < m; ++r) o.row(r).noalias() = xm.row(r) * wm.transpose();
       else
-        o.noalias() = detail::ConstMap<T>(x.data<T>(), m, k) *
-                      detail::ConstMap<T>(w.data<T>(), n, k).transpose();
+        o.noalias() = xm * wm.transpose();
       if (has_bias)
         o.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(in[2].data<T>(), n);
     }

@@ -3,10 +3,12 @@
 // into a primitive's preferred layout. Private to the library: only -inl files include it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -59,15 +61,14 @@ inline dnnl::memory::desc dnnl_channels_last_desc(const dnnl::memory::dims& dims
 
 // Per-thread scratch memories for layout changes around a primitive (`slot` picks one of a few),
 // grown on demand and kept, so steady-state calls allocate nothing.
-NEURON_INLINE dnnl::memory dnnl_scratch(int slot, const dnnl::memory::desc& d) {
-  struct Buffer {
-    std::shared_ptr<Storage> storage;
-  };
-  thread_local Buffer buffers[4];
-  Buffer& b = buffers[slot];
-  const std::size_t bytes = d.get_size();
-  if (!b.storage || b.storage->nbytes() < bytes) b.storage = Storage::allocate(bytes);
-  return dnnl::memory(d, dnnl_engine(), b.storage->data());
+NEURON_INLINE void* dnnl_scratch_data(int slot, std::size_t bytes) {
+  thread_local std::shared_ptr<Storage> buffers[4];
+  std::shared_ptr<Storage>& b = buffers[slot];
+  if (!b || b->nbytes() < bytes) b = Storage::allocate(bytes);
+  return b->data();
+}
+inline dnnl::memory dnnl_scratch(int slot, const dnnl::memory::desc& d) {
+  return dnnl::memory(d, dnnl_engine(), dnnl_scratch_data(slot, d.get_size()));
 }
 
 // Primitive attributes for every primitive neuron makes: the scratchpad is ours (per thread),
@@ -81,12 +82,63 @@ inline dnnl::primitive_attr dnnl_attr() {
 
 constexpr int kScratchpadSlot = 3;
 
+// A new id for a primitive whose call arguments dnnl_call_args caches.
+NEURON_INLINE std::uint64_t next_dnnl_primitive_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The argument memories of one primitive's calls on this thread, made on its first call and
+// re-pointed at each call's tensors: dnnl_memory_create allocates, and a GEMM at M = 4 spent a
+// third of its time making its five memories. Per thread, because one primitive (a traced plan
+// node) may run on many threads at once. A primitive's argument descs never change, so `set`
+// only re-points the memory it made on the first call.
+class DnnlCallArgs {
+ public:
+  // Argument `key` is `d` over `data`.
+  void set(int key, const dnnl::memory::desc& d, void* data) {
+    auto it = args_.find(key);
+    if (it != args_.end() && made_here_.count(key)) {
+      it->second.set_data_handle(data);
+      return;
+    }
+    args_[key] = dnnl::memory(d, dnnl_engine(), data);
+    made_here_.insert(key);
+  }
+  // Argument `key` is `m`, a memory the caller owns (reordered weights): never re-pointed here.
+  void set(int key, const dnnl::memory& m) {
+    args_[key] = m;
+    made_here_.erase(key);
+  }
+  // Runs `p` with this thread's scratchpad for `scratchpad` (the pd's scratchpad_desc).
+  void execute(const dnnl::primitive& p, const dnnl::memory::desc& scratchpad);
+
+ private:
+  std::unordered_map<int, dnnl::memory> args_;
+  std::set<int> made_here_;
+};
+
+// This thread's DnnlCallArgs of primitive `id` (next_dnnl_primitive_id). Forgets them all past
+// 256 primitives, so that a thread running many shapes eagerly does not grow without bound.
+NEURON_INLINE DnnlCallArgs& dnnl_call_args(std::uint64_t id) {
+  thread_local std::unordered_map<std::uint64_t, DnnlCallArgs> by_primitive;
+  if (by_primitive.size() > 256 && by_primitive.find(id) == by_primitive.end())
+    by_primitive.clear();
+  return by_primitive[id];
+}
+
 // Runs `p` with `args` and this thread's scratchpad for `scratchpad` (the pd's scratchpad_desc).
 inline void dnnl_execute(const dnnl::primitive& p, std::unordered_map<int, dnnl::memory> args,
                          const dnnl::memory::desc& scratchpad) {
   if (scratchpad.get_size() > 0)
     args[DNNL_ARG_SCRATCHPAD] = dnnl_scratch(kScratchpadSlot, scratchpad);
   p.execute(dnnl_stream(), args);
+}
+
+inline void DnnlCallArgs::execute(const dnnl::primitive& p, const dnnl::memory::desc& scratchpad) {
+  if (const std::size_t bytes = scratchpad.get_size())
+    set(DNNL_ARG_SCRATCHPAD, scratchpad, dnnl_scratch_data(kScratchpadSlot, bytes));
+  p.execute(dnnl_stream(), args_);
 }
 
 // Copies `src` into `dst` (same logical tensor, other layouts), safe on many threads at once.
