@@ -1,5 +1,6 @@
 // The ops stage of the compiled core: every op's shape rules and CPU kernels (Eigen, oneDNN,
 // xsimd), the elementwise kernel tables. Every include/neuron/ops/*-inl.hpp is compiled here, once.
+#include <neuron/ops/add_layer_norm-inl.hpp>
 #include <neuron/ops/any_op-inl.hpp>
 #include <neuron/ops/attention-inl.hpp>
 #include <neuron/ops/batch_norm-inl.hpp>

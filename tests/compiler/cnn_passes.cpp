@@ -390,3 +390,57 @@ TEST_CASE("fuse_linear_epilogues leaves what it cannot express") {
     check_against_eager(tm, x, f(x), name);
   }
 }
+
+TEST_CASE("fuse_add_layer_norm: a sum -> layer_norm becomes one add_layer_norm") {
+  nr::manual_seed(24);
+  nn::LayerNorm norm(std::vector<std::int64_t>{32});
+  const nr::Tensor pos = nr::randn({6, 32}), type = nr::randn({2, 6, 32});
+  // BERT's embeddings: word + position (broadcast over the batch) + token type, then the norm
+  auto embed = [&](const nr::Tensor& word) { return norm(word + pos + type); };
+  const nr::Tensor x = nr::randn({2, 6, 32});
+  nr::TracedModule on = traced(embed, x, nr::CompileOptions{});
+  CHECK(count_steps(on, "add_layer_norm") == 1);
+  CHECK(count_steps(on, "fused") == 0);
+  CHECK(count_steps(on, "layer_norm") == 0);
+  test::check_equal(on(x), embed(x));  // the unfused ops' kernels, bit for bit
+  check_against_eager(on, x, embed(x), "embedding sum");
+  nr::CompileOptions off_options;
+  off_options.fuse_add_layer_norm = false;
+  nr::TracedModule off = traced(embed, x, off_options);
+  CHECK(count_steps(off, "add_layer_norm") == 0);
+  CHECK(count_steps(off, "layer_norm") == 1);
+
+  // lazy mode fuses too
+  norm.to(nr::lazy_device());
+  const nr::Tensor lazy_pos = pos.to(nr::lazy_device()), lazy_type = type.to(nr::lazy_device());
+  nr::Tensor y = norm(x.to(nr::lazy_device()) + lazy_pos + lazy_type);
+  const nr::Graph g = test::graph_of({y});
+  nr::mark_step();
+  test::check_equal(y.cpu(), on(x));
+  std::shared_ptr<const nr::Executable> exe = nr::ExecutableCache::instance().find(g);
+  REQUIRE(exe);
+  int fused = 0;
+  for (const auto& st : exe->steps) fused += st.op->name() == "add_layer_norm";
+  CHECK(fused == 1);
+}
+
+TEST_CASE("fuse_add_layer_norm leaves sums it cannot take") {
+  nr::manual_seed(25);
+  nn::LayerNorm norm(std::vector<std::int64_t>{16});
+  const nr::Tensor x = nr::randn({4, 16}), r = nr::randn({4, 16});
+  const std::vector<std::pair<std::string, std::function<nr::Tensor(const nr::Tensor&)>>> cases = {
+      {"not only adds", [&](const nr::Tensor& in) -> nr::Tensor { return norm(in * r + r); }},
+      {"sum read twice",
+       [&](const nr::Tensor& in) -> nr::Tensor {
+         nr::Tensor s = in + r;
+         return norm(s) + s;
+       }},
+      {"broadcast within a row",
+       [&](const nr::Tensor& in) -> nr::Tensor { return norm(in + nr::slice(r, 1, 0, 1)); }}};
+  for (const auto& [name, f] : cases) {
+    CAPTURE(name);
+    nr::TracedModule tm = traced(f, x, nr::CompileOptions{});
+    CHECK(count_steps(tm, "add_layer_norm") == 0);
+    check_against_eager(tm, x, f(x), name);
+  }
+}

@@ -12,7 +12,7 @@ TEST_CASE("the op list registers every op once, by a unique name") {
     (void)op.attrs();  // every op exposes its attrs as a tuple
   });
   CHECK(names.size() == nr::AllOps::size);
-  CHECK(nr::AllOps::size == 87);
+  CHECK(nr::AllOps::size == 88);
   CHECK(elementwise == 45);
   CHECK(nr::is_known_op("softmax"));
   CHECK(nr::is_known_op("conv2d"));

@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "../graph/hash.hpp"
+#include "../ops/add_layer_norm.hpp"
 #include "../ops/batch_norm.hpp"
 #include "../ops/conv.hpp"
 #include "../ops/fused_linear.hpp"
 #include "../ops/gemm.hpp"
+#include "../ops/layer_norm.hpp"
 #include "../ops/matmul.hpp"
 #include "../ops/pool.hpp"
 #include "cnn_passes.hpp"
@@ -160,6 +162,15 @@ inline void absorb_epilogue(Plan& plan, PlanStep& st, const Epilogue& e,
   removed[static_cast<std::size_t>(e.step)] = true;
 }
 
+// The leaf count of a left-deep chain of float32 adds over plain leaves (add(add(x, x), x), ...),
+// or 0 when the tree is anything else.
+inline int add_chain_leaves(const nlohmann::json& j) {
+  if (is_leaf(j)) return 1;
+  if (!is_op(j, "add", 2) || !is_leaf(j["args"][1])) return 0;
+  const int left = add_chain_leaves(j["args"][0]);
+  return left ? left + 1 : 0;
+}
+
 // Drops the steps marked removed.
 inline void drop_removed(Plan& plan, const std::vector<bool>& removed) {
   std::vector<PlanStep> kept;
@@ -296,6 +307,45 @@ NEURON_INLINE std::pair<int, int> fuse_linear_epilogues(Plan& plan) {
   return {acts, residuals};
 }
 
+NEURON_INLINE int fuse_add_layer_norm(Plan& plan) {
+  int fused = 0;
+  detail::SlotUse use(plan);
+  std::vector<bool> removed(plan.steps.size(), false);
+  for (PlanStep& st : plan.steps) {
+    const auto* ln = detail::op_as<LayerNorm>(st);
+    if (!ln || !st.scalars.empty()) continue;
+    const int x = st.inputs[0];
+    const int w = use.writer[static_cast<std::size_t>(x)];
+    if (w < 0 || removed[static_cast<std::size_t>(w)] || !use.single_reader(x)) continue;
+    const PlanStep& sum = plan.steps[static_cast<std::size_t>(w)];
+    if (sum.op->name() != "fused" || !sum.scalars.empty()) continue;
+    const int leaves = detail::add_chain_leaves(sum.op->attrs_json());
+    if (leaves < 2 || leaves != static_cast<int>(sum.inputs.size())) continue;
+    AddLayerNorm f;
+    f.addends = leaves;
+    f.normalized_shape = ln->normalized_shape;
+    f.eps = ln->eps;
+    f.has_weight = ln->has_weight;
+    f.has_bias = ln->has_bias;
+    std::vector<int> inputs = sum.inputs;
+    inputs.insert(inputs.end(), st.inputs.begin() + 1, st.inputs.end());
+    std::vector<TensorSpec> specs;
+    for (int in : inputs) specs.push_back(plan.slots[static_cast<std::size_t>(in)].spec);
+    try {  // float32 addends that broadcast over their leading dims only, to the same output
+      if (!(f.infer(specs) == plan.slots[static_cast<std::size_t>(st.output)].spec)) continue;
+    } catch (const Error&) {
+      continue;
+    }
+    st.op = std::make_shared<OpModel<AddLayerNorm>>(f);
+    st.inputs = std::move(inputs);
+    removed[static_cast<std::size_t>(w)] = true;
+    ++fused;
+  }
+  detail::drop_removed(plan, removed);
+  remove_unused_slots(plan);
+  return fused;
+}
+
 NEURON_INLINE int use_channels_last(Plan& plan) {
   using K = PlanSlot::Kind;
   detail::SlotUse use(plan);
@@ -415,17 +465,19 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
 }
 
 NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last,
-                                           bool fuse_linear) {
-  bool any_conv = false, any_linear = false;
+                                           bool fuse_linear, bool fuse_add_norm) {
+  bool any_conv = false, any_linear = false, any_layer_norm = false;
   for (const Step& st : exe.steps) {
     const std::string n = st.op->name();
     any_conv = any_conv || n == "conv1d" || n == "conv2d" || n == "conv_transpose2d";
     any_linear = any_linear || n == "linear";
+    any_layer_norm = any_layer_norm || n == "layer_norm";
   }
   const bool conv_passes = any_conv && (fuse_epilogues || channels_last);
   const bool linear_pass = any_linear && fuse_linear;
+  const bool norm_pass = any_layer_norm && fuse_add_norm;
   // nothing to do: keep lazy compiles of other models as cheap as before
-  if (!conv_passes && !linear_pass) return;
+  if (!conv_passes && !linear_pass && !norm_pass) return;
   // The passes work on plans: inputs are the executable's first slots, everything else is an
   // intermediate. A step's runtime scalars are carried through as its scalar offset (the passes
   // never move or drop a step that has scalars).
@@ -451,6 +503,7 @@ NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues,
   p.outputs = exe.outputs;
   if (any_conv && fuse_epilogues) fuse_conv_epilogues(p);
   if (linear_pass) fuse_linear_epilogues(p);
+  if (norm_pass) fuse_add_layer_norm(p);
   if (any_conv && channels_last) use_channels_last(p);
   exe.slots.clear();
   for (const PlanSlot& s : p.slots) exe.slots.push_back(s.spec);

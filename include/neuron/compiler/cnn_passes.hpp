@@ -6,6 +6,9 @@
 //   fuse_linear_epilogues linear -> relu | gelu | silu | ..., and linear -> add(residual), become
 //                         one fused_linear (oneDNN post-ops), for GEMMs the kernel rule sends to
 //                         oneDNN
+//   fuse_add_layer_norm   a sum (a chain of float32 adds) -> layer_norm becomes one
+//                         add_layer_norm, which normalizes each row of the sum while it is in
+//                         cache (residual adds after a linear are fused_linear's already)
 //   use_channels_last     activations between convolutions, pooling and same-shape elementwise
 //                         ops stay channels-last (oneDNN's fast layout), reordered only at the
 //                         boundaries of such regions
@@ -35,13 +38,15 @@ int fold_batch_norms(Plan& plan, PlanWeights& weights);
 std::pair<int, int> fuse_conv_epilogues(Plan& plan);
 // Returns {activations fused, residual adds fused}.
 std::pair<int, int> fuse_linear_epilogues(Plan& plan);
+// Returns the number of sums fused.
+int fuse_add_layer_norm(Plan& plan);
 int use_channels_last(Plan& plan);
 
-// fuse_conv_epilogues, fuse_linear_epilogues and use_channels_last (the passes that need no
-// constant weights) on a lowered, not yet finalised executable (lazy mode; weights are its inputs
-// there).
+// fuse_conv_epilogues, fuse_linear_epilogues, fuse_add_layer_norm and use_channels_last (the
+// passes that need no constant weights) on a lowered, not yet finalised executable (lazy mode;
+// weights are its inputs there).
 void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last,
-                             bool fuse_linear = true);
+                             bool fuse_linear = true, bool fuse_add_norm = true);
 
 // Drops slots no step, output or input binding refers to, and renumbers the rest.
 void remove_unused_slots(Plan& plan);

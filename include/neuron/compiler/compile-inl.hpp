@@ -86,7 +86,7 @@ NEURON_INLINE std::shared_ptr<Executable> lower(const Graph& g, const CompileOpt
 
 NEURON_INLINE void optimize_executable(Executable& exe, const CompileOptions& options) {
   optimize_cnn_executable(exe, options.fuse_conv_epilogues, options.channels_last,
-                          options.fuse_linear_epilogues);
+                          options.fuse_linear_epilogues, options.fuse_add_layer_norm);
   exe.finalize();
 }
 

@@ -24,6 +24,8 @@ struct CompileOptions {
   // linear + activation / residual add as one fused_linear (cnn_passes.hpp); like the two above,
   // it also runs on lazy executables.
   bool fuse_linear_epilogues = true;
+  // a sum -> layer_norm as one add_layer_norm (cnn_passes.hpp); also on lazy executables.
+  bool fuse_add_layer_norm = true;
   // Part of every cache key: executables compiled with other options are other executables.
   std::string key() const { return std::string("cse=") + (cse ? "1" : "0"); }
 };

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "activation.hpp"
+#include "add_layer_norm.hpp"
 #include "attention.hpp"
 #include "batch_norm.hpp"
 #include "binary.hpp"
@@ -60,7 +61,7 @@ using AllOps = OpList<
     Eq, Ne, Lt, Le, Gt, Ge, Where, Cast,                         //
     LogicalAnd, LogicalOr, LogicalNot, Remainder,                //
     // reductions and normalizations
-    Sum, Mean, Max, Min, Softmax, LogSoftmax, LayerNorm,  //
+    Sum, Mean, Max, Min, Softmax, LogSoftmax, LayerNorm, AddLayerNorm,  //
     // linear algebra and lookup
     Matmul, Linear, FusedLinear, Embedding,  //
     // layout

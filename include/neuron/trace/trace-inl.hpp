@@ -111,6 +111,7 @@ NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const Compil
   if (options.fold_batch_norm) fold_batch_norms(plan, w);
   if (options.fuse_conv_epilogues) fuse_conv_epilogues(plan);
   if (options.fuse_linear_epilogues) fuse_linear_epilogues(plan);
+  if (options.fuse_add_layer_norm) fuse_add_layer_norm(plan);
   if (options.channels_last) use_channels_last(plan);
 }
 
