@@ -63,9 +63,7 @@ NEURON_INLINE void AddLayerNorm::pad_rule(PadCheck& c) const {
   for (std::size_t i = 0; i < static_cast<std::size_t>(addends); ++i)
     for (int d = 0; d < c.in[i].shape.rank(); ++d)
       if (c.padded(i, d) && c.flow_of(i, d) == DimFlow::kMixed)
-        c.need(i, d,
-               "it takes a mean and a variance over that dim, so no pad value leaves it "
-               "unchanged; normalize over dims that are not padded");
+        c.need(i, d, detail::kNormalizedDimPadded);
 }
 
 namespace detail {

@@ -52,6 +52,11 @@ void layer_norm_rows(const T* xp, T* yp, const T* w, const T* b, std::int64_t n,
   }
 }
 
+// Why a padded normalized dim is refused (layer_norm, add_layer_norm).
+inline constexpr const char* kNormalizedDimPadded =
+    "it takes a mean and a variance over that dim, so no pad value leaves it unchanged; "
+    "normalize over dims that are not padded";
+
 }  // namespace detail
 
 NEURON_INLINE TensorSpec LayerNorm::infer(const std::vector<TensorSpec>& in) const {
@@ -95,9 +100,7 @@ NEURON_INLINE DimFlow LayerNorm::dim_flow(const std::vector<TensorSpec>& in,
 NEURON_INLINE void LayerNorm::pad_rule(PadCheck& c) const {
   for (int d = 0; d < c.in[0].shape.rank(); ++d)
     if (c.padded(0, d) && c.flow_of(0, d) == DimFlow::kMixed)
-      c.need(0, d,
-             "it takes a mean and a variance over that dim, so no pad value leaves it unchanged; "
-             "normalize over dims that are not padded");
+      c.need(0, d, detail::kNormalizedDimPadded);
 }
 
 NEURON_INLINE void LayerNorm::run(const std::vector<Tensor>& in, Tensor& out) const {
