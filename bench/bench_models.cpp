@@ -26,6 +26,7 @@
 //                               eager, against memcpy/16M (std::memcpy of 64 MiB into a
 //                               pre-faulted destination); faults_per_iter = minor page faults;
 //                               fused_16M_1in[_eager]: relu(a * 2 + 1), one read as memcpy
+//   neuron/attention_heads/*    one traced multihead_attention: its per-head kernel's measurement
 //   neuron/gemm_rule/m*_k*_n*   one traced linear at small row counts: the sweep behind the
 //                               GEMM kernel rule (run with NEURON_GEMM_KERNEL=eigen / onednn)
 // The report ends with one line per target of the issue (the target in the label) and the GEMMs'
@@ -275,6 +276,25 @@ void traced_gemm_rule(benchmark::State& st, Gemm g) {
   set_gflops(st, g.flops(), time_traced(st, tm, {x}));
 }
 
+// One multihead_attention op on the encoder's q, k, v ([1, 128, 256], 4 heads), traced, 1 thread:
+// the measurement behind the per-head kernel (ops/attention-inl.hpp, head_gemm). Compare
+//   NEURON_GEMM_KERNEL=eigen bench_models --benchmark_filter=attention_heads
+//   bench_models --benchmark_filter=attention_heads
+void traced_attention_heads(benchmark::State& st) {
+  nr::set_num_threads(1);
+  nr::manual_seed(6);
+  static const std::vector<nr::Tensor> qkv{nr::randn({1, 128, 256}), nr::randn({1, 128, 256}),
+                                           nr::randn({1, 128, 256})};
+  nr::TracedModule& tm = traced_module("attention_heads", [&] {
+    auto attend = [](const std::vector<nr::Tensor>& in) {
+      return std::vector<nr::Tensor>{nr::multihead_attention(in[0], in[1], in[2], 4)};
+    };
+    return nr::trace(attend, qkv);
+  });
+  // two GEMMs per head, 2 * 128 * 128 * 64 flops each, 4 heads
+  set_gflops(st, 4.0 * 128 * 128 * 256, time_traced(st, tm, qkv));
+}
+
 constexpr std::int64_t kFusedSide = 4096;  // [4096, 4096]: 16M floats, 64 MiB per tensor
 
 const std::vector<nr::Tensor>& fused_inputs() {
@@ -423,6 +443,7 @@ void register_cases() {
                                std::to_string(kn.first) + "_n" + std::to_string(kn.second);
       reg(name, traced_gemm_rule, Gemm{"rule", m, kn.first, kn.second});
     }
+  reg("neuron/attention_heads/l128_e256_h4", traced_attention_heads);
   reg("memcpy/16M", memcpy_16m);
   reg("neuron/fused_16M", traced_fused, fused_expr);
   reg("neuron/fused_16M_eager", eager_fused, fused_expr);

@@ -93,7 +93,7 @@ gbench=(--benchmark_repetitions="$reps" --benchmark_display_aggregates_only=true
   --benchmark_out_format=json)
 status=0
 "${torch_env[@]}" NEURON_BENCH_THREADS="$threads" NEURON_BENCH_MODELS="$fixtures" \
-  "$build/bench/bench_models" --benchmark_filter=-gemm_rule "${gbench[@]}" \
+  "$build/bench/bench_models" --benchmark_filter='-(gemm_rule|attention_heads)' "${gbench[@]}" \
   --benchmark_out="$run/bench_models.json" 2>&1 | tee "$run/bench_models.log" || status=1
 "${torch_env[@]}" NEURON_BENCH_THREADS="$threads" NEURON_VISION_FIXTURES="$fixtures" \
   "$build/bench/bench_vision" \

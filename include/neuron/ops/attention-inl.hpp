@@ -1,17 +1,25 @@
-// Definitions of attention.hpp: Eigen GEMMs per head around one fused scale + mask + softmax pass.
+// Definitions of attention.hpp: two GEMMs per head (oneDNN's sgemm for float32, Eigen otherwise)
+// around one fused scale + mask + softmax pass.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
+#include <oneapi/dnnl/dnnl.h>
 #include <Eigen/Core>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include "../core/parallel.hpp"
 #include "any_op-inl.hpp"
 #include "attention.hpp"
+#include "gemm-inl.hpp"
 #include "softmax-inl.hpp"
 
 namespace neuron {
@@ -83,6 +91,46 @@ struct HeadStrides {
   std::int64_t q = 0, k = 0, v = 0, out = 0;
 };
 
+// c [m, n] (row stride ldc) = a [m, k] (row stride lda) @ b, where b is [k, n] (row stride ldb) or,
+// when `b_transposed`, stored [n, k]. float32 runs oneDNN's sgemm (20-35% faster than Eigen at
+// the encoder's 128 x 128 x 64 heads: 13-14 against 17 us) on this thread alone: heads are the
+// parallel loop. Other types run Eigen.
+template <class T>
+void head_gemm(bool b_transposed, std::int64_t m, std::int64_t n, std::int64_t k, const T* a,
+               std::int64_t lda, const T* b, std::int64_t ldb, T* c, std::int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (std::int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (gemm_kernel_override() != 1) {  // NEURON_GEMM_KERNEL=eigen: Eigen, for measurements
+#if defined(_OPENMP)
+      const int before = omp_get_max_threads();  // outside a parallel region sgemm would use these
+      if (before != 1) omp_set_num_threads(1);
+#endif
+      const dnnl_status_t st =
+          dnnl_sgemm('N', b_transposed ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+#if defined(_OPENMP)
+      if (before != 1) omp_set_num_threads(before);
+#endif
+      if (st != dnnl_success)
+        throw_error<ValueError>("attention: oneDNN's sgemm refused a ", m, "x", k, " @ ", k, "x", n,
+                                " head product (status ", static_cast<int>(st), ")");
+      return;
+    }
+  }
+  using Map = Eigen::Map<const AttnRowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+  Eigen::Map<AttnRowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>> out(
+      c, m, n, Eigen::OuterStride<>(ldc));
+  if (b_transposed)
+    out.noalias() = Map(a, m, k, Eigen::OuterStride<>(lda)) *
+                    Map(b, n, k, Eigen::OuterStride<>(ldb)).transpose();
+  else
+    out.noalias() =
+        Map(a, m, k, Eigen::OuterStride<>(lda)) * Map(b, k, n, Eigen::OuterStride<>(ldb));
+}
+
 // One head: out [L, Ev] = softmax(q [L, E] @ k [S, E]^T * scale + mask) @ v [S, Ev].
 // `mask` points at this head's [L, S] mask with strides (row, col) that may be 0 (broadcast).
 template <class T>
@@ -90,14 +138,9 @@ void attention_head(const T* q, const T* k, const T* v, T* out, const AttentionP
                     const HeadStrides& rs, double scale, bool is_causal, const void* mask,
                     bool mask_is_bool, std::int64_t mask_row_stride, std::int64_t mask_col_stride,
                     AttnRowMatrix<T>& scores) {
-  using Map = Eigen::Map<const AttnRowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
   const std::int64_t L = p.L, S = p.S;
   scores.resize(L, S);
-  if (p.E == 0)
-    scores.setZero();
-  else
-    scores.noalias() = Map(q, L, p.E, Eigen::OuterStride<>(rs.q)) *
-                       Map(k, S, p.E, Eigen::OuterStride<>(rs.k)).transpose();
+  head_gemm(true, L, S, p.E, q, rs.q, k, rs.k, scores.data(), S);
   const T neg_inf = -std::numeric_limits<T>::infinity();
   const T s = static_cast<T>(scale);
   for (std::int64_t i = 0; i < L; ++i) {
@@ -130,12 +173,7 @@ void attention_head(const T* q, const T* k, const T* v, T* out, const AttentionP
     const T inv = static_cast<T>(1.0 / sub_exp(row, &m, 0, row, S));
     for (std::int64_t j = 0; j < S; ++j) row[j] *= inv;
   }
-  Eigen::Map<AttnRowMatrix<T>, Eigen::Unaligned, Eigen::OuterStride<>> o(
-      out, L, p.Ev, Eigen::OuterStride<>(rs.out));
-  if (S == 0)
-    o.setZero();
-  else
-    o.noalias() = scores * Map(v, S, p.Ev, Eigen::OuterStride<>(rs.v));
+  head_gemm(false, L, p.Ev, S, scores.data(), S, v, rs.v, out, rs.out);
 }
 
 }  // namespace detail
