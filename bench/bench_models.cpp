@@ -59,6 +59,7 @@
 #include "page_faults.hpp"
 #include "ratio_reporter.hpp"
 #include "threads.hpp"
+#include "tiny_bert_config.hpp"
 #include "torchscript.hpp"
 
 #ifndef NEURON_BENCH_MODELS_DEFAULT
@@ -140,14 +141,7 @@ std::shared_ptr<nn::Sequential> embed(const std::string& w) {
 }
 
 std::shared_ptr<bert::TinyBert> tiny_bert(const std::string& w) {
-  bert::Config c;
-  c.vocab = 8192;
-  c.d_model = 256;
-  c.n_head = 4;
-  c.d_ff = 1024;
-  c.n_layer = 4;
-  c.max_len = 64;
-  return loaded(std::make_shared<bert::TinyBert>(c), w);
+  return loaded(std::make_shared<bert::TinyBert>(neuron_bench::tiny_bert_config()), w);
 }
 
 // A model's outputs on its inputs: TinyBert takes and returns vectors, the others one tensor.

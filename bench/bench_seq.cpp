@@ -25,6 +25,7 @@
 #include "gpt_generate.hpp"
 #include "gpt_generate_runtime.hpp"
 #include "ratio_reporter.hpp"
+#include "tiny_bert_config.hpp"
 
 namespace nr = neuron;
 
@@ -149,17 +150,6 @@ void step_traced(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(models().step.forward(in)[0].data<float>());
 }
 
-bert::Config bert_config() {
-  bert::Config c;
-  c.vocab = 8192;
-  c.d_model = 256;
-  c.n_head = 4;
-  c.d_ff = 1024;
-  c.n_layer = 4;
-  c.max_len = 64;
-  return c;
-}
-
 std::vector<nr::Tensor> bert_inputs(std::int64_t len) {
   nr::Tensor ids = nr::zeros({4, len}, nr::int64);
   for (std::int64_t i = 0; i < ids.numel(); ++i) ids.data<std::int64_t>()[i] = 1 + 13 * i % 8000;
@@ -167,7 +157,7 @@ std::vector<nr::Tensor> bert_inputs(std::int64_t len) {
 }
 
 struct Berts {
-  bert::TinyBert model{bert_config()};
+  bert::TinyBert model{neuron_bench::tiny_bert_config()};
   nr::TracedModule bucketed;
   std::map<std::int64_t, nr::TracedModule> per_length;
   Berts() {

@@ -279,7 +279,6 @@ NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPri
       args.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p.dst, residual->raw_data());
     args.set(DNNL_ARG_DST, p.dst, out.raw_data());
     args.execute(p.primitive, p.scratchpad);
-    dnnl_stream().wait();
   });
   onednn_gemm_counter().fetch_add(1, std::memory_order_relaxed);
 }

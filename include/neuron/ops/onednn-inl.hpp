@@ -105,12 +105,13 @@ class DnnlCallArgs {
     args_[key] = dnnl::memory(d, dnnl_engine(), data);
     made_here_.insert(key);
   }
-  // Argument `key` is `m`, a memory the caller owns (reordered weights): never re-pointed here.
+  // Argument `key` is `m`, a memory the caller owns (reordered weights): never re-pointed here,
+  // and let go after the call (execute), so that a module's packed weights die with it.
   void set(int key, const dnnl::memory& m) {
     args_[key] = m;
     made_here_.erase(key);
   }
-  // Runs `p` with this thread's scratchpad for `scratchpad` (the pd's scratchpad_desc).
+  // Runs `p` with this thread's scratchpad for `scratchpad` (the pd's scratchpad_desc), and waits.
   void execute(const dnnl::primitive& p, const dnnl::memory::desc& scratchpad);
 
  private:
@@ -139,6 +140,9 @@ inline void DnnlCallArgs::execute(const dnnl::primitive& p, const dnnl::memory::
   if (const std::size_t bytes = scratchpad.get_size())
     set(DNNL_ARG_SCRATCHPAD, scratchpad, dnnl_scratch_data(kScratchpadSlot, bytes));
   p.execute(dnnl_stream(), args_);
+  dnnl_stream().wait();
+  for (auto& [key, m] : args_)
+    if (!made_here_.count(key)) m = dnnl::memory();
 }
 
 // Copies `src` into `dst` (same logical tensor, other layouts), safe on many threads at once.
