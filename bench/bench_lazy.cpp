@@ -1,7 +1,7 @@
 // The cost of one lazy step for the seed MLP (784-120-10, batch 1), split into its parts, against
 // a hand-written Eigen forward pass measured in the same run:
 //   record   ops on lazy tensors build IR nodes (the recorded outputs are then dropped)
-//   graph    cut the graph for the outputs and hash it (XXH3-128)
+//   graph    cut the graph for the outputs and hash it (XXH3-128), into reused storage
 //   lookup   find the executable in the in-memory cache, verified against the cached graph
 //   run      run the executable on the bound inputs
 //   step     all of it: record + mark_step (cache hit) + reading the result
@@ -56,10 +56,11 @@ void lazy_record(benchmark::State& st) {
 void lazy_graph(benchmark::State& st) {
   LazySetup s;
   nr::Tensor y = s.model(s.x);
-  std::vector<nr::IrNodePtr> out{nr::lazy::node_of(y)};
+  std::vector<const nr::IrNodePtr*> out{&nr::lazy::node_of(y)};
+  nr::GraphCut cut;
   for (auto _ : st) {
-    nr::Graph g = nr::build_graph(out);
-    benchmark::DoNotOptimize(g.hash.lo);
+    nr::cut_graph(out, cut);
+    benchmark::DoNotOptimize(cut.hash.lo);
   }
 }
 
@@ -68,7 +69,9 @@ void lazy_lookup(benchmark::State& st) {
   nr::Tensor y = s.model(s.x);
   nr::Graph g = nr::build_graph({nr::lazy::node_of(y)});
   nr::ExecutableCache::instance().insert(g, nr::compile(g));
-  for (auto _ : st) benchmark::DoNotOptimize(nr::ExecutableCache::instance().find(g).get());
+  nr::GraphCut cut;
+  nr::cut_graph({&nr::lazy::node_of(y)}, cut);
+  for (auto _ : st) benchmark::DoNotOptimize(nr::ExecutableCache::instance().find(cut).get());
 }
 
 void lazy_run(benchmark::State& st) {

@@ -1,3 +1,5 @@
+#include <thread>
+
 #include "test_util.hpp"
 
 namespace {
@@ -36,4 +38,58 @@ TEST_CASE("executables check what they are given") {
   auto exe = nr::compile(g);
   CHECK_THROWS_WITH_ALL(exe->run({}, {}), nr::ValueError, "expected 1 inputs");
   CHECK_THROWS_WITH_ALL(exe->run({nr::rand({4})}, {}), nr::ShapeError, "input 0", "[4]", "[3]");
+}
+
+TEST_CASE("lazy executables keep intermediates in one reused arena; results never live in it") {
+  nr::Tensor x = nr::rand({8, 16}, lazy), w = nr::rand({16, 16}, lazy);
+  nr::Tensor h = nr::softmax(nr::matmul(x, w), -1);
+  nr::Tensor y = nr::softmax(nr::matmul(h, w) + h, -1);  // h is read twice: two live intermediates
+  nr::Graph g = graph_of({y, h});
+  auto exe = nr::compile(g);
+  REQUIRE(exe->arena_offsets.size() == exe->slots.size());
+  for (int o : exe->outputs) CHECK(exe->arena_offsets[static_cast<std::size_t>(o)] == -1);
+  for (int i = 0; i < exe->input_count; ++i)
+    CHECK(exe->arena_offsets[static_cast<std::size_t>(i)] == -1);
+  int placed = 0;
+  for (std::int64_t off : exe->arena_offsets) placed += off >= 0;
+  CHECK(placed >= 1);
+
+  auto expect = [](const nr::Tensor& xc, const nr::Tensor& wc) {
+    nr::Tensor hc = nr::softmax(nr::matmul(xc, wc), -1);
+    return std::vector<nr::Tensor>{nr::softmax(nr::matmul(hc, wc) + hc, -1), hc};
+  };
+  std::vector<nr::Tensor> first = exe->run(g.inputs, g.scalars);  // makes the arena
+  const std::vector<nr::Tensor> want = expect(g.inputs[0], g.inputs[1]);
+  REQUIRE(g.inputs[0].shape() == nr::Shape{8, 16});  // x, then w
+  std::vector<nr::Tensor> other_in = {nr::rand({8, 16}), g.inputs[1]};
+  const std::int64_t before = nr::storage_allocations();
+  std::vector<nr::Tensor> second = exe->run(other_in, g.scalars);
+  CHECK(nr::storage_allocations() - before == 2);  // the two outputs, nothing else
+  for (int k = 0; k < 2; ++k) test::check_equal(first[k], want[k]);  // not overwritten
+  const std::vector<nr::Tensor> want2 = expect(other_in[0], other_in[1]);
+  for (int k = 0; k < 2; ++k) test::check_equal(second[k], want2[k]);
+
+  // Concurrent runs each borrow their own arena.
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(2, 0);
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        std::vector<nr::Tensor> in = t == 0 ? g.inputs : other_in;
+        std::vector<nr::Tensor> out = exe->run(in, g.scalars);
+        const std::vector<nr::Tensor>& w2 = t == 0 ? want : want2;
+        for (int k = 0; k < 2; ++k)
+          wrong[static_cast<std::size_t>(t)] +=
+              nr::max(nr::abs(out[k] - w2[k])).item<float>() != 0.f;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(wrong == std::vector<int>{0, 0});
+}
+
+TEST_CASE("an executable must be finalized before it runs") {
+  nr::Tensor x = nr::rand({3}, lazy);
+  nr::Graph g = graph_of({nr::exp(x)});
+  std::shared_ptr<nr::Executable> exe = nr::lower(g);
+  CHECK_THROWS_WITH_ALL(exe->run(g.inputs, g.scalars), nr::ValueError, "finalize");
 }

@@ -2,6 +2,7 @@
 
 #include "cnn_passes.hpp"
 #include "compile.hpp"
+#include "memory_plan.hpp"
 
 #include <algorithm>
 #include <map>
@@ -87,6 +88,7 @@ NEURON_INLINE std::shared_ptr<Executable> lower(const Graph& g, const CompileOpt
 NEURON_INLINE void optimize_executable(Executable& exe, const CompileOptions& options) {
   optimize_cnn_executable(exe, options.fuse_conv_epilogues, options.channels_last,
                           options.fuse_linear_epilogues, options.fuse_add_layer_norm);
+  plan_memory(exe);  // intermediates in one reused arena, as in traced plans
   exe.finalize();
 }
 

@@ -97,13 +97,15 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
     if (!p) throw std::bad_alloc();
   }
   detail::allocation_counter().fetch_add(1, std::memory_order_relaxed);
-  auto s = std::shared_ptr<Storage>(new Storage());
+  auto s = std::make_shared<Storage>(Key{});
   s->data_ = static_cast<std::byte*>(p);
   s->nbytes_ = nbytes;
-  s->owner_ = std::shared_ptr<void>(p, [block](void* q) {
-    if (!detail::BlockCache::instance().give(q, block)) std::free(q);
-  });
+  s->block_ = block;
   return s;
+}
+
+NEURON_INLINE Storage::~Storage() {
+  if (block_ != 0 && !detail::BlockCache::instance().give(data_, block_)) std::free(data_);
 }
 
 NEURON_INLINE std::shared_ptr<Storage> Storage::zeroed(std::size_t nbytes) {
@@ -117,7 +119,7 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::borrow(void* data, std::size_t n
   if (reinterpret_cast<std::uintptr_t>(data) % kAlignment != 0)
     throw_error<ValueError>("external tensor memory at ", data, " is not ", kAlignment,
                             "-byte aligned");
-  auto s = std::shared_ptr<Storage>(new Storage());
+  auto s = std::make_shared<Storage>(Key{});
   s->data_ = static_cast<std::byte*>(data);
   s->nbytes_ = nbytes;
   s->owner_ = std::move(owner);

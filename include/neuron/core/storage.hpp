@@ -72,10 +72,19 @@ class Storage {
   std::size_t nbytes() const { return nbytes_; }
 
  private:
-  Storage() = default;
+  struct Key {};  // the constructor is public for make_shared only: one allocation, not two
+
+ public:
+  explicit Storage(Key) {}
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
+
+ private:
   std::byte* data_ = nullptr;
   std::size_t nbytes_ = 0;
-  std::shared_ptr<void> owner_;
+  std::size_t block_ = 0;        // allocated here: the block's size (cached or freed at the end)
+  std::shared_ptr<void> owner_;  // borrowed: what keeps the memory alive
 };
 
 }  // namespace neuron

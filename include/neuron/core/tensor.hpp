@@ -26,8 +26,8 @@ struct is_expression<T, std::void_t<typename T::neuron_expression>> : std::true_
 template <class T>
 inline constexpr bool is_expression_v = is_expression<std::decay_t<T>>::value;
 
-// Lazy-mode state of a tensor on the lazy device (defined by the lazy stage).
-struct LazyState;
+// A lazy tensor's IR node: a recorded op or device data (defined by the graph stage).
+struct IrNode;
 
 struct TensorImpl {
   std::shared_ptr<Storage> storage;  // null while a lazy tensor's value is pending
@@ -35,7 +35,7 @@ struct TensorImpl {
   Shape shape;
   DType dtype = DType::float32;
   Device device;
-  std::shared_ptr<LazyState> lazy;  // set on the lazy device
+  std::shared_ptr<const IrNode> lazy;  // on the lazy device: its IR node (pending op or data)
 };
 
 class Tensor;

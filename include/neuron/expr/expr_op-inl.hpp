@@ -2,9 +2,9 @@
 #pragma once
 
 #include <limits>
-#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -85,26 +85,30 @@ NEURON_INLINE nlohmann::json fused_tree_json(const FusedNode* nodes, int root) {
 NEURON_INLINE Tensor record_fused(const FusedNode* nodes, int count, const Tensor* leaves,
                                   int leaf_count, const ScalarValue* scalars, int scalar_count,
                                   const Shape& shape, DType dtype) {
-  std::vector<TensorSpec> specs;
-  specs.reserve(static_cast<std::size_t>(leaf_count));
-  for (int i = 0; i < leaf_count; ++i) specs.push_back(spec_of(leaves[i]));
   // One op per structure and input specs is enough: later records share it. The key is the
-  // structure text, then each input's dtype, rank and extents as bytes.
-  std::string key = fused_structure(nodes, count - 1);
-  for (const TensorSpec& s : specs) {
+  // structure text, then each input's dtype, rank and extents as bytes; built in a buffer the
+  // thread reuses, since a cache-hit lazy step records every expression again.
+  thread_local std::string key_tls;
+  std::string& key = key_tls;
+  key.clear();
+  detail::append_structure(key, nodes, count - 1);
+  for (int i = 0; i < leaf_count; ++i) {
+    const Shape& shape_i = leaves[i].shape();
     key += '|';
-    key += static_cast<char>(s.dtype);
-    key += static_cast<char>(s.shape.rank());
-    key.append(reinterpret_cast<const char*>(s.shape.begin()),
-               static_cast<std::size_t>(s.shape.rank()) * sizeof(std::int64_t));
+    key += static_cast<char>(leaves[i].dtype());
+    key += static_cast<char>(shape_i.rank());
+    key.append(reinterpret_cast<const char*>(shape_i.begin()),
+               static_cast<std::size_t>(shape_i.rank()) * sizeof(std::int64_t));
   }
-  thread_local std::map<std::string, std::shared_ptr<const AnyOp>> seen;
+  thread_local std::unordered_map<std::string, std::shared_ptr<const AnyOp>> seen;
   auto it = seen.find(key);
   if (it == seen.end()) {
     if (seen.size() >= 4096) seen.clear();  // many shapes (lazy dynamic shapes): start over
+    std::vector<TensorSpec> specs;
+    for (int i = 0; i < leaf_count; ++i) specs.push_back(spec_of(leaves[i]));
     auto op = std::make_shared<InterpretedExpr>(fused_tree_json(nodes, count - 1), specs,
                                                 std::numeric_limits<int>::max());
-    it = seen.emplace(std::move(key), std::move(op)).first;
+    it = seen.emplace(key, std::move(op)).first;
   }
   return record_lazy(it->second, std::vector<Tensor>(leaves, leaves + leaf_count),
                      std::vector<ScalarValue>(scalars, scalars + scalar_count),

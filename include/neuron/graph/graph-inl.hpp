@@ -2,8 +2,10 @@
 
 #include "graph.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "hash-inl.hpp"
@@ -11,56 +13,153 @@
 
 namespace neuron {
 
-NEURON_INLINE Graph build_graph(const std::vector<IrNodePtr>& outputs) {
-  Graph g;
-  std::unordered_map<const IrNode*, int> index;
-  std::vector<std::pair<IrNodePtr, std::size_t>> stack;  // node, next input to visit
-  for (const IrNodePtr& out : outputs) {
-    if (!index.count(out.get())) stack.emplace_back(out, 0);
+namespace detail {
+
+// Node -> position while a graph is cut: open addressing over node addresses. Entries carry the
+// number of the cut that wrote them, so the table is never cleared and, once grown to the largest
+// graph seen, a cut allocates nothing.
+class NodePositions {
+ public:
+  void start() {
+    if (++cut_ == 0) {  // after 2^32 cuts: forget every stamp once
+      for (Slot& s : slots_) s.cut = 0;
+      cut_ = 1;
+    }
+    used_ = 0;
+  }
+  int find(const IrNode* n) const {
+    for (std::size_t i = bucket(n);; i = (i + 1) & mask()) {
+      const Slot& s = slots_[i];
+      if (s.cut != cut_) return -1;
+      if (s.node == n) return s.pos;
+    }
+  }
+  void insert(const IrNode* n, int pos) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    place(n, pos);
+    ++used_;
+  }
+
+ private:
+  struct Slot {
+    const IrNode* node = nullptr;
+    int pos = 0;
+    std::uint32_t cut = 0;
+  };
+  std::size_t mask() const { return slots_.size() - 1; }
+  std::size_t bucket(const IrNode* n) const {  // Fibonacci hashing of the address
+    const auto a = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n));
+    return static_cast<std::size_t>((a * 0x9E3779B97F4A7C15ull) >> 32) & mask();
+  }
+  void place(const IrNode* n, int pos) {
+    std::size_t i = bucket(n);
+    while (slots_[i].cut == cut_) i = (i + 1) & mask();
+    slots_[i] = {n, pos, cut_};
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.cut == cut_) place(s.node, s.pos);
+  }
+  std::vector<Slot> slots_ = std::vector<Slot>(64);
+  std::size_t used_ = 0;
+  std::uint32_t cut_ = 0;
+};
+
+}  // namespace detail
+
+NEURON_INLINE void cut_graph(const std::vector<const IrNodePtr*>& outputs, GraphCut& cut) {
+  thread_local detail::NodePositions index_tls;
+  thread_local std::vector<std::pair<const IrNodePtr*, std::size_t>> stack_tls;
+  detail::NodePositions& index = index_tls;
+  auto& stack = stack_tls;  // node, next input to visit
+  index.start();
+  cut.nodes.clear();
+  cut.input_begin.assign(1, 0);
+  cut.input_ids.clear();
+  cut.outputs.clear();
+  cut.ops = 0;
+  for (const IrNodePtr* out : outputs) {
+    if (index.find(out->get()) < 0) stack.emplace_back(out, 0);
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
-      if (next < node->inputs.size()) {
-        const IrNodePtr& in = node->inputs[next++];
-        if (!index.count(in.get())) stack.emplace_back(in, 0);
+      const std::vector<IrNodePtr>& ins = (*node)->inputs;
+      if (next < ins.size()) {
+        const IrNodePtr& in = ins[next++];
+        if (index.find(in.get()) < 0) stack.emplace_back(&in, 0);
         continue;
       }
-      GraphEntry e;
-      e.node = node;
-      for (const IrNodePtr& in : node->inputs) e.inputs.push_back(index.at(in.get()));
-      if (node->is_data()) {
-        e.input_index = static_cast<int>(g.inputs.size());
-        g.inputs.push_back(node->data);
-      }
-      e.scalar_offset = static_cast<int>(g.scalars.size());
-      g.scalars.insert(g.scalars.end(), node->scalars.begin(), node->scalars.end());
-      index.emplace(node.get(), static_cast<int>(g.entries.size()));
-      g.entries.push_back(std::move(e));
+      for (const IrNodePtr& in : ins) cut.input_ids.push_back(index.find(in.get()));
+      cut.input_begin.push_back(static_cast<int>(cut.input_ids.size()));
+      index.insert(node->get(), static_cast<int>(cut.nodes.size()));
+      cut.nodes.push_back(node);
+      cut.ops += !(*node)->is_data();
       stack.pop_back();
     }
-    g.outputs.push_back(index.at(out.get()));
+    cut.outputs.push_back(index.find(out->get()));
   }
+  // The hashed bytes are those of every release before the cut existed, so on-disk caches keep
+  // their keys: per node its hash, its input count and inputs; then the outputs. Written straight
+  // into buffers sized once (no append calls per value).
   thread_local std::string full_tls, shapeless_tls;  // reused: no allocation per graph
   std::string& full = full_tls;
   std::string& shapeless = shapeless_tls;
-  full.clear();
-  shapeless.clear();
-  for (const GraphEntry& e : g.entries) {
-    hash_append(full, e.node->local);
-    hash_append(shapeless, e.node->shapeless);
-    hash_append(full, static_cast<int>(e.inputs.size()));
-    hash_append(shapeless, static_cast<int>(e.inputs.size()));
-    for (int i : e.inputs) {
-      hash_append(full, i);
-      hash_append(shapeless, i);
+  const std::size_t bytes = cut.nodes.size() * (sizeof(Hash128) + sizeof(int)) +
+                            (cut.input_ids.size() + cut.outputs.size()) * sizeof(int);
+  full.resize(bytes);
+  shapeless.resize(bytes);
+  char* f = full.data();
+  char* h = shapeless.data();
+  auto put = [&](const void* v, std::size_t n) {
+    std::memcpy(f, v, n);
+    std::memcpy(h, v, n);
+    f += n;
+    h += n;
+  };
+  for (std::size_t i = 0; i < cut.nodes.size(); ++i) {
+    const IrNode& n = cut.node(i);
+    std::memcpy(f, &n.local, sizeof(Hash128));
+    std::memcpy(h, &n.shapeless, sizeof(Hash128));
+    f += sizeof(Hash128);
+    h += sizeof(Hash128);
+    const int begin = cut.input_begin[i], end = cut.input_begin[i + 1], count = end - begin;
+    put(&count, sizeof count);
+    put(cut.input_ids.data() + begin, static_cast<std::size_t>(count) * sizeof(int));
+  }
+  put(cut.outputs.data(), cut.outputs.size() * sizeof(int));
+  cut.hash = hash_bytes(full);
+  cut.shapeless = hash_bytes(shapeless);
+}
+
+NEURON_INLINE Graph build_graph(const GraphCut& cut) {
+  Graph g;
+  g.entries.resize(cut.nodes.size());
+  for (std::size_t i = 0; i < cut.nodes.size(); ++i) {
+    GraphEntry& e = g.entries[i];
+    e.node = *cut.nodes[i];
+    e.inputs.assign(cut.input_ids.begin() + cut.input_begin[i],
+                    cut.input_ids.begin() + cut.input_begin[i + 1]);
+    if (e.node->is_data()) {
+      e.input_index = static_cast<int>(g.inputs.size());
+      g.inputs.push_back(e.node->data);
     }
+    e.scalar_offset = static_cast<int>(g.scalars.size());
+    g.scalars.insert(g.scalars.end(), e.node->scalars.begin(), e.node->scalars.end());
   }
-  for (int o : g.outputs) {
-    hash_append(full, o);
-    hash_append(shapeless, o);
-  }
-  g.hash = hash_bytes(full);
-  g.shapeless = hash_bytes(shapeless);
+  g.outputs = cut.outputs;
+  g.hash = cut.hash;
+  g.shapeless = cut.shapeless;
   return g;
+}
+
+NEURON_INLINE Graph build_graph(const std::vector<IrNodePtr>& outputs) {
+  std::vector<const IrNodePtr*> outs;
+  outs.reserve(outputs.size());
+  for (const IrNodePtr& o : outputs) outs.push_back(&o);
+  GraphCut cut;
+  cut_graph(outs, cut);
+  return build_graph(cut);
 }
 
 NEURON_INLINE CanonicalGraph CanonicalGraph::of(const Graph& g) {
@@ -72,15 +171,34 @@ NEURON_INLINE CanonicalGraph CanonicalGraph::of(const Graph& g) {
   c.outputs = g.outputs;
   return c;
 }
+namespace detail {
+// Whether entry `a` is node `b` with inputs [first, last).
+NEURON_INLINE bool same_entry(const CanonicalGraph::Entry& a, const IrNode& b, const int* first,
+                              const int* last) {
+  if (a.local != b.local || !(a.spec == b.spec)) return false;
+  if (!std::equal(a.inputs.begin(), a.inputs.end(), first, last)) return false;
+  if ((a.op == nullptr) != b.is_data()) return false;
+  return !a.op || a.op->same_as(*b.op);
+}
+}  // namespace detail
+
 NEURON_INLINE bool CanonicalGraph::matches(const Graph& g) const {
   if (g.entries.size() != entries.size() || g.outputs != outputs) return false;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Entry& a = entries[i];
-    const IrNode& b = *g.entries[i].node;
-    if (a.local != b.local || !(a.spec == b.spec) || a.inputs != g.entries[i].inputs) return false;
-    if ((a.op == nullptr) != b.is_data()) return false;
-    if (a.op && !a.op->same_as(*b.op)) return false;
+    const std::vector<int>& in = g.entries[i].inputs;
+    if (!detail::same_entry(entries[i], *g.entries[i].node, in.data(), in.data() + in.size()))
+      return false;
   }
+  return true;
+}
+
+NEURON_INLINE bool CanonicalGraph::matches(const GraphCut& cut) const {
+  if (cut.nodes.size() != entries.size() || cut.outputs != outputs) return false;
+  const int* ids = cut.input_ids.data();
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    if (!detail::same_entry(entries[i], cut.node(i), ids + cut.input_begin[i],
+                            ids + cut.input_begin[i + 1]))
+      return false;
   return true;
 }
 

@@ -32,8 +32,30 @@ struct Graph {
   }
 };
 
-// Builds the graph computing `outputs`. Iterative, so deep graphs cannot overflow the stack.
+// The graph computing a set of outputs as flat arrays over the recorded IR: the nodes in the
+// order build_graph() gives its entries, inputs as positions, and the same hashes. It is what a
+// cache-hit step needs (no Graph, no shared-pointer copies), cut into storage that is reused from
+// step to step. The nodes are borrowed: valid while the outputs' nodes are held.
+struct GraphCut {
+  std::vector<const IrNodePtr*> nodes;  // topological order
+  std::vector<int> input_begin;  // node i's inputs: input_ids[input_begin[i] .. input_begin[i+1])
+  std::vector<int> input_ids;    // node positions
+  std::vector<int> outputs;      // node positions, one per requested output
+  Hash128 hash, shapeless;
+  std::size_t ops = 0;  // nodes that are ops, not data
+
+  std::size_t size() const { return nodes.size(); }
+  const IrNode& node(std::size_t i) const { return **nodes[i]; }
+  std::size_t op_count() const { return ops; }
+};
+
+// Cuts the graph computing `*outputs[i]` into `cut`, reusing its storage. Iterative, so deep
+// graphs cannot overflow the stack.
+void cut_graph(const std::vector<const IrNodePtr*>& outputs, GraphCut& cut);
+
+// Builds the graph computing `outputs` (the same order and hashes as cut_graph).
 Graph build_graph(const std::vector<IrNodePtr>& outputs);
+Graph build_graph(const GraphCut& cut);
 
 // What a cached executable remembers of its graph, to verify a hash hit is the same graph.
 struct CanonicalGraph {
@@ -49,6 +71,7 @@ struct CanonicalGraph {
 
   static CanonicalGraph of(const Graph& g);
   bool matches(const Graph& g) const;
+  bool matches(const GraphCut& cut) const;
 };
 
 }  // namespace neuron

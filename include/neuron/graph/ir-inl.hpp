@@ -25,7 +25,8 @@ namespace detail {
 NEURON_INLINE void append_spec(std::string& buf, const TensorSpec& s) {
   hash_append(buf, static_cast<char>(s.dtype));
   hash_append(buf, static_cast<char>(s.shape.rank()));
-  for (std::int64_t d : s.shape) hash_append(buf, d);
+  buf.append(reinterpret_cast<const char*>(s.shape.begin()),
+             static_cast<std::size_t>(s.shape.rank()) * sizeof(std::int64_t));
 }
 }  // namespace detail
 
@@ -51,7 +52,9 @@ NEURON_INLINE IrNodePtr make_data_node(const Tensor& cpu_view) {
   auto n = std::make_shared<IrNode>();
   n->spec = spec_of(cpu_view);
   n->data = cpu_view;
-  std::string buf = "data";
+  thread_local std::string buf_tls;  // reused: no hash buffer per node
+  std::string& buf = buf_tls;
+  buf = "data";
   n->shapeless = hash_bytes(buf);
   detail::append_spec(buf, n->spec);
   n->local = hash_bytes(buf);

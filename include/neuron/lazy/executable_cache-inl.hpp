@@ -11,12 +11,19 @@ NEURON_INLINE ExecutableCache& ExecutableCache::instance() {
   return *c;
 }
 
-NEURON_INLINE std::shared_ptr<const Executable> ExecutableCache::find(const Graph& g) {
+template <class G>
+std::shared_ptr<const Executable> ExecutableCache::find_verified(const G& g) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = index_.find(g.hash);
   if (it == index_.end() || !it->second->canonical.matches(g)) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
   return it->second->executable;
+}
+NEURON_INLINE std::shared_ptr<const Executable> ExecutableCache::find(const Graph& g) {
+  return find_verified(g);
+}
+NEURON_INLINE std::shared_ptr<const Executable> ExecutableCache::find(const GraphCut& cut) {
+  return find_verified(cut);
 }
 
 NEURON_INLINE void ExecutableCache::insert(const Graph& g, std::shared_ptr<const Executable> exe) {

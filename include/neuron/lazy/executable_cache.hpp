@@ -25,6 +25,7 @@ class ExecutableCache {
   static ExecutableCache& instance();
 
   std::shared_ptr<const Executable> find(const Graph& g);
+  std::shared_ptr<const Executable> find(const GraphCut& cut);
 
   void insert(const Graph& g, std::shared_ptr<const Executable> exe);
 
@@ -38,6 +39,8 @@ class ExecutableCache {
 
  private:
   static std::string compact(const Shape& s);
+  template <class G>
+  std::shared_ptr<const Executable> find_verified(const G& g);
   std::mutex mutex_;
   std::list<Entry> lru_;
   std::map<Hash128, std::list<Entry>::iterator> index_;

@@ -21,23 +21,24 @@ NEURON_INLINE void LiveTensors::add(const std::shared_ptr<TensorImpl>& t) {
   if (live_.size() > 2 * compacted_ + 1024) compact_locked();
 }
 
-NEURON_INLINE std::vector<std::shared_ptr<TensorImpl>> LiveTensors::pending() {
+NEURON_INLINE void LiveTensors::pending(std::vector<std::shared_ptr<TensorImpl>>& out) {
+  out.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   compact_locked();
-  std::vector<std::shared_ptr<TensorImpl>> out;
   for (const auto& w : live_)
     if (auto t = w.lock()) out.push_back(std::move(t));
-  return out;
 }
 
-NEURON_INLINE void LiveTensors::compact_locked() {
-  std::vector<std::weak_ptr<TensorImpl>> keep;
+NEURON_INLINE void LiveTensors::compact_locked() {  // in place: no allocation
+  std::size_t kept = 0;
   for (auto& w : live_) {
     auto t = w.lock();
-    if (t && !t->storage) keep.push_back(std::move(w));
+    if (!t || t->storage) continue;
+    if (&live_[kept] != &w) live_[kept] = std::move(w);
+    ++kept;
   }
-  live_.swap(keep);
-  compacted_ = live_.size();
+  live_.resize(kept);
+  compacted_ = kept;
 }
 
 NEURON_INLINE Tensor cpu_view(const TensorImpl& impl) {
@@ -66,7 +67,7 @@ NEURON_INLINE const IrNodePtr& node_of(const Tensor& t) {
     return it->second;
   }
   if (!impl || !impl->lazy) throw_error<DeviceError>("tensor is not on the lazy device");
-  return impl->lazy->node;
+  return impl->lazy;
 }
 
 NEURON_INLINE Tensor make_data_tensor(const Tensor& cpu_values) {
@@ -76,8 +77,7 @@ NEURON_INLINE Tensor make_data_tensor(const Tensor& cpu_values) {
   impl->shape = cpu_values.shape();
   impl->dtype = cpu_values.dtype();
   impl->device = lazy_device();
-  impl->lazy = std::make_shared<LazyState>();
-  impl->lazy->node = make_data_node(cpu_values);
+  impl->lazy = make_data_node(cpu_values);
   return Tensor(std::move(impl));
 }
 
@@ -90,8 +90,7 @@ NEURON_INLINE Tensor record(std::shared_ptr<const AnyOp> op, const std::vector<T
   impl->shape = out.shape;
   impl->dtype = out.dtype;
   impl->device = lazy_device();
-  impl->lazy = std::make_shared<LazyState>();
-  impl->lazy->node = make_op_node(std::move(op), std::move(in), std::move(scalars), out);
+  impl->lazy = make_op_node(std::move(op), std::move(in), std::move(scalars), out);
   LiveTensors::instance().add(impl);
   return Tensor(std::move(impl));
 }

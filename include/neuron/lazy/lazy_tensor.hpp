@@ -14,10 +14,6 @@
 
 namespace neuron {
 
-struct LazyState {
-  IrNodePtr node;
-};
-
 constexpr Device lazy_device() { return Device(Device::Kind::lazy); }
 
 namespace lazy {
@@ -27,8 +23,13 @@ class LiveTensors {
  public:
   static LiveTensors& instance();
   void add(const std::shared_ptr<TensorImpl>& t);
-  // The live tensors still pending, in recording order.
-  std::vector<std::shared_ptr<TensorImpl>> pending();
+  // The live tensors still pending, in recording order, into `out` (cleared first).
+  void pending(std::vector<std::shared_ptr<TensorImpl>>& out);
+  std::vector<std::shared_ptr<TensorImpl>> pending() {
+    std::vector<std::shared_ptr<TensorImpl>> out;
+    pending(out);
+    return out;
+  }
 
  private:
   void compact_locked();

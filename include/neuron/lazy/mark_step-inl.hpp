@@ -2,6 +2,7 @@
 
 #include "mark_step.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -56,25 +57,57 @@ NEURON_INLINE std::shared_ptr<const Executable> executable_for(const Graph& g) {
   return exe;
 }
 
+namespace detail {
+// What a step builds on its way to the executable, kept from step to step so that a cache-hit step
+// allocates none of it once warm.
+struct SyncScratch {
+  std::vector<const IrNodePtr*> outputs;
+  GraphCut cut;
+  std::vector<Tensor> inputs;
+  std::vector<ScalarValue> scalars;
+  bool busy = false;
+};
+}  // namespace detail
+
 NEURON_INLINE void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors) {
   if (tensors.empty()) return;
-  std::vector<IrNodePtr> outputs;
-  for (const auto& t : tensors) outputs.push_back(t->lazy->node);
-  Graph g = build_graph(outputs);
-  metrics::add("GraphNodes", static_cast<std::int64_t>(g.op_count()));
-  std::shared_ptr<const Executable> exe = executable_for(g);
-  std::vector<Tensor> results;
-  {
-    metrics::ScopedTimer timer("ExecuteTime");
-    results = exe->run(g.inputs, g.scalars);
+  thread_local detail::SyncScratch reused;
+  detail::SyncScratch fresh;  // for a sync inside a sync, which must not clobber the outer one's
+  detail::SyncScratch& s = reused.busy ? fresh : reused;
+  struct Release {
+    detail::SyncScratch& s;
+    ~Release() {
+      s.inputs.clear();  // the step's data is not kept alive until the next one
+      s.busy = false;
+    }
+  } release{s};
+  s.busy = true;
+  s.outputs.clear();
+  for (const auto& t : tensors) s.outputs.push_back(&t->lazy);
+  cut_graph(s.outputs, s.cut);
+  metrics::add(metrics::StepCounter::graph_nodes, static_cast<std::int64_t>(s.cut.op_count()));
+  // A hit needs only the cut; a Graph is built for a miss.
+  std::shared_ptr<const Executable> exe = ExecutableCache::instance().find(s.cut);
+  if (exe)
+    metrics::add(metrics::StepCounter::cache_hit);
+  else
+    exe = executable_for(build_graph(s.cut));
+  s.scalars.clear();
+  for (std::size_t i = 0; i < s.cut.size(); ++i) {
+    const IrNode& n = s.cut.node(i);
+    if (n.is_data()) s.inputs.push_back(n.data);
+    s.scalars.insert(s.scalars.end(), n.scalars.begin(), n.scalars.end());
   }
-  metrics::add("ExecuteCount");
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Tensor> results = exe->run(s.inputs, s.scalars);
+  metrics::add_execute_time(std::chrono::steady_clock::now() - start);
+  metrics::add(metrics::StepCounter::execute_count);
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     TensorImpl& impl = *tensors[i];
     const TensorImpl& r = *results[i].impl_shared();
     impl.storage = r.storage;
     impl.offset = r.offset;
-    impl.lazy->node = make_data_node(results[i]);
+    impl.lazy = make_data_node(results[i]);  // cuts the graph here: the recorded ops may go
   }
 }
 
@@ -94,8 +127,14 @@ NEURON_INLINE Tensor to_cpu(const Tensor& lazy_tensor) {
 }  // namespace lazy
 
 NEURON_INLINE void mark_step() {
-  metrics::add("MarkStep");
-  lazy::sync(lazy::LiveTensors::instance().pending());
+  metrics::add(metrics::StepCounter::mark_step);
+  thread_local std::vector<std::shared_ptr<TensorImpl>> pending;  // reused from step to step
+  struct Clear {
+    std::vector<std::shared_ptr<TensorImpl>>& v;
+    ~Clear() { v.clear(); }  // holds no tensor past the step, even when it throws
+  } clear{pending};
+  lazy::LiveTensors::instance().pending(pending);
+  lazy::sync(pending);
 }
 
 }  // namespace neuron

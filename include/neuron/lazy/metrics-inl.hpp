@@ -38,8 +38,9 @@ struct HotTimer {
   std::atomic<std::int64_t> total_ns{0}, count{0};
 };
 struct Hot {
+  // In the order of StepCounter.
   HotCounter counters[4] = {{"MarkStep"}, {"CacheHit"}, {"ExecuteCount"}, {"GraphNodes"}};
-  HotTimer timers[1] = {{"ExecuteTime"}};
+  HotTimer timers[1] = {{"ExecuteTime"}};  // add_execute_time()
 };
 NEURON_INLINE Hot& hot() {
   static Hot* h = new Hot();
@@ -82,6 +83,15 @@ NEURON_INLINE void add(const std::string& name, std::int64_t n) {
   auto& s = detail::store();
   std::lock_guard<std::mutex> lock(s.mutex);
   s.counters[name] += n;
+}
+NEURON_INLINE void add(StepCounter c, std::int64_t n) {
+  detail::hot().counters[static_cast<int>(c)].value.fetch_add(n, std::memory_order_relaxed);
+}
+NEURON_INLINE void add_execute_time(std::chrono::steady_clock::duration d) {
+  detail::HotTimer& t = detail::hot().timers[0];
+  t.total_ns.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(),
+                       std::memory_order_relaxed);
+  t.count.fetch_add(1, std::memory_order_relaxed);
 }
 NEURON_INLINE void add_time(const std::string& name, double ms) {
   if (detail::HotTimer* h = detail::hot_timer(name)) {

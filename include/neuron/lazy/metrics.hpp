@@ -25,6 +25,11 @@ void add(const std::string& name, std::int64_t n = 1);
 void add_time(const std::string& name, double ms);
 void log_compile(CompileRecord r);
 
+// What every cache-hit step counts, by number instead of by name: no lookup on the hot path.
+enum class StepCounter { mark_step, cache_hit, execute_count, graph_nodes };  // as their names
+void add(StepCounter c, std::int64_t n = 1);
+void add_execute_time(std::chrono::steady_clock::duration d);  // the "ExecuteTime" timer
+
 // The value of a counter (0 when it never counted).
 std::int64_t counter(const std::string& name);
 // Total milliseconds recorded by a timer.

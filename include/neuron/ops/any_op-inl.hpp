@@ -167,13 +167,37 @@ NEURON_INLINE Tensor record_lazy(std::shared_ptr<const AnyOp> op, const std::vec
   return fn(std::move(op), inputs, std::move(scalars), out);
 }
 
+namespace detail {
+// The input specs an op infers its output from, in a vector the thread reuses: infer() takes a
+// vector, and a fresh one per call was an allocation on every op (every recorded lazy op too).
+struct SpecScratch {
+  std::vector<TensorSpec> specs;
+  bool busy = false;
+};
+inline SpecScratch& reused_spec_scratch() {
+  thread_local SpecScratch s;
+  return s;
+}
+template <class Op>
+TensorSpec infer_output(const Op& op, const std::vector<Tensor>& inputs) {
+  SpecScratch& reused = reused_spec_scratch();
+  SpecScratch fresh;  // should an infer() ever run an op itself
+  SpecScratch& s = reused.busy ? fresh : reused;
+  struct Release {
+    SpecScratch& s;
+    ~Release() { s.busy = false; }
+  } release{s};
+  s.busy = true;
+  s.specs.clear();
+  for (const Tensor& t : inputs) s.specs.push_back(spec_of(t));
+  return op.infer(s.specs);
+}
+}  // namespace detail
+
 template <class Op>
 Tensor run_op(const Op& op, const std::vector<Tensor>& inputs) {
   Device d = common_device(Op::name, inputs);
-  std::vector<TensorSpec> specs;
-  specs.reserve(inputs.size());
-  for (const Tensor& t : inputs) specs.push_back(spec_of(t));
-  TensorSpec out_spec = op.infer(specs);
+  TensorSpec out_spec = detail::infer_output(op, inputs);
   if (d.is_lazy()) return record_lazy(std::make_shared<OpModel<Op>>(op), inputs, {}, out_spec);
   Tensor out = Tensor::empty(out_spec.shape, out_spec.dtype);
   op.run(inputs, out);

@@ -4,12 +4,14 @@
 // deployment binary) runs it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "../core/config.hpp"
 #include "../ops/any_op.hpp"
+#include "executor.hpp"
 
 namespace neuron {
 
@@ -32,13 +34,25 @@ class Executable {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs,
                           const std::vector<ScalarValue>& scalars) const;
 
-  // Computes when each intermediate slot can be released (call once the plan is complete).
+  // Where the compiler placed intermediates in one scratch arena (memory_plan.hpp): per slot, a
+  // byte offset, or -1 for a slot the allocator gives per run (inputs, outputs). Empty: no arena.
+  std::vector<std::int64_t> arena_offsets;
+  std::int64_t arena_bytes = 0;
+
+  // Makes backend primitives, the arena pool and the slots' release points (call once the plan is
+  // complete, and again after changing it).
   void finalize();
 
   std::size_t op_count() const { return steps.size(); }
 
  private:
+  bool in_arena(int slot) const {
+    return !arena_offsets.empty() && arena_offsets[static_cast<std::size_t>(slot)] >= 0;
+  }
   std::vector<std::vector<int>> release_after_;
+  // Scratch arenas, one per concurrent run, each with a view per arena slot made once; shared by
+  // copies of this executable, which have the same layout.
+  std::shared_ptr<ArenaPool> arenas_;
 };
 
 }  // namespace neuron

@@ -24,10 +24,10 @@ NEURON_INLINE std::size_t ArenaPool::arenas_made() const {
 
 NEURON_INLINE std::unique_ptr<Arena> ArenaPool::make() {
   auto a = std::make_unique<Arena>();
-  a->storage = Storage::allocate(static_cast<std::size_t>(plan_.arena_bytes));
-  a->values.resize(plan_.slots.size());
-  for (std::size_t s = 0; s < plan_.slots.size(); ++s) {
-    const PlanSlot& slot = plan_.slots[s];
+  a->storage = Storage::allocate(static_cast<std::size_t>(bytes_));
+  a->values.resize(slots_.size());
+  for (std::size_t s = 0; s < slots_.size(); ++s) {
+    const PlanSlot& slot = slots_[s];
     if (slot.kind != PlanSlot::Kind::arena) continue;
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = a->storage;

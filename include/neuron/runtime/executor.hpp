@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "../core/config.hpp"
@@ -21,7 +22,10 @@ struct Arena {
 
 class ArenaPool {
  public:
-  explicit ArenaPool(const Plan& plan) : plan_(plan) {}
+  explicit ArenaPool(const Plan& plan) : ArenaPool(plan.arena_bytes, plan.slots) {}
+  // An arena of `bytes` with a view on each arena slot of `slots` (lazy executables use this).
+  ArenaPool(std::int64_t bytes, std::vector<PlanSlot> slots)
+      : bytes_(bytes), slots_(std::move(slots)) {}
 
   class Lease {
    public:
@@ -44,7 +48,8 @@ class ArenaPool {
   std::unique_ptr<Arena> make();
   void give_back(std::unique_ptr<Arena> a);
 
-  const Plan& plan_;
+  std::int64_t bytes_ = 0;
+  std::vector<PlanSlot> slots_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Arena>> free_;
   std::size_t made_ = 0;
