@@ -69,6 +69,33 @@ class NodePositions {
 
 }  // namespace detail
 
+namespace detail {
+// A graph hash: per node `node_hash(node)`, its input count and inputs; then the outputs. The
+// bytes are those of every release before the cut existed, so on-disk caches keep their keys.
+// Written straight into a buffer sized once (no append call per value).
+template <class NodeHash>
+Hash128 wiring_hash(const GraphCut& cut, NodeHash node_hash) {
+  thread_local std::string buf_tls;  // reused: no allocation per graph
+  std::string& buf = buf_tls;
+  buf.resize(cut.nodes.size() * (sizeof(Hash128) + sizeof(int)) +
+             (cut.input_ids.size() + cut.outputs.size()) * sizeof(int));
+  char* p = buf.data();
+  auto put = [&p](const void* v, std::size_t n) {
+    std::memcpy(p, v, n);
+    p += n;
+  };
+  for (std::size_t i = 0; i < cut.nodes.size(); ++i) {
+    const Hash128 h = node_hash(cut.node(i));
+    put(&h, sizeof h);
+    const int begin = cut.input_begin[i], count = cut.input_begin[i + 1] - begin;
+    put(&count, sizeof count);
+    put(cut.input_ids.data() + begin, static_cast<std::size_t>(count) * sizeof(int));
+  }
+  put(cut.outputs.data(), cut.outputs.size() * sizeof(int));
+  return hash_bytes(buf);
+}
+}  // namespace detail
+
 NEURON_INLINE void cut_graph(const std::vector<const IrNodePtr*>& outputs, GraphCut& cut) {
   thread_local detail::NodePositions index_tls;
   thread_local std::vector<std::pair<const IrNodePtr*, std::size_t>> stack_tls;
@@ -99,37 +126,7 @@ NEURON_INLINE void cut_graph(const std::vector<const IrNodePtr*>& outputs, Graph
     }
     cut.outputs.push_back(index.find(out->get()));
   }
-  // The hashed bytes are those of every release before the cut existed, so on-disk caches keep
-  // their keys: per node its hash, its input count and inputs; then the outputs. Written straight
-  // into buffers sized once (no append calls per value).
-  thread_local std::string full_tls, shapeless_tls;  // reused: no allocation per graph
-  std::string& full = full_tls;
-  std::string& shapeless = shapeless_tls;
-  const std::size_t bytes = cut.nodes.size() * (sizeof(Hash128) + sizeof(int)) +
-                            (cut.input_ids.size() + cut.outputs.size()) * sizeof(int);
-  full.resize(bytes);
-  shapeless.resize(bytes);
-  char* f = full.data();
-  char* h = shapeless.data();
-  auto put = [&](const void* v, std::size_t n) {
-    std::memcpy(f, v, n);
-    std::memcpy(h, v, n);
-    f += n;
-    h += n;
-  };
-  for (std::size_t i = 0; i < cut.nodes.size(); ++i) {
-    const IrNode& n = cut.node(i);
-    std::memcpy(f, &n.local, sizeof(Hash128));
-    std::memcpy(h, &n.shapeless, sizeof(Hash128));
-    f += sizeof(Hash128);
-    h += sizeof(Hash128);
-    const int begin = cut.input_begin[i], end = cut.input_begin[i + 1], count = end - begin;
-    put(&count, sizeof count);
-    put(cut.input_ids.data() + begin, static_cast<std::size_t>(count) * sizeof(int));
-  }
-  put(cut.outputs.data(), cut.outputs.size() * sizeof(int));
-  cut.hash = hash_bytes(full);
-  cut.shapeless = hash_bytes(shapeless);
+  cut.hash = detail::wiring_hash(cut, [](const IrNode& n) { return n.local; });
 }
 
 NEURON_INLINE Graph build_graph(const GraphCut& cut) {
@@ -149,7 +146,7 @@ NEURON_INLINE Graph build_graph(const GraphCut& cut) {
   }
   g.outputs = cut.outputs;
   g.hash = cut.hash;
-  g.shapeless = cut.shapeless;
+  g.shapeless = detail::wiring_hash(cut, [](const IrNode& n) { return shapeless_hash(n); });
   return g;
 }
 

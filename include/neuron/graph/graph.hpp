@@ -33,7 +33,7 @@ struct Graph {
 };
 
 // The graph computing a set of outputs as flat arrays over the recorded IR: the nodes in the
-// order build_graph() gives its entries, inputs as positions, and the same hashes. It is what a
+// order build_graph() gives its entries, inputs as positions, and the same hash. It is what a
 // cache-hit step needs (no Graph, no shared-pointer copies), cut into storage that is reused from
 // step to step. The nodes are borrowed: valid while the outputs' nodes are held.
 struct GraphCut {
@@ -41,8 +41,8 @@ struct GraphCut {
   std::vector<int> input_begin;  // node i's inputs: input_ids[input_begin[i] .. input_begin[i+1])
   std::vector<int> input_ids;    // node positions
   std::vector<int> outputs;      // node positions, one per requested output
-  Hash128 hash, shapeless;
-  std::size_t ops = 0;  // nodes that are ops, not data
+  Hash128 hash;                  // Graph::hash; its shapeless hash is made with the Graph
+  std::size_t ops = 0;           // nodes that are ops, not data
 
   std::size_t size() const { return nodes.size(); }
   const IrNode& node(std::size_t i) const { return **nodes[i]; }

@@ -30,21 +30,35 @@ NEURON_INLINE void append_spec(std::string& buf, const TensorSpec& s) {
 }
 }  // namespace detail
 
+namespace detail {
+// The bytes both node hashes start with: the op's name and structure, or "data".
+NEURON_INLINE void append_node_structure(std::string& buf, const IrNode& n) {
+  if (n.is_data()) {
+    buf += "data";
+    return;
+  }
+  buf += n.op->name();
+  buf += '\0';
+  n.op->append_structure(buf);
+}
+NEURON_INLINE void set_local_hash(IrNode& n) {
+  thread_local std::string buf_tls;  // reused: recording allocates no hash buffer
+  std::string& buf = buf_tls;
+  buf.clear();
+  append_node_structure(buf, n);
+  append_spec(buf, n.spec);
+  n.local = hash_bytes(buf);
+}
+}  // namespace detail
+
 NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                                      std::vector<ScalarValue> scalars, const TensorSpec& spec) {
   auto n = std::make_shared<IrNode>();
-  thread_local std::string buf_tls;  // reused: recording allocates no hash buffer
-  std::string& buf = buf_tls;
-  buf = op->name();
-  buf += '\0';
-  op->append_structure(buf);
-  n->shapeless = hash_bytes(buf);
-  detail::append_spec(buf, spec);
-  n->local = hash_bytes(buf);
   n->op = std::move(op);
   n->inputs = std::move(inputs);
   n->scalars = std::move(scalars);
   n->spec = spec;
+  detail::set_local_hash(*n);
   return n;
 }
 
@@ -52,13 +66,14 @@ NEURON_INLINE IrNodePtr make_data_node(const Tensor& cpu_view) {
   auto n = std::make_shared<IrNode>();
   n->spec = spec_of(cpu_view);
   n->data = cpu_view;
-  thread_local std::string buf_tls;  // reused: no hash buffer per node
-  std::string& buf = buf_tls;
-  buf = "data";
-  n->shapeless = hash_bytes(buf);
-  detail::append_spec(buf, n->spec);
-  n->local = hash_bytes(buf);
+  detail::set_local_hash(*n);
   return n;
+}
+
+NEURON_INLINE Hash128 shapeless_hash(const IrNode& n) {
+  std::string buf;
+  detail::append_node_structure(buf, n);
+  return hash_bytes(buf);
 }
 
 }  // namespace neuron

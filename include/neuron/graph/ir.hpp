@@ -20,9 +20,8 @@ struct IrNode {
   std::vector<IrNodePtr> inputs;
   std::vector<ScalarValue> scalars;  // runtime values, never hashed
   TensorSpec spec;
-  Tensor data;        // device data: a CPU view of the values
-  Hash128 local;      // op structure + output spec
-  Hash128 shapeless;  // op structure only (explains recompiles)
+  Tensor data;    // device data: a CPU view of the values
+  Hash128 local;  // op structure + output spec (shapeless_hash(): the structure alone)
 
   bool is_data() const { return op == nullptr; }
 
@@ -39,6 +38,10 @@ IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> i
 
 // `cpu_view` must be a CPU tensor; the node keeps it alive.
 IrNodePtr make_data_node(const Tensor& cpu_view);
+
+// The node's op structure without its spec (explains recompiles). Computed when asked, on a cache
+// miss: a cache-hit step never needs it.
+Hash128 shapeless_hash(const IrNode& n);
 
 }  // namespace neuron
 
