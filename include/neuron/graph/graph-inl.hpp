@@ -81,6 +81,7 @@ Hash128 wiring_hash(const GraphCut& cut, NodeHash node_hash) {
              (cut.input_ids.size() + cut.outputs.size()) * sizeof(int));
   char* p = buf.data();
   auto put = [&p](const void* v, std::size_t n) {
+    if (n == 0) return;  // an empty vector's data() may be null, which memcpy must not see
     std::memcpy(p, v, n);
     p += n;
   };
