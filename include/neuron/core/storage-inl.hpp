@@ -97,7 +97,7 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
     if (!p) throw std::bad_alloc();
   }
   detail::allocation_counter().fetch_add(1, std::memory_order_relaxed);
-  auto s = std::make_shared<Storage>(Key{});
+  auto s = std::allocate_shared<Storage>(detail::RecyclingAllocator<Storage>(), Key{});
   s->data_ = static_cast<std::byte*>(p);
   s->nbytes_ = nbytes;
   s->block_ = block;
@@ -119,7 +119,7 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::borrow(void* data, std::size_t n
   if (reinterpret_cast<std::uintptr_t>(data) % kAlignment != 0)
     throw_error<ValueError>("external tensor memory at ", data, " is not ", kAlignment,
                             "-byte aligned");
-  auto s = std::make_shared<Storage>(Key{});
+  auto s = std::allocate_shared<Storage>(detail::RecyclingAllocator<Storage>(), Key{});
   s->data_ = static_cast<std::byte*>(data);
   s->nbytes_ = nbytes;
   s->owner_ = std::move(owner);

@@ -14,6 +14,7 @@
 #include <new>
 
 #include "error.hpp"
+#include "recycling_allocator.hpp"
 
 namespace neuron {
 

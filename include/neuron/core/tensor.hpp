@@ -12,6 +12,7 @@
 #include "device.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
+#include "recycling_allocator.hpp"
 #include "shape.hpp"
 #include "storage.hpp"
 
@@ -37,6 +38,13 @@ struct TensorImpl {
   Device device;
   std::shared_ptr<const IrNode> lazy;  // on the lazy device: its IR node (pending op or data)
 };
+
+// A new tensor handle from the thread's recycled blocks (lazy steps make and drop many).
+template <class... Args>
+std::shared_ptr<TensorImpl> make_tensor_impl(Args&&... args) {
+  return std::allocate_shared<TensorImpl>(detail::RecyclingAllocator<TensorImpl>(),
+                                          std::forward<Args>(args)...);
+}
 
 class Tensor;
 // Moves between devices other than the CPU. The lazy stage installs these when it is built in.

@@ -4,21 +4,61 @@
 
 #include <cstdint>
 
+#include "../core/recycling_allocator.hpp"
 #include "hash-inl.hpp"
 
 namespace neuron {
 
-NEURON_INLINE IrNode::~IrNode() {
-  std::vector<IrNodePtr> pending = std::move(inputs);
-  while (!pending.empty()) {
-    IrNodePtr n = std::move(pending.back());
-    pending.pop_back();
-    if (n.use_count() == 1) {  // the last owner: take its inputs before it goes
-      auto& ins = const_cast<IrNode&>(*n).inputs;
-      for (auto& i : ins) pending.push_back(std::move(i));
-      ins.clear();
-    }
+namespace detail {
+// The nodes a release has yet to let go of. One stack per thread, reused (a lazy step releases its
+// whole recorded graph); a release inside a release adds to the outer one's stack. Once the
+// thread's stack is gone (thread exit), a release uses one of its own.
+struct ReleaseStack {
+  std::vector<IrNodePtr> nodes;
+  bool draining = false;
+  static ReleaseStack* of_this_thread() {
+    thread_local bool gone = false;  // trivial: readable after `stack` is destroyed
+    struct Holder {
+      ReleaseStack stack;
+      bool& gone;
+      ~Holder() { gone = true; }
+    };
+    thread_local Holder holder{{}, gone};
+    return gone ? nullptr : &holder.stack;
   }
+};
+}  // namespace detail
+
+NEURON_INLINE IrNode::~IrNode() {
+  if (inputs.empty()) return;
+  detail::ReleaseStack* shared = detail::ReleaseStack::of_this_thread();
+  if (shared && shared->draining) {  // an outer release drains these
+    for (IrNodePtr& in : inputs) shared->nodes.push_back(std::move(in));
+    return;
+  }
+  if (!shared) {  // thread exit: take each last-owned input's inputs before it goes
+    std::vector<IrNodePtr> pending = std::move(inputs);
+    while (!pending.empty()) {
+      IrNodePtr n = std::move(pending.back());
+      pending.pop_back();
+      if (n.use_count() == 1) {
+        auto& ins = const_cast<IrNode&>(*n).inputs;
+        for (auto& i : ins) pending.push_back(std::move(i));
+        ins.clear();
+      }
+    }
+    return;
+  }
+  detail::ReleaseStack& s = *shared;
+  s.draining = true;
+  for (IrNodePtr& in : inputs) s.nodes.push_back(std::move(in));
+  while (!s.nodes.empty()) {
+    IrNodePtr n = std::move(s.nodes.back());
+    s.nodes.pop_back();
+    n.reset();  // the last owner's ~IrNode pushes its inputs onto s.nodes: no recursion
+  }
+  s.draining = false;
+  if (s.nodes.capacity() > 4096) s.nodes = {};  // a long chain's stack is not kept
 }
 
 namespace detail {
@@ -53,7 +93,7 @@ NEURON_INLINE void set_local_hash(IrNode& n) {
 
 NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                                      std::vector<ScalarValue> scalars, const TensorSpec& spec) {
-  auto n = std::make_shared<IrNode>();
+  auto n = std::allocate_shared<IrNode>(detail::RecyclingAllocator<IrNode>());
   n->op = std::move(op);
   n->inputs = std::move(inputs);
   n->scalars = std::move(scalars);
@@ -63,7 +103,7 @@ NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vecto
 }
 
 NEURON_INLINE IrNodePtr make_data_node(const Tensor& cpu_view) {
-  auto n = std::make_shared<IrNode>();
+  auto n = std::allocate_shared<IrNode>(detail::RecyclingAllocator<IrNode>());
   n->spec = spec_of(cpu_view);
   n->data = cpu_view;
   detail::set_local_hash(*n);

@@ -194,11 +194,24 @@ TensorSpec infer_output(const Op& op, const std::vector<Tensor>& inputs) {
 }
 }  // namespace detail
 
+namespace detail {
+// A lazy step records the same ops every step: each thread keeps the model of the last op of each
+// type it recorded, and later records with the same attributes share it (no allocation). Sharing
+// is sound because a recorded op is identified by its attributes alone, as graph hashes are.
+template <class Op>
+std::shared_ptr<const AnyOp> recorded_op_model(const Op& op) {
+  thread_local std::shared_ptr<const OpModel<Op>> last;
+  if (!last || !attr::same_all(last->op().attrs(), op.attrs()))
+    last = std::make_shared<OpModel<Op>>(op);
+  return last;
+}
+}  // namespace detail
+
 template <class Op>
 Tensor run_op(const Op& op, const std::vector<Tensor>& inputs) {
   Device d = common_device(Op::name, inputs);
   TensorSpec out_spec = detail::infer_output(op, inputs);
-  if (d.is_lazy()) return record_lazy(std::make_shared<OpModel<Op>>(op), inputs, {}, out_spec);
+  if (d.is_lazy()) return record_lazy(detail::recorded_op_model(op), inputs, {}, out_spec);
   Tensor out = Tensor::empty(out_spec.shape, out_spec.dtype);
   op.run(inputs, out);
   return out;
