@@ -31,9 +31,9 @@ TEST_CASE("recycled blocks cross threads and outlive the thread that kept them")
   // list is freed when it exits, and frees after that go to operator delete.
   std::vector<std::shared_ptr<nr::TensorImpl>> made_elsewhere;
   std::thread maker([&] {
-    for (int i = 0; i < 300; ++i) made_elsewhere.push_back(nr::make_tensor_impl());
+    for (int i = 0; i < 300; ++i) made_elsewhere.push_back(nr::detail::make_tensor_impl());
     std::vector<std::shared_ptr<nr::TensorImpl>> kept;
-    for (int i = 0; i < 300; ++i) kept.push_back(nr::make_tensor_impl());
+    for (int i = 0; i < 300; ++i) kept.push_back(nr::detail::make_tensor_impl());
     kept.clear();  // 256 kept on this thread's list, the rest deleted
   });
   maker.join();

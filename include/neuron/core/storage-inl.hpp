@@ -12,6 +12,8 @@
 #include <mutex>
 #include <new>
 
+#include "recycling_allocator.hpp"
+
 namespace neuron {
 
 namespace detail {

@@ -14,7 +14,6 @@
 #include <new>
 
 #include "error.hpp"
-#include "recycling_allocator.hpp"
 
 namespace neuron {
 

@@ -15,7 +15,7 @@ NEURON_INLINE DeviceHooks& device_hooks() {
 }
 
 NEURON_INLINE Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  auto impl = make_tensor_impl();
+  auto impl = detail::make_tensor_impl();
   impl->storage = Storage::allocate(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
@@ -23,7 +23,7 @@ NEURON_INLINE Tensor Tensor::empty(const Shape& shape, DType dtype) {
 }
 
 NEURON_INLINE Tensor alias_with_shape(const Tensor& t, const Shape& shape) {
-  auto impl = make_tensor_impl(*t.impl_shared());
+  auto impl = detail::make_tensor_impl(*t.impl_shared());
   impl->shape = shape;
   return Tensor(std::move(impl));
 }

@@ -39,12 +39,14 @@ struct TensorImpl {
   std::shared_ptr<const IrNode> lazy;  // on the lazy device: its IR node (pending op or data)
 };
 
+namespace detail {
 // A new tensor handle from the thread's recycled blocks (lazy steps make and drop many).
 template <class... Args>
 std::shared_ptr<TensorImpl> make_tensor_impl(Args&&... args) {
-  return std::allocate_shared<TensorImpl>(detail::RecyclingAllocator<TensorImpl>(),
+  return std::allocate_shared<TensorImpl>(RecyclingAllocator<TensorImpl>(),
                                           std::forward<Args>(args)...);
 }
+}  // namespace detail
 
 class Tensor;
 // Moves between devices other than the CPU. The lazy stage installs these when it is built in.

@@ -91,9 +91,15 @@ NEURON_INLINE void set_local_hash(IrNode& n) {
 }
 }  // namespace detail
 
+namespace detail {
+inline std::shared_ptr<IrNode> new_ir_node() {  // from the thread's recycled blocks
+  return std::allocate_shared<IrNode>(RecyclingAllocator<IrNode>());
+}
+}  // namespace detail
+
 NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                                      std::vector<ScalarValue> scalars, const TensorSpec& spec) {
-  auto n = std::allocate_shared<IrNode>(detail::RecyclingAllocator<IrNode>());
+  std::shared_ptr<IrNode> n = detail::new_ir_node();
   n->op = std::move(op);
   n->inputs = std::move(inputs);
   n->scalars = std::move(scalars);
@@ -103,7 +109,7 @@ NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vecto
 }
 
 NEURON_INLINE IrNodePtr make_data_node(const Tensor& cpu_view) {
-  auto n = std::allocate_shared<IrNode>(detail::RecyclingAllocator<IrNode>());
+  std::shared_ptr<IrNode> n = detail::new_ir_node();
   n->spec = spec_of(cpu_view);
   n->data = cpu_view;
   detail::set_local_hash(*n);

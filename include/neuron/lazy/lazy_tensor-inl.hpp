@@ -42,7 +42,7 @@ NEURON_INLINE void LiveTensors::compact_locked() {  // in place: no allocation
 }
 
 NEURON_INLINE Tensor cpu_view(const TensorImpl& impl) {
-  auto v = make_tensor_impl();
+  auto v = neuron::detail::make_tensor_impl();
   v->storage = impl.storage;
   v->offset = impl.offset;
   v->shape = impl.shape;
@@ -71,7 +71,7 @@ NEURON_INLINE const IrNodePtr& node_of(const Tensor& t) {
 }
 
 NEURON_INLINE Tensor make_data_tensor(const Tensor& cpu_values) {
-  auto impl = make_tensor_impl();
+  auto impl = neuron::detail::make_tensor_impl();
   impl->storage = cpu_values.impl_shared()->storage;
   impl->offset = cpu_values.impl_shared()->offset;
   impl->shape = cpu_values.shape();
@@ -86,7 +86,7 @@ NEURON_INLINE Tensor record(std::shared_ptr<const AnyOp> op, const std::vector<T
   std::vector<IrNodePtr> in;
   in.reserve(inputs.size());
   for (const Tensor& t : inputs) in.push_back(node_of(t));
-  auto impl = make_tensor_impl();
+  auto impl = neuron::detail::make_tensor_impl();
   impl->shape = out.shape;
   impl->dtype = out.dtype;
   impl->device = lazy_device();

@@ -29,7 +29,7 @@ NEURON_INLINE std::unique_ptr<Arena> ArenaPool::make() {
   for (std::size_t s = 0; s < slots_.size(); ++s) {
     const PlanSlot& slot = slots_[s];
     if (slot.kind != PlanSlot::Kind::arena) continue;
-    auto impl = make_tensor_impl();
+    auto impl = detail::make_tensor_impl();
     impl->storage = a->storage;
     impl->offset = static_cast<std::size_t>(slot.offset);
     impl->shape = slot.spec.shape;
