@@ -93,3 +93,18 @@ TEST_CASE("an executable must be finalized before it runs") {
   std::shared_ptr<nr::Executable> exe = nr::lower(g);
   CHECK_THROWS_WITH_ALL(exe->run(g.inputs, g.scalars), nr::ValueError, "finalize");
 }
+
+TEST_CASE("an executable writes its results into a vector the caller reuses, its inputs too") {
+  nr::Tensor x = nr::rand({3}, lazy);
+  nr::Graph g = graph_of({nr::exp(x)});
+  auto exe = nr::compile(g);
+  const nr::Tensor want = exe->run(g.inputs, g.scalars)[0];
+  std::vector<nr::Tensor> results{nr::rand({7}), nr::rand({7})};  // cleared, not appended to
+  exe->run(g.inputs, g.scalars, results);
+  REQUIRE(results.size() == 1);
+  test::check_equal(results[0], want);
+  std::vector<nr::Tensor> io = g.inputs;
+  exe->run(io, g.scalars, io);  // the results replace the inputs they were computed from
+  REQUIRE(io.size() == 1);
+  test::check_equal(io[0], want);
+}

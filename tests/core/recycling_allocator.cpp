@@ -60,3 +60,37 @@ TEST_CASE("a lazy graph made on one thread is released on another, whatever its 
   z = nr::Tensor();  // and here, on the thread's reused release stack
   CHECK(!z.defined());
 }
+
+TEST_CASE("small storage blocks are reused on the thread that freed them, and can be released") {
+  nr::release_cached_memory();
+  const std::byte* freed = nullptr;
+  {
+    std::shared_ptr<nr::Storage> s = nr::Storage::allocate(40);  // a 64-byte block
+    freed = s->data();
+  }
+  std::shared_ptr<nr::Storage> again = nr::Storage::allocate(64);
+  CHECK(again->data() == freed);
+  CHECK(reinterpret_cast<std::uintptr_t>(again->data()) % nr::kAlignment == 0);
+  std::shared_ptr<nr::Storage> other = nr::Storage::allocate(1000);  // another size: its own list
+  CHECK(other->data() != freed);
+  again.reset();
+  other.reset();
+  nr::detail::SmallBlocks& small = nr::detail::SmallBlocks::of_this_thread();
+  CHECK(small.count[0] == 1);
+  CHECK(small.count[1024 / nr::kAlignment - 1] == 1);
+  nr::release_cached_memory();
+  CHECK(small.count[0] == 0);
+  CHECK(small.count[1024 / nr::kAlignment - 1] == 0);
+  // Made on a thread that then exits (its lists freed), freed here; and the other way round.
+  std::vector<std::shared_ptr<nr::Storage>> made;
+  std::thread maker([&] {
+    for (int i = 0; i < 100; ++i) made.push_back(nr::Storage::allocate(128));
+  });
+  maker.join();
+  made.clear();  // up to kMaxPerSize kept here, the rest freed
+  CHECK(small.count[1] == nr::detail::SmallBlocks::kMaxPerSize);
+  std::shared_ptr<nr::Storage> mine = nr::Storage::allocate(128);
+  std::thread freer([m = std::move(mine)]() mutable { m.reset(); });
+  freer.join();
+  nr::release_cached_memory();
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <new>
 
 namespace neuron::detail {
@@ -34,6 +35,55 @@ struct FreeBlocks {
 
   static FreeBlocks& of_this_thread() {
     thread_local FreeBlocks l;
+    thread_local Closer closer{l};
+    (void)closer;
+    return l;
+  }
+};
+
+// Freed small storage blocks (aligned_alloc'd, multiples of kUnit bytes up to kMaxBytes), kept
+// per thread by size: a lazy step allocates and frees its small outputs every step, and for a
+// block of a few floats aligned_alloc + free cost more than the step's bookkeeping around them.
+// Trivially destructible, with a Closer that frees the blocks at thread exit, like FreeBlocks.
+struct SmallBlocks {
+  static constexpr std::size_t kUnit = 64, kMaxBytes = 1024;
+  static constexpr int kMaxPerSize = 32;  // at most 32 * (64 + 128 + ... + 1024) = 272 KiB
+  void* head[kMaxBytes / kUnit] = {};
+  int count[kMaxBytes / kUnit] = {};
+  bool closed = false;
+
+  // `bytes`: a multiple of kUnit. nullptr when none is kept.
+  void* take(std::size_t bytes) {
+    if (bytes == 0 || bytes > kMaxBytes) return nullptr;
+    const std::size_t k = bytes / kUnit - 1;
+    void* p = head[k];
+    if (p) {
+      head[k] = *static_cast<void**>(p);
+      --count[k];
+    }
+    return p;
+  }
+  // Keeps `p` (a block of `bytes` from aligned_alloc); false when the caller must free it.
+  bool give(void* p, std::size_t bytes) {
+    if (closed || bytes == 0 || bytes > kMaxBytes) return false;
+    const std::size_t k = bytes / kUnit - 1;
+    if (count[k] >= kMaxPerSize) return false;
+    *static_cast<void**>(p) = head[k];
+    head[k] = p;
+    ++count[k];
+    return true;
+  }
+
+  struct Closer {
+    SmallBlocks& l;
+    ~Closer() {
+      for (std::size_t k = 0; k < kMaxBytes / kUnit; ++k)
+        while (void* p = l.take((k + 1) * kUnit)) std::free(p);
+      l.closed = true;
+    }
+  };
+  static SmallBlocks& of_this_thread() {
+    thread_local SmallBlocks l;
     thread_local Closer closer{l};
     (void)closer;
     return l;

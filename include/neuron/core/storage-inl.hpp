@@ -82,18 +82,26 @@ NEURON_INLINE std::int64_t storage_allocations() { return detail::allocation_cou
 NEURON_INLINE void set_allocator_cache_limit(std::size_t bytes) {
   detail::BlockCache::instance().set_limit(bytes);
 }
-NEURON_INLINE void release_cached_memory() { detail::BlockCache::instance().release(); }
+NEURON_INLINE void release_cached_memory() {
+  detail::BlockCache::instance().release();
+  detail::SmallBlocks& small = detail::SmallBlocks::of_this_thread();
+  for (std::size_t bytes = kAlignment; bytes <= detail::SmallBlocks::kMaxBytes; bytes += kAlignment)
+    while (void* p = small.take(bytes)) std::free(p);
+}
 NEURON_INLINE std::size_t allocator_cached_bytes() {
   return detail::BlockCache::instance().cached_bytes();
 }
+
+static_assert(detail::SmallBlocks::kUnit == kAlignment, "small blocks are storage blocks");
 
 NEURON_INLINE std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
   std::size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded < nbytes) throw std::bad_alloc();
   if (rounded == 0) rounded = kAlignment;
-  auto& cache = detail::BlockCache::instance();
   std::size_t block = rounded;
-  void* p = cache.take(rounded, block);
+  void* p = rounded <= detail::SmallBlocks::kMaxBytes
+                ? detail::SmallBlocks::of_this_thread().take(rounded)
+                : detail::BlockCache::instance().take(rounded, block);
   if (!p) {
     p = std::aligned_alloc(kAlignment, rounded);
     if (!p) throw std::bad_alloc();
@@ -107,7 +115,11 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
 }
 
 NEURON_INLINE Storage::~Storage() {
-  if (block_ != 0 && !detail::BlockCache::instance().give(data_, block_)) std::free(data_);
+  if (block_ == 0) return;
+  const bool kept = block_ <= detail::SmallBlocks::kMaxBytes
+                        ? detail::SmallBlocks::of_this_thread().give(data_, block_)
+                        : detail::BlockCache::instance().give(data_, block_);
+  if (!kept) std::free(data_);
 }
 
 NEURON_INLINE std::shared_ptr<Storage> Storage::zeroed(std::size_t nbytes) {

@@ -53,7 +53,9 @@ class BlockCache {
 // Number of storage buffers allocated by this process so far (for tests and metrics).
 std::int64_t storage_allocations();
 
-// The cache of freed large blocks that eager tensors reuse (default limit 256 MiB).
+// The cache of freed large blocks that eager tensors reuse (default limit 256 MiB). Blocks of at
+// most 1 KiB are kept apart, per thread (at most 272 KiB each), and not counted here;
+// release_cached_memory() frees the calling thread's too.
 void set_allocator_cache_limit(std::size_t bytes);
 void release_cached_memory();
 std::size_t allocator_cached_bytes();

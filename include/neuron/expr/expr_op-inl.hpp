@@ -110,7 +110,8 @@ NEURON_INLINE Tensor record_fused(const FusedNode* nodes, int count, const Tenso
                                                 std::numeric_limits<int>::max());
     it = seen.emplace(key, std::move(op)).first;
   }
-  return record_lazy(it->second, std::vector<Tensor>(leaves, leaves + leaf_count),
+  const neuron::detail::ReusedInputs inputs(leaves, leaves + leaf_count);
+  return record_lazy(it->second, inputs.get(),
                      std::vector<ScalarValue>(scalars, scalars + scalar_count),
                      TensorSpec{shape, dtype});
 }

@@ -176,7 +176,8 @@ NEURON_INLINE bool same_entry(const CanonicalGraph::Entry& a, const IrNode& b, c
   if (a.local != b.local || !(a.spec == b.spec)) return false;
   if (!std::equal(a.inputs.begin(), a.inputs.end(), first, last)) return false;
   if ((a.op == nullptr) != b.is_data()) return false;
-  return !a.op || a.op->same_as(*b.op);
+  // Lazy steps share op models (recorded_op_model), so equal pointers are the usual case.
+  return !a.op || a.op == b.op || a.op->same_as(*b.op);
 }
 }  // namespace detail
 

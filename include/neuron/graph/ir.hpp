@@ -33,11 +33,21 @@ struct IrNode {
   ~IrNode();
 };
 
+// An empty list for a new node's inputs; its capacity is that of a released node's list (no
+// allocation while a lazy step records what the last one released).
+std::vector<IrNodePtr> input_list();
+
 IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                        std::vector<ScalarValue> scalars, const TensorSpec& spec);
 
 // `cpu_view` must be a CPU tensor; the node keeps it alive.
 IrNodePtr make_data_node(const Tensor& cpu_view);
+
+namespace detail {
+// A node's local hash computed from its bytes (set_local_hash reuses those of the last nodes
+// recorded with the same op model and spec).
+Hash128 compute_local_hash(const IrNode& n);
+}  // namespace detail
 
 // The node's op structure without its spec (explains recompiles). Computed when asked, on a cache
 // miss: a cache-hit step never needs it.

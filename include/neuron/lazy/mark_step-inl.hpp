@@ -65,6 +65,7 @@ struct SyncScratch {
   GraphCut cut;
   std::vector<Tensor> inputs;
   std::vector<ScalarValue> scalars;
+  std::vector<Tensor> results;
   bool busy = false;
 };
 }  // namespace detail
@@ -78,6 +79,7 @@ NEURON_INLINE void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors)
     detail::SyncScratch& s;
     ~Release() {
       s.inputs.clear();  // the step's data is not kept alive until the next one
+      s.results.clear();
       s.busy = false;
     }
   } release{s};
@@ -99,7 +101,8 @@ NEURON_INLINE void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors)
     s.scalars.insert(s.scalars.end(), n.scalars.begin(), n.scalars.end());
   }
   const auto start = std::chrono::steady_clock::now();
-  std::vector<Tensor> results = exe->run(s.inputs, s.scalars);
+  std::vector<Tensor>& results = s.results;
+  exe->run(s.inputs, s.scalars, results);
   metrics::add_execute_time(std::chrono::steady_clock::now() - start);
   metrics::add(metrics::StepCounter::execute_count);
   for (std::size_t i = 0; i < tensors.size(); ++i) {

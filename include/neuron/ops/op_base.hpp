@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -55,6 +56,59 @@ void expect_arity(const char* op, const std::vector<TensorSpec>& in, std::size_t
 
 template <class Op>
 Tensor run_op(const Op& op, const std::vector<Tensor>& inputs);  // any_op.hpp
+
+namespace detail {
+// The inputs of run_op(op, {a, b, c}) (or of a recorded expression) in a vector the thread reuses:
+// a braced list made a new vector (an allocation) per op, per recorded lazy op too. An op that runs
+// ops inside its own run() (nested) gets a vector of its own, as does a thread that is exiting.
+class ReusedInputs {
+ public:
+  explicit ReusedInputs(std::initializer_list<Tensor> in) : ReusedInputs(in.begin(), in.end()) {}
+  ReusedInputs(const Tensor* first, const Tensor* last) {
+    Slot* s = Slot::of_this_thread();
+    if (s && !s->busy) {
+      slot_ = s;
+      s->busy = true;
+      s->v.assign(first, last);
+    } else {
+      own_.assign(first, last);
+    }
+  }
+  ~ReusedInputs() {
+    if (!slot_) return;
+    slot_->v.clear();  // holds no tensor past the op
+    slot_->busy = false;
+  }
+  ReusedInputs(const ReusedInputs&) = delete;
+  ReusedInputs& operator=(const ReusedInputs&) = delete;
+  const std::vector<Tensor>& get() const { return slot_ ? slot_->v : own_; }
+
+ private:
+  struct Slot {
+    std::vector<Tensor> v;
+    bool busy = false;
+    static Slot* of_this_thread() {
+      thread_local bool gone = false;  // trivial: readable after `holder` is destroyed
+      struct Holder {
+        Slot slot;
+        bool& gone;
+        ~Holder() { gone = true; }
+      };
+      thread_local Holder holder{{}, gone};
+      return gone ? nullptr : &holder.slot;
+    }
+  };
+  Slot* slot_ = nullptr;
+  std::vector<Tensor> own_;
+};
+}  // namespace detail
+
+// run_op(op, {x, w, b}): the same, without a vector per call.
+template <class Op>
+Tensor run_op(const Op& op, std::initializer_list<Tensor> inputs) {
+  detail::ReusedInputs in(inputs);
+  return run_op(op, in.get());
+}
 
 // A pair of ints for 2-d ops, given as {a, b} or as one int meaning {a, a}.
 struct IntPair {

@@ -6,6 +6,14 @@ namespace neuron {
 
 NEURON_INLINE std::vector<Tensor> Executable::run(const std::vector<Tensor>& inputs,
                                                   const std::vector<ScalarValue>& scalars) const {
+  std::vector<Tensor> results;
+  run(inputs, scalars, results);
+  return results;
+}
+
+NEURON_INLINE void Executable::run(const std::vector<Tensor>& inputs,
+                                   const std::vector<ScalarValue>& scalars,
+                                   std::vector<Tensor>& results) const {
   if (static_cast<int>(inputs.size()) != input_count)
     throw_error<ValueError>("executable: expected ", input_count, " inputs, got ", inputs.size());
   if (static_cast<int>(scalars.size()) < scalar_count)
@@ -45,10 +53,9 @@ NEURON_INLINE std::vector<Tensor> Executable::run(const std::vector<Tensor>& inp
     step.op->run(a.args, scalars.data() + step.scalar_offset, out);
     for (int dead : release_after_[s]) a.values[static_cast<std::size_t>(dead)] = Tensor();
   }
-  std::vector<Tensor> result;
-  result.reserve(outputs.size());
-  for (int o : outputs) result.push_back(a.values[static_cast<std::size_t>(o)]);
-  return result;
+  results.clear();  // only now: `results` may be `inputs`
+  results.reserve(outputs.size());
+  for (int o : outputs) results.push_back(a.values[static_cast<std::size_t>(o)]);
 }
 
 NEURON_INLINE void Executable::finalize() {

@@ -33,6 +33,9 @@ class Executable {
   // Runs the plan. `inputs` are CPU tensors matching the input specs, `scalars` the runtime values.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs,
                           const std::vector<ScalarValue>& scalars) const;
+  // The same, with the outputs written to `results` (cleared first; its capacity is reused).
+  void run(const std::vector<Tensor>& inputs, const std::vector<ScalarValue>& scalars,
+           std::vector<Tensor>& results) const;
 
   // Where the compiler placed intermediates in one scratch arena (memory_plan.hpp): per slot, a
   // byte offset, or -1 for a slot the allocator gives per run (inputs, outputs). Empty: no arena.
