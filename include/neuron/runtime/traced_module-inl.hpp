@@ -40,7 +40,8 @@ NEURON_INLINE void ModuleData::make_ready() {
 }
 
 NEURON_INLINE Tensor TracedModule::operator()(const Tensor& x) const {
-  std::vector<Tensor> out = forward({x});
+  const detail::ReusedInputs inputs({x});  // no vector per call
+  std::vector<Tensor> out = forward(inputs.get());
   if (out.size() != 1)
     throw_error<ValueError>("traced module has ", out.size(),
                             " outputs; call forward() to get all of them");
