@@ -147,6 +147,42 @@ TEST_CASE("run_plan itself refuses inputs the plan was not made for") {
   test::check_equal(nr::run_plan(tm.plans()[0], tm.weights(), {x}, pool)[0], m(x));
 }
 
+TEST_CASE("run_plan's arenas keep weights between calls, never the caller's tensors") {
+  nn::Sequential m = seed_mlp();
+  nr::TracedModule tm = nr::trace(m, nr::rand({1, 784}));
+  const nr::Plan& plan = tm.plans()[0];
+  nr::ArenaPool pool(plan);
+  nr::Tensor x = nr::rand({1, 784});
+  const nr::Tensor want = m(x);
+  for (int call = 0; call < 3; ++call) {
+    nr::Tensor y = nr::run_plan(plan, tm.weights(), {x}, pool)[0];
+    test::check_equal(y, want);
+    CHECK(x.impl_shared().use_count() == 1);  // the arena let go of the input
+    CHECK(y.impl_shared().use_count() == 1);  // and of the output
+  }
+  // Other weights through the same pool: the arena's copies follow them.
+  std::vector<nr::Tensor> doubled;
+  for (const nr::Tensor& w : tm.weights()) doubled.push_back(w * 2.0f);
+  nr::Tensor other = nr::run_plan(plan, doubled, {x}, pool)[0];
+  nr::Tensor again = nr::run_plan(plan, tm.weights(), {x}, pool)[0];
+  CHECK_FALSE(test::values(other) == test::values(want));
+  test::check_equal(again, want);
+  // A plan whose outputs are its input and a weight, as they are.
+  nr::Tensor b = nr::rand({3});
+  auto passthrough = [&](const std::vector<nr::Tensor>& in) {
+    return std::vector<nr::Tensor>{in[0], b, in[0] + b};
+  };
+  nr::TracedModule same = nr::trace(passthrough, std::vector<nr::Tensor>{nr::rand({3})});
+  for (int call = 0; call < 2; ++call) {
+    nr::Tensor z = nr::rand({3});
+    std::vector<nr::Tensor> outs = same.forward({z});
+    REQUIRE(outs.size() == 3);
+    test::check_equal(outs[0], z);
+    test::check_equal(outs[1], b);
+    test::check_equal(outs[2], z + b);
+  }
+}
+
 TEST_CASE("to_dot draws the compiled graph") {
   nn::Sequential m = seed_mlp();
   std::string dot = nr::trace(m, nr::rand({1, 784})).to_dot();

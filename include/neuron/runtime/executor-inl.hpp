@@ -74,30 +74,53 @@ NEURON_INLINE std::vector<Tensor> run_plan(const Plan& plan, const std::vector<T
                               spec_str(spec_of(inputs[i])));
   ArenaPool::Lease lease = pool.acquire();
   Arena& a = *lease;
+  if (a.step_args.size() != plan.steps.size()) {
+    a.step_args.resize(plan.steps.size());
+    for (std::size_t i = 0; i < plan.steps.size(); ++i)
+      a.step_args[i].resize(plan.steps[i].inputs.size());
+  }
+  // Between calls an arena keeps only its own views and the weights: the call's inputs and
+  // outputs are let go, even when a kernel throws.
+  struct Release {
+    const Plan& plan;
+    Arena& a;
+    ~Release() {
+      for (std::size_t i = 0; i < plan.steps.size(); ++i)
+        for (std::size_t j = 0; j < plan.steps[i].inputs.size(); ++j) {
+          const K kind = plan.slots[static_cast<std::size_t>(plan.steps[i].inputs[j])].kind;
+          if (kind == K::input || kind == K::output) a.step_args[i][j] = Tensor();
+        }
+      for (std::size_t s = 0; s < plan.slots.size(); ++s)
+        if (plan.slots[s].kind != K::arena) a.values[s] = Tensor();
+    }
+  } release{plan, a};
   for (std::size_t s = 0; s < plan.slots.size(); ++s) {
     const PlanSlot& slot = plan.slots[s];
     if (slot.kind == K::input)
       a.values[s] = inputs[static_cast<std::size_t>(slot.index)];
-    else if (slot.kind == K::weight)
-      a.values[s] = weights[static_cast<std::size_t>(slot.index)];
     else if (slot.kind == K::output)
       a.values[s] = Tensor::empty(slot.spec.shape, slot.spec.dtype);
   }
-  for (const PlanStep& st : plan.steps) {
-    a.args.clear();
-    for (int in : st.inputs) a.args.push_back(a.values[static_cast<std::size_t>(in)]);
-    st.op->run(a.args, st.scalars.data(), a.values[static_cast<std::size_t>(st.output)]);
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const PlanStep& st = plan.steps[i];
+    std::vector<Tensor>& args = a.step_args[i];
+    for (std::size_t j = 0; j < st.inputs.size(); ++j) {
+      const auto in = static_cast<std::size_t>(st.inputs[j]);
+      const PlanSlot& slot = plan.slots[in];
+      const Tensor& v =
+          slot.kind == K::weight ? weights[static_cast<std::size_t>(slot.index)] : a.values[in];
+      if (args[j].impl_ptr() != v.impl_ptr()) args[j] = v;  // weights and views: the first call
+    }
+    st.op->run(args, st.scalars.data(), a.values[static_cast<std::size_t>(st.output)]);
   }
   std::vector<Tensor> out;
   out.reserve(plan.outputs.size());
   for (int o : plan.outputs) {
     const PlanSlot& slot = plan.slots[static_cast<std::size_t>(o)];
-    const Tensor& v = a.values[static_cast<std::size_t>(o)];
+    const Tensor& v = slot.kind == K::weight ? weights[static_cast<std::size_t>(slot.index)]
+                                             : a.values[static_cast<std::size_t>(o)];
     out.push_back(slot.kind == K::output ? v : v.clone());
   }
-  a.args.clear();
-  for (std::size_t s = 0; s < plan.slots.size(); ++s)  // keep only the arena's own views
-    if (plan.slots[s].kind != K::arena) a.values[s] = Tensor();
   return out;
 }
 

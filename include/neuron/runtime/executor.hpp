@@ -18,6 +18,9 @@ struct Arena {
   std::shared_ptr<Storage> storage;
   std::vector<Tensor> values;  // per slot; arena slots hold their views between calls
   std::vector<Tensor> args;
+  // run_plan's arguments per step, kept between calls: those on weights and arena slots are set
+  // once (a call copies no handle it does not have to), inputs and outputs per call.
+  std::vector<std::vector<Tensor>> step_args;
 };
 
 class ArenaPool {
