@@ -1,8 +1,11 @@
 // Instruction counts of a lazy step and a traced call of the seed MLP (784-120-10, batch 1), for
 // callgrind, which counts instructions whatever else the machine is doing. Not a timing program:
-//   valgrind --tool=callgrind build/bench/lazy_step_count lazy 1000    (then with 2000)
-// The difference of the two "Collected" totals / 1000 is one step (model(x) + mark_step() + cpu(),
-// a cache hit); `traced` instead of `lazy` gives one call of the traced module.
+//   ONEDNN_MAX_CPU_ISA=AVX2 valgrind --tool=callgrind build/bench/lazy_step_count lazy 1000
+// then with 2000. The difference of the two "Collected" totals / 1000 is one step (model(x) +
+// mark_step() + cpu(), a cache hit); `traced` instead of `lazy` gives one call of the traced
+// module. It is built without -march=native and ONEDNN_MAX_CPU_ISA keeps oneDNN's generated code
+// to AVX2: valgrind cannot run AVX-512 instructions. The GEMV then runs Eigen's SSE code, so the
+// total depends on the build; the lazy - traced difference is the overhead.
 #include <neuron/neuron.hpp>
 
 #include <cstdio>
