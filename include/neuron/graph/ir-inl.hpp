@@ -155,15 +155,15 @@ namespace detail {
 inline std::shared_ptr<IrNode> new_ir_node() {  // from the thread's recycled blocks
   return std::allocate_shared<IrNode>(RecyclingAllocator<IrNode>());
 }
-}  // namespace detail
 
 NEURON_INLINE std::vector<IrNodePtr> input_list() {
-  detail::ReleaseStack* s = detail::ReleaseStack::of_this_thread();
+  ReleaseStack* s = ReleaseStack::of_this_thread();
   if (!s || s->spare_lists.empty()) return {};
   std::vector<IrNodePtr> list = std::move(s->spare_lists.back());
   s->spare_lists.pop_back();
   return list;
 }
+}  // namespace detail
 
 NEURON_INLINE IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                                      std::vector<ScalarValue> scalars, const TensorSpec& spec) {

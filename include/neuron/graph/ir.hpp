@@ -33,9 +33,11 @@ struct IrNode {
   ~IrNode();
 };
 
+namespace detail {
 // An empty list for a new node's inputs; its capacity is that of a released node's list (no
 // allocation while a lazy step records what the last one released).
 std::vector<IrNodePtr> input_list();
+}  // namespace detail
 
 IrNodePtr make_op_node(std::shared_ptr<const AnyOp> op, std::vector<IrNodePtr> inputs,
                        std::vector<ScalarValue> scalars, const TensorSpec& spec);

@@ -83,7 +83,7 @@ NEURON_INLINE Tensor make_data_tensor(const Tensor& cpu_values) {
 
 NEURON_INLINE Tensor record(std::shared_ptr<const AnyOp> op, const std::vector<Tensor>& inputs,
                             std::vector<ScalarValue> scalars, const TensorSpec& out) {
-  std::vector<IrNodePtr> in = input_list();
+  std::vector<IrNodePtr> in = neuron::detail::input_list();
   in.reserve(inputs.size());
   for (const Tensor& t : inputs) in.push_back(node_of(t));
   auto impl = neuron::detail::make_tensor_impl();
