@@ -46,6 +46,17 @@ TEST_CASE("interpreted fused expressions equal compiled ones exactly") {
   check_interpreted(
       [](const V& v) { return nr::Tensor(nr::gelu(nr::tanh(v[0]), nr::GeluApproximation::tanh)); },
       {nr::randn({1000})});
+  // Several chunks with a ragged last one, broadcast and strided leaves, a wider dtype, and the
+  // streamed path (outputs of 16 MiB and more are written with non-temporal stores).
+  check_interpreted([](const V& v) { return nr::Tensor(nr::relu(v[0] * v[1] + 1.0f)); },
+                    {nr::randn({5, 1000}), nr::randn({1000})});
+  check_interpreted(
+      [](const V& v) { return nr::Tensor(nr::cast(v[0], nr::float64) * v[1] - v[2]); },
+      {nr::randn({3, 777}), nr::randn({3, 777}), nr::randn({3, 1})});
+  check_interpreted([](const V& v) { return nr::Tensor(nr::sigmoid(v[0]) * 2.0f); },
+                    {nr::transpose(nr::randn({2100, 3}), 0, 1)});
+  check_interpreted([](const V& v) { return nr::Tensor(nr::relu(v[0] * v[1] + 1.0f)); },
+                    {nr::randn({4097, 1024}), nr::randn({4097, 1024})});
 }
 
 TEST_CASE("bad fused trees are FormatErrors") {
