@@ -75,7 +75,7 @@ TEST_CASE("small storage blocks are reused on the thread that freed them, and ca
   CHECK(other->data() != freed);
   again.reset();
   other.reset();
-  nr::detail::SmallBlocks& small = nr::detail::SmallBlocks::of_this_thread();
+  nr::detail::SmallBlocks& small = *nr::detail::this_thread_object<nr::detail::SmallBlocks>();
   CHECK(small.count[0] == 1);
   CHECK(small.count[1024 / nr::kAlignment - 1] == 1);
   nr::release_cached_memory();

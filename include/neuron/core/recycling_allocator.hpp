@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "this_thread.hpp"
+
 namespace neuron::detail {
 
 // Freed blocks of `Size` bytes, linked through their first bytes. Trivially destructible, so it
@@ -42,15 +44,19 @@ struct FreeBlocks {
 };
 
 // Freed small storage blocks (aligned_alloc'd, multiples of kUnit bytes up to kMaxBytes), kept
-// per thread by size: a lazy step allocates and frees its small outputs every step, and for a
-// block of a few floats aligned_alloc + free cost more than the step's bookkeeping around them.
-// Trivially destructible, with a Closer that frees the blocks at thread exit, like FreeBlocks.
+// per thread by size (this_thread_object<SmallBlocks>()): a lazy step allocates and frees its small
+// outputs every step, and for a block of a few floats aligned_alloc + free cost more than the
+// step's bookkeeping around them. The blocks are freed with the thread's object.
 struct SmallBlocks {
   static constexpr std::size_t kUnit = 64, kMaxBytes = 1024;
   static constexpr int kMaxPerSize = 32;  // at most 32 * (64 + 128 + ... + 1024) = 272 KiB
   void* head[kMaxBytes / kUnit] = {};
   int count[kMaxBytes / kUnit] = {};
-  bool closed = false;
+
+  SmallBlocks() = default;
+  SmallBlocks(const SmallBlocks&) = delete;
+  SmallBlocks& operator=(const SmallBlocks&) = delete;
+  ~SmallBlocks() { free_all(); }
 
   // `bytes`: a multiple of kUnit. nullptr when none is kept.
   void* take(std::size_t bytes) {
@@ -65,7 +71,7 @@ struct SmallBlocks {
   }
   // Keeps `p` (a block of `bytes` from aligned_alloc); false when the caller must free it.
   bool give(void* p, std::size_t bytes) {
-    if (closed || bytes == 0 || bytes > kMaxBytes) return false;
+    if (bytes == 0 || bytes > kMaxBytes) return false;
     const std::size_t k = bytes / kUnit - 1;
     if (count[k] >= kMaxPerSize) return false;
     *static_cast<void**>(p) = head[k];
@@ -74,19 +80,9 @@ struct SmallBlocks {
     return true;
   }
 
-  struct Closer {
-    SmallBlocks& l;
-    ~Closer() {
-      for (std::size_t k = 0; k < kMaxBytes / kUnit; ++k)
-        while (void* p = l.take((k + 1) * kUnit)) std::free(p);
-      l.closed = true;
-    }
-  };
-  static SmallBlocks& of_this_thread() {
-    thread_local SmallBlocks l;
-    thread_local Closer closer{l};
-    (void)closer;
-    return l;
+  void free_all() {
+    for (std::size_t bytes = kUnit; bytes <= kMaxBytes; bytes += kUnit)
+      while (void* p = take(bytes)) std::free(p);
   }
 };
 

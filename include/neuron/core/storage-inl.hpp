@@ -84,9 +84,7 @@ NEURON_INLINE void set_allocator_cache_limit(std::size_t bytes) {
 }
 NEURON_INLINE void release_cached_memory() {
   detail::BlockCache::instance().release();
-  detail::SmallBlocks& small = detail::SmallBlocks::of_this_thread();
-  for (std::size_t bytes = kAlignment; bytes <= detail::SmallBlocks::kMaxBytes; bytes += kAlignment)
-    while (void* p = small.take(bytes)) std::free(p);
+  if (auto* small = detail::this_thread_object<detail::SmallBlocks>()) small->free_all();
 }
 NEURON_INLINE std::size_t allocator_cached_bytes() {
   return detail::BlockCache::instance().cached_bytes();
@@ -99,9 +97,11 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
   if (rounded < nbytes) throw std::bad_alloc();
   if (rounded == 0) rounded = kAlignment;
   std::size_t block = rounded;
-  void* p = rounded <= detail::SmallBlocks::kMaxBytes
-                ? detail::SmallBlocks::of_this_thread().take(rounded)
-                : detail::BlockCache::instance().take(rounded, block);
+  void* p = nullptr;
+  if (rounded > detail::SmallBlocks::kMaxBytes)
+    p = detail::BlockCache::instance().take(rounded, block);
+  else if (auto* small = detail::this_thread_object<detail::SmallBlocks>())
+    p = small->take(rounded);
   if (!p) {
     p = std::aligned_alloc(kAlignment, rounded);
     if (!p) throw std::bad_alloc();
@@ -116,9 +116,11 @@ NEURON_INLINE std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
 
 NEURON_INLINE Storage::~Storage() {
   if (block_ == 0) return;
-  const bool kept = block_ <= detail::SmallBlocks::kMaxBytes
-                        ? detail::SmallBlocks::of_this_thread().give(data_, block_)
-                        : detail::BlockCache::instance().give(data_, block_);
+  bool kept = false;
+  if (block_ > detail::SmallBlocks::kMaxBytes)
+    kept = detail::BlockCache::instance().give(data_, block_);
+  else if (auto* small = detail::this_thread_object<detail::SmallBlocks>())
+    kept = small->give(data_, block_);
   if (!kept) std::free(data_);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "../core/recycling_allocator.hpp"
+#include "../core/this_thread.hpp"
 #include "hash-inl.hpp"
 
 namespace neuron {
@@ -24,22 +25,12 @@ struct ReleaseStack {
     list.clear();
     spare_lists.push_back(std::move(list));
   }
-  static ReleaseStack* of_this_thread() {
-    thread_local bool gone = false;  // trivial: readable after `stack` is destroyed
-    struct Holder {
-      ReleaseStack stack;
-      bool& gone;
-      ~Holder() { gone = true; }
-    };
-    thread_local Holder holder{{}, gone};
-    return gone ? nullptr : &holder.stack;
-  }
 };
 }  // namespace detail
 
 NEURON_INLINE IrNode::~IrNode() {
   if (inputs.empty()) return;
-  detail::ReleaseStack* shared = detail::ReleaseStack::of_this_thread();
+  detail::ReleaseStack* shared = detail::this_thread_object<detail::ReleaseStack>();
   if (shared && shared->draining) {  // an outer release drains these
     for (IrNodePtr& in : inputs) shared->nodes.push_back(std::move(in));
     shared->keep_list(inputs);
@@ -116,16 +107,6 @@ class LocalHashMemo {
     e.set = true;
     return e.local;
   }
-  static LocalHashMemo* of_this_thread() {
-    thread_local bool gone = false;  // trivial: readable after `holder` is destroyed
-    struct Holder {
-      LocalHashMemo memo;
-      bool& gone;
-      ~Holder() { gone = true; }
-    };
-    thread_local Holder holder{{}, gone};
-    return gone ? nullptr : &holder.memo;
-  }
 
  private:
   struct Entry {
@@ -146,7 +127,7 @@ class LocalHashMemo {
 };
 
 NEURON_INLINE void set_local_hash(IrNode& n) {
-  LocalHashMemo* memo = LocalHashMemo::of_this_thread();
+  LocalHashMemo* memo = this_thread_object<LocalHashMemo>();
   n.local = memo ? memo->of(n) : compute_local_hash(n);
 }
 }  // namespace detail
@@ -157,7 +138,7 @@ inline std::shared_ptr<IrNode> new_ir_node() {  // from the thread's recycled bl
 }
 
 NEURON_INLINE std::vector<IrNodePtr> input_list() {
-  ReleaseStack* s = ReleaseStack::of_this_thread();
+  ReleaseStack* s = this_thread_object<ReleaseStack>();
   if (!s || s->spare_lists.empty()) return {};
   std::vector<IrNodePtr> list = std::move(s->spare_lists.back());
   s->spare_lists.pop_back();

@@ -21,6 +21,7 @@
 
 #include "../core/config.hpp"
 #include "../core/tensor.hpp"
+#include "../core/this_thread.hpp"
 
 // An op's attributes as a tuple of references: compared and hashed to identify ops, written to
 // and read from JSON. `NEURON_ATTRS()` for ops without attributes.
@@ -65,7 +66,7 @@ class ReusedInputs {
  public:
   explicit ReusedInputs(std::initializer_list<Tensor> in) : ReusedInputs(in.begin(), in.end()) {}
   ReusedInputs(const Tensor* first, const Tensor* last) {
-    Slot* s = Slot::of_this_thread();
+    Slot* s = this_thread_object<Slot>();
     if (s && !s->busy) {
       slot_ = s;
       s->busy = true;
@@ -87,16 +88,6 @@ class ReusedInputs {
   struct Slot {
     std::vector<Tensor> v;
     bool busy = false;
-    static Slot* of_this_thread() {
-      thread_local bool gone = false;  // trivial: readable after `holder` is destroyed
-      struct Holder {
-        Slot slot;
-        bool& gone;
-        ~Holder() { gone = true; }
-      };
-      thread_local Holder holder{{}, gone};
-      return gone ? nullptr : &holder.slot;
-    }
   };
   Slot* slot_ = nullptr;
   std::vector<Tensor> own_;
