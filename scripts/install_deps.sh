@@ -4,7 +4,8 @@
 # Usage: scripts/install_deps.sh [--tests] [--bench]   --tests adds what the tests need to make
 # their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3, and
 # python3-venv for scripts/minilm_reference.sh's virtualenv) and the ONNX backend test suite
-# (libonnx-testdata, /usr/share/libonnx-testdata/data); --bench adds what scripts/bench.sh needs:
+# (libonnx-testdata, /usr/share/libonnx-testdata/data), and for neuron-serve's tests nginx and wrk
+# (three replicas behind a load balancer) and python3-yaml (the KServe manifests); --bench adds what scripts/bench.sh needs:
 # libtorch-dev (the TorchScript column, run from C++), libopenblas0-pthread (Debian's libtorch
 # runs f32 GEMMs on libblas.so.3: netlib's reference BLAS without it, ~3 GFLOP/s, no reference
 # at all), gnuplot-nox (the chart) and python3-venv (the ONNX Runtime virtualenv).
@@ -16,11 +17,14 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake finds OpenCL (Debian builds its GPU runtime)
   doctest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev  # neuron::onnx (the ONNX importer)
+  # neuron-serve (tools/serve/): REST, gRPC and its code generator, arguments, metrics
+  libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc libcli11-dev prometheus-cpp-dev
   python3
 )
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(python3-torch python3-torchvision python3-venv libonnx-testdata) ;;
+    --tests) packages+=(python3-torch python3-torchvision python3-venv libonnx-testdata
+      nginx-light wrk python3-yaml curl) ;;  # the server's replica test and manifest check
     --bench) packages+=(libtorch-dev libopenblas0-pthread gnuplot-nox python3-venv) ;;
   esac
 done

@@ -421,6 +421,29 @@ def raw_http_checks(r, http_url):
     r.check("http raw: GET /metrics", metrics)
 
 
+def latency_check(r, http_url, e):
+    """Requests on one kept-alive connection must not stall ~40 ms each: that is Nagle's algorithm
+    holding a response's second write until the client's delayed ACK (a server writing headers
+    and body separately without TCP_NODELAY). A small MLP on loopback answers in ~1 ms, so a
+    25 ms median is far from noise. Linux acks the first segments of a connection at once, which
+    is why the first few requests are skipped."""
+    def run():
+        cl = Http(http_url)
+        x = e["mlp_x"][:1]
+        times = []
+        for k in range(25):
+            t0 = time.monotonic()
+            infer(cl, "mlp", [cl.make_input("input_0", x, "FP32")])
+            if k >= 5:
+                times.append((time.monotonic() - t0) * 1e3)
+        cl.c.close()
+        med = float(np.median(times))
+        require(med < 25.0, f"median {med:.1f} ms per request on one connection "
+                            f"(~40 ms = Nagle/delayed-ACK stall: TCP_NODELAY not set on the server?)")
+        return f"median {med:.1f} ms, max {max(times):.1f} ms over 20 requests"
+    r.check("http: keep-alive latency (20 sequential infers on one connection)", run)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--http-url", required=True)
@@ -445,6 +468,7 @@ def main():
         error_checks(r, cl, e)
         index_check(r, cl)
     raw_http_checks(r, a.http_url)
+    latency_check(r, a.http_url, e)
     concurrency_check(r, a.http_url, grpc, e)
     for cl in clients:
         unload_load_checks(r, cl, clients, e)

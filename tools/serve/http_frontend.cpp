@@ -95,6 +95,7 @@ HttpFrontend::HttpFrontend(InferenceService& service, HttpOptions o)
   const int threads = opts_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server_->set_payload_max_length(opts_.max_request_bytes);
+  server_->set_tcp_nodelay(true);  // else Nagle holds each response body for the client's ACK (~40 ms)
   server_->set_keep_alive_max_count(1u << 20);
   server_->set_keep_alive_timeout(opts_.keep_alive_timeout_s);
   server_->set_read_timeout(opts_.read_timeout_s, 0);

@@ -86,8 +86,8 @@ void ModelRepository::load_all(const std::vector<std::string>& names) {
   for (const std::string& n : names.empty() ? list_dirs(root_) : names) {
     try {
       load(n);
-    } catch (const std::exception& e) {
-      std::cerr << "neuron-serve: model '" << n << "': " << e.what() << "\n";
+    } catch (const std::exception&) {
+      // recorded in the index; load() logged it
     }
   }
 }
@@ -126,7 +126,10 @@ void ModelRepository::load(const std::string& name) {
   }
   for (auto& [v, ver] : old)  // requests already queued are answered first
     if (ver.model) ver.model->scheduler().stop();
-  if (!error.empty()) fail(Status::invalid_argument, "failed to load '", name, "': ", error);
+  if (!error.empty()) {
+    std::cerr << "neuron-serve: model '" << name << "' failed to load: " << error << "\n";
+    fail(Status::invalid_argument, "failed to load '", name, "': ", error);
+  }
   if (!any_ready) fail(Status::invalid_argument, "failed to load '", name, "': ", failed);
 }
 
@@ -137,9 +140,12 @@ void ModelRepository::unload(const std::string& name) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = models_.find(name);
-    if (it == models_.end()) fail(Status::not_found, "model '", name, "' is not loaded");
+    if (it == models_.end() || std::none_of(it->second.begin(), it->second.end(),
+                                            [](const auto& v) { return v.second.model; }))
+      fail(Status::not_found, "model '", name, "' is not loaded");
     old = std::move(it->second);
-    models_.erase(it);
+    for (const auto& [v, ver] : old)  // the index still lists them, as unloaded
+      it->second[v] = Version{"UNAVAILABLE", "unloaded", nullptr};
     model_errors_.erase(name);
   }
   for (auto& [v, ver] : old)
@@ -160,7 +166,13 @@ std::shared_ptr<ServedModel> ModelRepository::find(const std::string& name,
   if (version.empty()) {
     for (auto v = vs.rbegin(); v != vs.rend(); ++v)
       if (v->second.model) return v->second.model;
-    fail(Status::unavailable, "model '", name, "' has no ready version");
+    if (vs.empty()) fail(Status::unavailable, "model '", name, "' has no ready version");
+    const Version& last = vs.rbegin()->second;
+    if (last.reason == "unloaded")
+      fail(Status::unavailable, "model '", name, "' is unloaded; load it with POST ",
+           "/v2/repository/models/", name, "/load");
+    fail(Status::unavailable, "model '", name, "' failed to load: version ",
+         vs.rbegin()->first, ": ", last.reason);
   }
   if (!is_version_name(version))
     fail(Status::not_found, "model '", name, "' has no version '", version.substr(0, 32), "'");
@@ -168,7 +180,7 @@ std::shared_ptr<ServedModel> ModelRepository::find(const std::string& name,
   if (v == vs.end()) fail(Status::not_found, "model '", name, "' has no version ", version);
   if (!v->second.model)
     fail(Status::unavailable, "model '", name, "' version ", version,
-         " failed to load: ", v->second.reason);
+         v->second.reason == "unloaded" ? " is unloaded" : " failed to load: " + v->second.reason);
   return v->second.model;
 }
 
