@@ -160,37 +160,91 @@ TEST_CASE("serve HTTP: a body over the limit is refused with 413 and the server 
   CHECK(post(c2, "/v2/models/mlp/infer", mlp_request(neuron::rand({1, 784})).dump()).status == 200);
 }
 
-TEST_CASE("serve HTTP: concurrent clients, bad requests mixed in, every answer right") {
+namespace {
+
+struct BadRequest {
+  std::string path, body;
+  httplib::Headers headers;
+  int status;
+};
+
+// The bad-input set: one of each kind of mistake a client makes.
+std::vector<BadRequest> bad_requests() {
+  const json good = mlp_request(neuron::rand({1, 784}));
+  const std::string infer = "/v2/models/mlp/infer";
+  std::vector<BadRequest> out;
+  auto add = [&](std::string path, json body, int status) {
+    out.push_back({std::move(path), body.dump(), {}, status});
+  };
+  json j = good;
+  j["inputs"][0]["name"] = "nope";
+  add(infer, j, 400);
+  j = good;
+  j["inputs"][0]["datatype"] = "INT64";
+  add(infer, j, 400);
+  j = good;
+  j["inputs"][0]["shape"] = json::array({1, 783});
+  add(infer, j, 400);
+  j = good;
+  j["inputs"][0]["data"] = "x";
+  add(infer, j, 400);
+  j = good;
+  j["inputs"].push_back(j["inputs"][0]);
+  add(infer, j, 400);
+  add("/v2/models/nope/infer", good, 404);
+  add("/v2/models/mlp/versions/7/infer", good, 404);
+  add("/v2/models/broken/infer", good, 503);
+  add("/v2/models/a..b/infer", good, 400);
+  out.push_back({infer, "{\"inputs\": [{\"name\"", {}, 400});
+  out.push_back({infer, "\xff\xfe garbage", {}, 400});
+  std::string header = R"({"inputs":[{"name":"input_0","datatype":"FP32","shape":[1,784],"parameters":{"binary_data_size":3136}}]})";
+  out.push_back({infer, header + std::string(100, 'x'),
+                 {{"Inference-Header-Content-Length", std::to_string(header.size())}}, 400});
+  out.push_back({infer, header, {{"Inference-Header-Content-Length", "99999"}}, 400});
+  out.push_back({infer, std::string(70 << 20, ' '), {}, 413});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("serve HTTP: the bad-input set, run concurrently with valid load: no wrong answers") {
   Server s;
   const neuron::Tensor x = serve_test::expected("mlp_x.npy");
   const std::vector<float> want = serve_test::floats(serve_test::expected("mlp_v2_y.npy"));
-  const json good = mlp_request(x), bad_shape = mlp_request(neuron::rand({2, 700}));
+  const std::string good = mlp_request(x).dump();
+  const std::vector<BadRequest> bad = bad_requests();
   std::atomic<int> right{0}, wrong{0}, refused{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 8; ++t)
     clients.emplace_back([&, t] {
-      auto c = s.client();
-      for (int i = 0; i < 25; ++i) {
-        const bool bad = (i + t) % 4 == 0;
-        auto r = c.Post("/v2/models/mlp/infer", (bad ? bad_shape : good).dump(), "application/json");
-        if (!r) {
-          ++wrong;
+      auto c = std::make_unique<httplib::Client>(s.client());
+      for (int i = 0; i < 2 * static_cast<int>(bad.size()); ++i) {
+        if ((i + t) % 2 == 0) {
+          auto r = c->Post("/v2/models/mlp/infer", good, "application/json");
+          const bool ok = r && r->status == 200 &&
+                          serve_test::json_floats(json::parse(r->body)) == want;
+          (ok ? right : wrong)++;
           continue;
         }
-        if (bad) {
-          (r->status == 400 ? refused : wrong)++;
-        } else {
-          const bool ok = r->status == 200 && serve_test::json_floats(json::parse(r->body)) == want;
-          (ok ? right : wrong)++;
+        const BadRequest& b = bad[static_cast<std::size_t>(i / 2 + t) % bad.size()];
+        auto r = c->Post(b.path.c_str(), b.headers, b.body, "application/json");
+        if (!r) {  // the server may close a connection after refusing a body (413)
+          c = std::make_unique<httplib::Client>(s.client());
+          (b.status == 413 ? refused : wrong)++;
+          continue;
         }
+        const bool ok = r->status == b.status &&
+                        json::parse(r->body).value("error", "").size() > 0;
+        if (!ok) MESSAGE(b.path << " " << b.body.substr(0, 80) << " -> " << r->status << " " << r->body);
+        (ok ? refused : wrong)++;
       }
     });
   for (std::thread& t : clients) t.join();
   CHECK(wrong == 0);
-  CHECK(right == 150);
-  CHECK(refused == 50);
-  auto c = s.client();
-  CHECK(get(c, "/v2/health/ready").status == 200);
+  CHECK(right == 8 * static_cast<int>(bad.size()));
+  CHECK(refused == 8 * static_cast<int>(bad.size()));
+  auto after = s.client();
+  CHECK(get(after, "/v2/health/ready").status == 200);
 }
 
 TEST_CASE("serve HTTP: shutdown answers the requests under way") {

@@ -21,7 +21,8 @@ const std::string kModel = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  // Error messages may quote a client's bytes: invalid UTF-8 is replaced, never thrown.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {

@@ -20,7 +20,9 @@ struct HttpOptions {
   int threads = 64;  // connections served at once (keep-alive holds one per connection)
   std::size_t max_request_bytes = 64u << 20;
   int read_timeout_s = 30;  // a client that stalls mid-request is dropped
-  int keep_alive_timeout_s = 30;
+  // An idle keep-alive connection closes after this; it also bounds how long a stop waits for
+  // idle connections (cpp-httplib checks for the stop only between requests).
+  int keep_alive_timeout_s = 5;
 };
 
 class HttpFrontend {

@@ -83,6 +83,17 @@ ModelRepository::Versions ModelRepository::load_versions(const std::string& name
 }
 
 void ModelRepository::load_all(const std::vector<std::string>& names) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++loading_;
+  }
+  struct Done {
+    ModelRepository* r;
+    ~Done() {
+      std::lock_guard<std::mutex> lock(r->mu_);
+      --r->loading_;
+    }
+  } done{this};
   for (const std::string& n : names.empty() ? list_dirs(root_) : names) {
     try {
       load(n);
@@ -160,6 +171,8 @@ std::shared_ptr<ServedModel> ModelRepository::find(const std::string& name,
   if (it == models_.end()) {
     if (model_errors_.count(name))
       fail(Status::unavailable, "model '", name, "' failed to load: ", model_errors_.at(name));
+    if (loading_ > 0)  // 503, so that a load balancer tries another replica
+      fail(Status::unavailable, "model '", name, "' is not loaded yet: the server is loading");
     fail(Status::not_found, "unknown model '", name, "'");
   }
   const Versions& vs = it->second;
