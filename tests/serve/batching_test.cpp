@@ -82,8 +82,8 @@ TEST_CASE("serve batching: merged dynamic-batch requests equal unbatched calls, 
   Loaded l = load("mlp");
   serve::ServerMetrics m;
   nr::manual_seed(3);
-  std::vector<std::vector<nr::Tensor>> reqs = {{nr::rand({1, 784})}, {nr::rand({3, 784})},
-                                               {nr::rand({2, 784})}};
+  std::vector<std::vector<nr::Tensor>> reqs = {
+      {nr::rand({1, 784})}, {nr::rand({3, 784})}, {nr::rand({2, 784})}};
   auto out = run_merged(l, reqs, 6, m, "mlp_merge");
   for (std::size_t r = 0; r < reqs.size(); ++r) {
     nr::Tensor alone = l.module(reqs[r][0]);

@@ -66,7 +66,8 @@ TEST_CASE("serve gRPC: infer with raw and typed contents") {
 TEST_CASE("serve gRPC: bad input gets INVALID_ARGUMENT, NOT_FOUND or UNAVAILABLE with a reason") {
   Server s;
   const neuron::Tensor x = serve_test::expected("mlp_x.npy");
-  auto expect = [&](inference::ModelInferRequest req, grpc::StatusCode code, const std::string& part) {
+  auto expect = [&](inference::ModelInferRequest req, grpc::StatusCode code,
+                    const std::string& part) {
     inference::ModelInferResponse resp;
     grpc::Status st = infer(s, req, resp);
     CHECK(st.error_code() == code);

@@ -197,9 +197,12 @@ std::vector<BadRequest> bad_requests() {
   add("/v2/models/a..b/infer", good, 400);
   out.push_back({infer, "{\"inputs\": [{\"name\"", {}, 400});
   out.push_back({infer, "\xff\xfe garbage", {}, 400});
-  std::string header = R"({"inputs":[{"name":"input_0","datatype":"FP32","shape":[1,784],"parameters":{"binary_data_size":3136}}]})";
-  out.push_back({infer, header + std::string(100, 'x'),
-                 {{"Inference-Header-Content-Length", std::to_string(header.size())}}, 400});
+  std::string header =
+      R"({"inputs":[{"name":"input_0","datatype":"FP32","shape":[1,784],"parameters":{"binary_data_size":3136}}]})";
+  out.push_back({infer,
+                 header + std::string(100, 'x'),
+                 {{"Inference-Header-Content-Length", std::to_string(header.size())}},
+                 400});
   out.push_back({infer, header, {{"Inference-Header-Content-Length", "99999"}}, 400});
   out.push_back({infer, std::string(70 << 20, ' '), {}, 413});
   return out;
@@ -221,8 +224,8 @@ TEST_CASE("serve HTTP: the bad-input set, run concurrently with valid load: no w
       for (int i = 0; i < 2 * static_cast<int>(bad.size()); ++i) {
         if ((i + t) % 2 == 0) {
           auto r = c->Post("/v2/models/mlp/infer", good, "application/json");
-          const bool ok = r && r->status == 200 &&
-                          serve_test::json_floats(json::parse(r->body)) == want;
+          const bool ok =
+              r && r->status == 200 && serve_test::json_floats(json::parse(r->body)) == want;
           (ok ? right : wrong)++;
           continue;
         }
@@ -233,9 +236,9 @@ TEST_CASE("serve HTTP: the bad-input set, run concurrently with valid load: no w
           (b.status == 413 ? refused : wrong)++;
           continue;
         }
-        const bool ok = r->status == b.status &&
-                        json::parse(r->body).value("error", "").size() > 0;
-        if (!ok) MESSAGE(b.path << " " << b.body.substr(0, 80) << " -> " << r->status << " " << r->body);
+        const bool ok = r->status == b.status && json::parse(r->body).value("error", "").size() > 0;
+        if (!ok)
+          MESSAGE(b.path << " " << b.body.substr(0, 80) << " -> " << r->status << " " << r->body);
         (ok ? refused : wrong)++;
       }
     });
@@ -274,7 +277,8 @@ TEST_CASE("serve HTTP: shutdown answers the requests under way") {
   while (ok < 30) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const auto t0 = std::chrono::steady_clock::now();
   s->stop();
-  const double stop_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double stop_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   go = false;
   for (std::thread& t : clients) t.join();
   MESSAGE(ok.load() << " answered, " << refused.load() << " refused after the stop, stop took "

@@ -2,7 +2,8 @@
 // unbatched TracedModule call gives (what the server must return):
 //   OUT/models/mlp/{1,2}/model.neuron   MLP 784-120-10 + softmax, dynamic batch (traced at 1),
 //                                       versions with different weights; config.json
-//   OUT/models/tagger/1/model.neuron    per-token tagger, buckets [1, 8], [4, 8], [4, 16] (batch, length)
+//   OUT/models/tagger/1/model.neuron    per-token tagger, buckets [1, 8], [4, 8], [4, 16] (batch,
+//   length)
 //                                       ragged requests batch together; config.json
 //   OUT/models/broken/1/model.neuron    not a module file: fails to load
 //   OUT/expected/mlp_x.npy [3, 784], mlp_v1_y.npy, mlp_v2_y.npy [3, 10],
@@ -25,9 +26,7 @@ void make_dirs(const std::string& path) {
     if (i == path.size() || path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0755);
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 nn::Sequential mlp() {
   nn::Sequential m(nn::Linear(784, 120), nn::ReLU(), nn::Linear(120, 10), nn::Softmax(-1));
@@ -60,16 +59,15 @@ int main(int argc, char** argv) {
   write_text(models + "/mlp/config.json",
              R"({"max_batch_size": 8, "max_queue_delay_us": 2000, "instances": 1})");
 
-  nn::Sequential tagger(nn::Embedding(1000, 32), nn::Linear(32, 64), nn::GELU(),
-                        nn::Linear(64, 5), nn::LogSoftmax(-1));
+  nn::Sequential tagger(nn::Embedding(1000, 32), nn::Linear(32, 64), nn::GELU(), nn::Linear(64, 5),
+                        nn::LogSoftmax(-1));
   tagger.eval();
   auto ids = [](std::int64_t b, std::int64_t len) {
     return nr::randint(0, 1000, {b, len}, nr::int64);
   };
   nr::BucketOptions bo;
   bo.pad_value = 0;
-  nr::TracedModule tt =
-      nr::trace_buckets(tagger, {ids(1, 8), ids(4, 8), ids(4, 16)}, bo);
+  nr::TracedModule tt = nr::trace_buckets(tagger, {ids(1, 8), ids(4, 8), ids(4, 16)}, bo);
   make_dirs(models + "/tagger/1");
   tt.save(models + "/tagger/1/model.neuron");
   write_text(models + "/tagger/config.json",

@@ -2,8 +2,8 @@
 // under the ONNX file's input and output names, with PyTorch's outputs.
 #include <doctest/doctest.h>
 
-#include <cmath>
 #include <sys/stat.h>
+#include <cmath>
 
 #include "onnx_trace.hpp"
 #include "serve_test_util.hpp"

@@ -97,32 +97,48 @@ TEST_CASE("serve REST: malformed bodies are 400s that say what and where") {
   CHECK(has(error_of(R"({"inputs": []})"), "'inputs' must be a non-empty list"));
   CHECK(has(error_of(R"({"inputs": [{"datatype": "FP32", "shape": [1], "data": [1]}]})"),
             "inputs[0]: 'name' is missing"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "data": [1]}]})"),
-            "input 'x': data has 1 elements but shape [2] takes 2"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1, 2]}]})"),
-            "input 'x': data has more elements"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": ["a"]}]})"),
-            "input 'x': data element 0 is \"a\"; expected a number"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "INT32", "shape": [1], "data": [3000000000]}]})"),
-            "fits INT32"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "INT64", "shape": [1], "data": [1.5]}]})"),
-            "expected an integer"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "BOOL", "shape": [1], "data": [1]}]})"),
-            "expected true or false"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "UINT8", "shape": [1], "data": [1]}]})"),
-            "datatype UINT8 is not supported"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [-1], "data": []}]})"),
-            "negative dim"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1,1,1,1,1,1,1,1,1], "data": [1]}]})"),
-            "at most 8"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1099511627776, 1099511627776], "data": []}]})"),
-            "too many elements"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": "1", "data": [1]}]})"),
-            "'shape' must be a list"));
+  CHECK(
+      has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "data": [1]}]})"),
+          "input 'x': data has 1 elements but shape [2] takes 2"));
+  CHECK(has(
+      error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1, 2]}]})"),
+      "input 'x': data has more elements"));
+  CHECK(has(
+      error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": ["a"]}]})"),
+      "input 'x': data element 0 is \"a\"; expected a number"));
+  CHECK(has(
+      error_of(
+          R"({"inputs": [{"name": "x", "datatype": "INT32", "shape": [1], "data": [3000000000]}]})"),
+      "fits INT32"));
+  CHECK(has(
+      error_of(R"({"inputs": [{"name": "x", "datatype": "INT64", "shape": [1], "data": [1.5]}]})"),
+      "expected an integer"));
+  CHECK(
+      has(error_of(R"({"inputs": [{"name": "x", "datatype": "BOOL", "shape": [1], "data": [1]}]})"),
+          "expected true or false"));
+  CHECK(has(
+      error_of(R"({"inputs": [{"name": "x", "datatype": "UINT8", "shape": [1], "data": [1]}]})"),
+      "datatype UINT8 is not supported"));
+  CHECK(
+      has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [-1], "data": []}]})"),
+          "negative dim"));
+  CHECK(has(
+      error_of(
+          R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1,1,1,1,1,1,1,1,1], "data": [1]}]})"),
+      "at most 8"));
+  CHECK(has(
+      error_of(
+          R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1099511627776, 1099511627776], "data": []}]})"),
+      "too many elements"));
+  CHECK(
+      has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": "1", "data": [1]}]})"),
+          "'shape' must be a list"));
   CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1]}]})"),
             "neither 'data' nor binary_data_size"));
-  CHECK(has(error_of(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1]}], "outputs": [{"name": "y", "parameters": {"classification": 3}}]})"),
-            "classification extension is not supported"));
+  CHECK(has(
+      error_of(
+          R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1]}], "outputs": [{"name": "y", "parameters": {"classification": 3}}]})"),
+      "classification extension is not supported"));
   CHECK(has(error_of(R"({"a": 1, "a": 2, "inputs": []})"), "duplicate"));
   // Nesting deeper than the JSON limit is refused while parsing, not by recursion.
   std::string deep = R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": )";
@@ -131,15 +147,18 @@ TEST_CASE("serve REST: malformed bodies are 400s that say what and where") {
 }
 
 TEST_CASE("serve REST: binary sizes must add up exactly") {
-  const std::string header = R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "parameters": {"binary_data_size": 8}}]})";
+  const std::string header =
+      R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2], "parameters": {"binary_data_size": 8}}]})";
   CHECK(has(error_of(header + std::string(4, '\0'), header.size()),
             "binary_data_size is 8 but only 4 bytes"));
   CHECK(has(error_of(header + std::string(12, '\0'), header.size()),
             "4 bytes of binary data that no input"));
-  const std::string wrong = R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [3], "parameters": {"binary_data_size": 8}}]})";
+  const std::string wrong =
+      R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [3], "parameters": {"binary_data_size": 8}}]})";
   CHECK(has(error_of(wrong + std::string(8, '\0'), wrong.size()),
             "input 'x': 8 bytes of data, but shape [3] of float32 takes 12"));
-  const std::string flag = R"({"inputs": [{"name": "b", "datatype": "BOOL", "shape": [1], "parameters": {"binary_data_size": 1}}]})";
+  const std::string flag =
+      R"({"inputs": [{"name": "b", "datatype": "BOOL", "shape": [1], "parameters": {"binary_data_size": 1}}]})";
   CHECK(has(error_of(flag + "\x07", flag.size()), "BOOL bytes are 0 or 1"));
   CHECK(has(error_of(header, header.size() - 1), "request JSON"));
   try {

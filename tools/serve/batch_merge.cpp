@@ -89,7 +89,8 @@ std::vector<std::vector<Tensor>> split_outputs(const ModuleData& d, const Signat
       for (std::size_t k = 0; o < p.output_sources.size() && k < p.output_sources[o].size(); ++k) {
         const auto& sources = p.output_sources[o][k];
         if (static_cast<int>(k) == bd || sources.empty() || sources[0].dim == 0) continue;
-        const std::int64_t n = in[static_cast<std::size_t>(sources[0].input)].shape()[sources[0].dim];
+        const std::int64_t n =
+            in[static_cast<std::size_t>(sources[0].input)].shape()[sources[0].dim];
         if (n < t.shape()[static_cast<int>(k)]) t = slice(t, static_cast<std::int64_t>(k), 0, n);
       }
       out[r].push_back(std::move(t));

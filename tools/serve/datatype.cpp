@@ -9,11 +9,8 @@ struct Pair {
   const char* name;
   DType dtype;
 };
-constexpr Pair kPairs[] = {{"BOOL", bool_},
-                           {"INT32", int32},
-                           {"INT64", int64},
-                           {"FP32", float32},
-                           {"FP64", float64}};
+constexpr Pair kPairs[] = {
+    {"BOOL", bool_}, {"INT32", int32}, {"INT64", int64}, {"FP32", float32}, {"FP64", float64}};
 // Datatypes of the protocol that neuron has no dtype for.
 constexpr const char* kUnsupported[] = {"UINT8", "UINT16", "UINT32", "UINT64", "INT8",
                                         "INT16", "FP16",   "BF16",   "BYTES"};

@@ -61,7 +61,8 @@ InferRequest decode_grpc_request(const inference::ModelInferRequest& in) {
         fail(Status::invalid_argument, what,
              ": has contents while the request uses raw_input_contents");
       const std::string& bytes = in.raw_input_contents(i);
-      r.inputs.emplace_back(t.name(), tensor_from_bytes(what, dtype, shape, bytes.data(), bytes.size()));
+      r.inputs.emplace_back(t.name(),
+                            tensor_from_bytes(what, dtype, shape, bytes.data(), bytes.size()));
     } else {
       r.inputs.emplace_back(t.name(), from_contents(what, dtype, shape, t.contents()));
     }
@@ -73,11 +74,11 @@ InferRequest decode_grpc_request(const inference::ModelInferRequest& in) {
     r.outputs.push_back(o.name());
   }
   const auto p = in.parameters().find("timeout");
-  if (p != in.parameters().end() && p->second.parameter_choice_case() ==
-                                        inference::InferParameter::kInt64Param &&
+  if (p != in.parameters().end() &&
+      p->second.parameter_choice_case() == inference::InferParameter::kInt64Param &&
       p->second.int64_param() > 0)
-    r.deadline = Clock::now() + std::chrono::microseconds(
-                                    std::min<std::int64_t>(p->second.int64_param(), INT64_MAX / 2000));
+    r.deadline = Clock::now() + std::chrono::microseconds(std::min<std::int64_t>(
+                                    p->second.int64_param(), INT64_MAX / 2000));
   return r;
 }
 

@@ -47,8 +47,9 @@ grpc::Status guarded(F&& f) {
   }
 }
 
-void set_tensors(const std::vector<TensorInfo>& infos,
-                 google::protobuf::RepeatedPtrField<inference::ModelMetadataResponse::TensorMetadata>* out) {
+void set_tensors(
+    const std::vector<TensorInfo>& infos,
+    google::protobuf::RepeatedPtrField<inference::ModelMetadataResponse::TensorMetadata>* out) {
   for (const TensorInfo& t : infos) {
     auto* m = out->Add();
     m->set_name(t.name);
@@ -110,8 +111,8 @@ class GrpcFrontend::Service final : public inference::GRPCInferenceService::Serv
       const auto client_deadline = ctx->deadline();
       if (client_deadline != std::chrono::system_clock::time_point::max()) {
         const auto left = client_deadline - std::chrono::system_clock::now();
-        r.deadline = std::min(r.deadline,
-                              Clock::now() + std::chrono::duration_cast<Clock::duration>(left));
+        r.deadline =
+            std::min(r.deadline, Clock::now() + std::chrono::duration_cast<Clock::duration>(left));
       }
       encode_grpc_response(s_.infer(std::move(r)), *out);
     });
@@ -159,10 +160,12 @@ GrpcFrontend::~GrpcFrontend() {
 int GrpcFrontend::start() {
   grpc::ServerBuilder b;
   int port = 0;
-  const std::string host = opts_.host.find(':') != std::string::npos ? "[" + opts_.host + "]" : opts_.host;
+  const std::string host =
+      opts_.host.find(':') != std::string::npos ? "[" + opts_.host + "]" : opts_.host;
   b.AddListeningPort(host + ":" + std::to_string(opts_.port), grpc::InsecureServerCredentials(),
                      &port);
-  b.SetMaxReceiveMessageSize(static_cast<int>(std::min<std::size_t>(opts_.max_request_bytes, INT32_MAX)));
+  b.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<std::size_t>(opts_.max_request_bytes, INT32_MAX)));
   b.SetMaxSendMessageSize(INT32_MAX);
   b.RegisterService(impl_.get());
   server_ = b.BuildAndStart();

@@ -69,13 +69,20 @@ json model_metadata(InferenceService& s, const std::string& name, const std::str
 json model_config(InferenceService& s, const std::string& name, const std::string& version) {
   std::shared_ptr<ServedModel> m = s.repository().find(name, version);
   const BatchPolicy& p = m->scheduler().policy();
-  auto dims = [](const TensorInfo& t) { return json{{"name", t.name}, {"data_type", std::string("TYPE_") + datatype_name(t.dtype)}, {"dims", t.shape}}; };
+  auto dims = [](const TensorInfo& t) {
+    return json{{"name", t.name},
+                {"data_type", std::string("TYPE_") + datatype_name(t.dtype)},
+                {"dims", t.shape}};
+  };
   json in = json::array(), out = json::array();
   for (const TensorInfo& t : m->signature().inputs) in.push_back(dims(t));
   for (const TensorInfo& t : m->signature().outputs) out.push_back(dims(t));
-  json c = {{"name", m->name()},         {"platform", m->platform()},
-            {"max_batch_size", p.max_batch_size}, {"input", in},
-            {"output", out},             {"instance_group", {{{"count", p.instances}, {"kind", "KIND_CPU"}}}}};
+  json c = {{"name", m->name()},
+            {"platform", m->platform()},
+            {"max_batch_size", p.max_batch_size},
+            {"input", in},
+            {"output", out},
+            {"instance_group", {{{"count", p.instances}, {"kind", "KIND_CPU"}}}}};
   if (p.merging())
     c["dynamic_batching"] = {{"max_queue_delay_microseconds", p.max_queue_delay.count()},
                              {"preferred_batch_size", p.preferred_batch_sizes}};
@@ -94,9 +101,12 @@ json request_json(const httplib::Request& req) {
 HttpFrontend::HttpFrontend(InferenceService& service, HttpOptions o)
     : service_(service), opts_(std::move(o)), server_(std::make_unique<httplib::Server>()) {
   const int threads = opts_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   server_->set_payload_max_length(opts_.max_request_bytes);
-  server_->set_tcp_nodelay(true);  // else Nagle holds each response body for the client's ACK (~40 ms)
+  server_->set_tcp_nodelay(
+      true);  // else Nagle holds each response body for the client's ACK (~40 ms)
   server_->set_keep_alive_max_count(1u << 20);
   server_->set_keep_alive_timeout(opts_.keep_alive_timeout_s);
   server_->set_read_timeout(opts_.read_timeout_s, 0);
@@ -106,8 +116,9 @@ HttpFrontend::HttpFrontend(InferenceService& service, HttpOptions o)
   server_->set_error_handler([limit](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413)
-      send_error(res, 413, "request body is larger than the limit of " + std::to_string(limit) +
-                               " bytes (--max-request-bytes)");
+      send_error(res, 413,
+                 "request body is larger than the limit of " + std::to_string(limit) +
+                     " bytes (--max-request-bytes)");
     else if (res.status == 404)
       send_error(res, 404, "no endpoint " + req.method + " " + req.path);
     else
@@ -129,9 +140,10 @@ void HttpFrontend::routes() {
     send_json(res, ready ? 200 : 400, {{"ready", ready}});
   });
   srv.Get(R"(/v2/?)", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, {{"name", InferenceService::server_name()},
-                         {"version", InferenceService::server_version()},
-                         {"extensions", InferenceService::extensions()}});
+    send_json(res, 200,
+              {{"name", InferenceService::server_name()},
+               {"version", InferenceService::server_version()},
+               {"extensions", InferenceService::extensions()}});
   });
   srv.Get(kModel, [&s](const httplib::Request& req, httplib::Response& res) {
     guarded(res, [&] { send_json(res, 200, model_metadata(s, req.matches[1], version_of(req))); });
@@ -155,12 +167,13 @@ void HttpFrontend::routes() {
     guarded(res, [&] {
       std::optional<std::size_t> header_length;
       if (req.has_header("Inference-Header-Content-Length"))
-        header_length = parse_header_length(
-            req.get_header_value("Inference-Header-Content-Length"), req.body.size());
+        header_length = parse_header_length(req.get_header_value("Inference-Header-Content-Length"),
+                                            req.body.size());
       RestRequest r = decode_rest_request(req.body, header_length);
       r.request.model = req.matches[1];
       r.request.version = version_of(req);
-      if (r.timeout_us) r.request.deadline = Clock::now() + std::chrono::microseconds(*r.timeout_us);
+      if (r.timeout_us)
+        r.request.deadline = Clock::now() + std::chrono::microseconds(*r.timeout_us);
       RestResponse out = encode_rest_response(s.infer(r.request), r);
       res.status = 200;
       if (out.header_length) {

@@ -16,7 +16,7 @@ namespace neuron::serve {
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
-  int port = 8000;  // 0: a free port
+  int port = 8000;   // 0: a free port
   int threads = 64;  // connections served at once (keep-alive holds one per connection)
   std::size_t max_request_bytes = 64u << 20;
   int read_timeout_s = 30;  // a client that stalls mid-request is dropped

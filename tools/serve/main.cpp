@@ -129,8 +129,9 @@ int run(const Args& a, const sigset_t& stop_signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"neuron-serve: traced neuron modules over the Open Inference Protocol (KServe v2, "
-               "REST and gRPC)"};
+  CLI::App app{
+      "neuron-serve: traced neuron modules over the Open Inference Protocol (KServe v2, "
+      "REST and gRPC)"};
   Args a;
   parse(app, a);
   CLI11_PARSE(app, argc, argv);

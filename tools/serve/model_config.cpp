@@ -23,8 +23,7 @@ std::int64_t int_at(const json& v, const std::string& where, const std::string& 
   return x;
 }
 
-std::vector<std::string> names_at(const json& v, const std::string& where,
-                                  const std::string& key) {
+std::vector<std::string> names_at(const json& v, const std::string& where, const std::string& key) {
   if (!v.is_array()) throw_error<FormatError>(where, ": '", key, "' must be a list of names");
   std::vector<std::string> out;
   for (const json& n : v) {

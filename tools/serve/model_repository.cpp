@@ -184,8 +184,8 @@ std::shared_ptr<ServedModel> ModelRepository::find(const std::string& name,
     if (last.reason == "unloaded")
       fail(Status::unavailable, "model '", name, "' is unloaded; load it with POST ",
            "/v2/repository/models/", name, "/load");
-    fail(Status::unavailable, "model '", name, "' failed to load: version ",
-         vs.rbegin()->first, ": ", last.reason);
+    fail(Status::unavailable, "model '", name, "' failed to load: version ", vs.rbegin()->first,
+         ": ", last.reason);
   }
   if (!is_version_name(version))
     fail(Status::not_found, "model '", name, "' has no version '", version.substr(0, 32), "'");

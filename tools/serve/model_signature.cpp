@@ -52,14 +52,18 @@ bool some_plan_fits(const ModuleData& d, const std::vector<Tensor>& in) {
 }
 
 void check_varying_dims(const ModuleData& d, const Signature& sig, const std::vector<Tensor>& in) {
-  auto extent = [&](const DimSource& s) { return in[static_cast<std::size_t>(s.input)].shape()[s.dim]; };
-  auto name = [&](const DimSource& s) { return sig.inputs[static_cast<std::size_t>(s.input)].name; };
+  auto extent = [&](const DimSource& s) {
+    return in[static_cast<std::size_t>(s.input)].shape()[s.dim];
+  };
+  auto name = [&](const DimSource& s) {
+    return sig.inputs[static_cast<std::size_t>(s.input)].name;
+  };
   for (const auto& group : d.tied_dims)
     for (const DimSource& s : group)
       if (extent(s) != extent(group[0]))
-        fail(Status::invalid_argument, "input '", name(s), "' dim ", s.dim, " has size ",
-             extent(s), " but input '", name(group[0]), "' dim ", group[0].dim, " has size ",
-             extent(group[0]), "; the model combines them, so they must be equal");
+        fail(Status::invalid_argument, "input '", name(s), "' dim ", s.dim, " has size ", extent(s),
+             " but input '", name(group[0]), "' dim ", group[0].dim, " has size ", extent(group[0]),
+             "; the model combines them, so they must be equal");
   for (std::size_t i = 0; i < d.padded_dims.size() && i < d.min_extents.size(); ++i)
     if (extent(d.padded_dims[i]) < std::max<std::int64_t>(d.min_extents[i], 1))
       fail(Status::invalid_argument, "input '", name(d.padded_dims[i]), "' dim ",

@@ -38,9 +38,9 @@ std::vector<std::int64_t> batch_sizes(const ModelConfig& c) {
 }
 
 // Per input: its shape with -1 only where the batch goes (dim 0), from the model and the config.
-std::vector<std::vector<std::int64_t>> input_shapes(const onnx::Model& m, const ModelConfig& c,
-                                                    const std::string& path, bool& batched) {
-  std::vector<std::vector<std::int64_t>> shapes;
+std::vector<std::vector<std::int64_t> > input_shapes(const onnx::Model& m, const ModelConfig& c,
+                                                     const std::string& path, bool& batched) {
+  std::vector<std::vector<std::int64_t> > shapes;
   batched = !m.inputs().empty();
   for (const onnx::ValueInfo& in : m.inputs()) {
     auto given = c.onnx_input_shapes.find(in.name);
@@ -61,7 +61,7 @@ std::vector<std::vector<std::int64_t>> input_shapes(const onnx::Model& m, const 
 }
 
 std::vector<Tensor> examples_at(const onnx::Model& m,
-                                const std::vector<std::vector<std::int64_t>>& shapes,
+                                const std::vector<std::vector<std::int64_t> >& shapes,
                                 std::int64_t batch) {
   std::vector<Tensor> out;
   for (std::size_t i = 0; i < shapes.size(); ++i) {
@@ -101,7 +101,7 @@ OnnxModule trace_onnx_file(const std::string& path, const ModelConfig& c) {
     auto v = c.onnx_pad_values.find(in.name);
     o.pad_values.push_back(v == c.onnx_pad_values.end() ? 0.0 : v->second);
   }
-  std::vector<std::vector<Tensor>> sets;
+  std::vector<std::vector<Tensor> > sets;
   for (std::int64_t b : sizes) sets.push_back(examples_at(m, shapes, b));
   out.module = trace_buckets(m, sets, o);
   return out;

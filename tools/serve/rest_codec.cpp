@@ -109,8 +109,8 @@ std::size_t parse_header_length(const std::string& value, std::size_t body_size)
     fail(Status::invalid_argument, "Inference-Header-Content-Length is '", value,
          "'; expected a byte count");
   if (n > body_size)
-    fail(Status::invalid_argument, "Inference-Header-Content-Length is ", n,
-         " but the body has ", body_size, " bytes");
+    fail(Status::invalid_argument, "Inference-Header-Content-Length is ", n, " but the body has ",
+         body_size, " bytes");
   return n;
 }
 
@@ -130,7 +130,8 @@ RestRequest decode_rest_request(const std::string& body, std::optional<std::size
     if (const json* t = member(*params, "timeout")) {
       if (!t->is_number_unsigned())
         fail(Status::invalid_argument, "request: parameter 'timeout' must be microseconds");
-      r.timeout_us = static_cast<std::int64_t>(std::min<std::uint64_t>(t->get<std::uint64_t>(), INT64_MAX / 2000));
+      r.timeout_us = static_cast<std::int64_t>(
+          std::min<std::uint64_t>(t->get<std::uint64_t>(), INT64_MAX / 2000));
     }
   }
   const json* inputs = member(j, "inputs");

@@ -46,7 +46,9 @@ BatchPolicy batch_policy(const ModelConfig& c, const Signature& sig) {
 }
 
 Scheduler::Scheduler(TracedModule module, Signature sig, BatchPolicy policy, ModelMetrics metrics)
-    : module_(std::move(module)), sig_(std::move(sig)), policy_(std::move(policy)),
+    : module_(std::move(module)),
+      sig_(std::move(sig)),
+      policy_(std::move(policy)),
       metrics_(metrics) {
   for (int i = 0; i < policy_.instances; ++i) instances_.emplace_back([this] { instance_loop(); });
 }
@@ -96,10 +98,10 @@ void Scheduler::fail_expired() {
       continue;
     }
     (*it)->result.set_exception(std::make_exception_ptr(ServeError(
-        Status::deadline_exceeded, "the request timed out after waiting " +
-                                       std::to_string(static_cast<long long>(
-                                           micros_since((*it)->enqueued) / 1000)) +
-                                       " ms in the model's queue")));
+        Status::deadline_exceeded,
+        "the request timed out after waiting " +
+            std::to_string(static_cast<long long>(micros_since((*it)->enqueued) / 1000)) +
+            " ms in the model's queue")));
     it = queue_.erase(it);
   }
 }
@@ -163,11 +165,11 @@ void Scheduler::run(std::vector<JobPtr>& batch) {
       batch[0]->result.set_value(module_.forward(batch[0]->inputs));
     } else {
       BatchShape shape(batch[0]->inputs);
-      for (std::size_t i = 1; i < batch.size(); ++i)
-        shape.try_add(batch[i]->inputs, d, INT64_MAX);
+      for (std::size_t i = 1; i < batch.size(); ++i) shape.try_add(batch[i]->inputs, d, INT64_MAX);
       std::vector<Tensor> out = module_.forward(merge_inputs(d, shape, inputs));
       std::vector<std::vector<Tensor>> parts = split_outputs(d, sig_, out, inputs);
-      for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result.set_value(std::move(parts[i]));
+      for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i]->result.set_value(std::move(parts[i]));
     }
     done = true;
   } catch (...) {

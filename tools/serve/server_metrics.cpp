@@ -16,8 +16,8 @@ auto& family(Builder b, const char* name, const char* help, prometheus::Registry
 // Microseconds: 50 us to 60 s, about 3 buckets per decade.
 const prometheus::Histogram::BucketBoundaries& time_buckets() {
   static const prometheus::Histogram::BucketBoundaries b = {
-      50,     100,    200,     500,     1000,    2000,     5000,     10000,   20000,
-      50000,  100000, 200000,  500000,  1000000, 2000000,  5000000,  10000000, 60000000};
+      50,    100,    200,    500,    1000,    2000,    5000,    10000,    20000,
+      50000, 100000, 200000, 500000, 1000000, 2000000, 5000000, 10000000, 60000000};
   return b;
 }
 

@@ -17,14 +17,14 @@ namespace neuron::serve {
 struct ModelMetrics {
   prometheus::Counter* success = nullptr;
   prometheus::Counter* failure = nullptr;
-  prometheus::Counter* executions = nullptr;   // model calls (a batch is one)
-  prometheus::Histogram* request_us = nullptr;  // arrival to response, per request
-  prometheus::Histogram* queue_us = nullptr;    // queued until its call starts, per request
-  prometheus::Histogram* compute_us = nullptr;  // per call
-  prometheus::Histogram* batch_size = nullptr;  // rows per call
+  prometheus::Counter* executions = nullptr;        // model calls (a batch is one)
+  prometheus::Histogram* request_us = nullptr;      // arrival to response, per request
+  prometheus::Histogram* queue_us = nullptr;        // queued until its call starts, per request
+  prometheus::Histogram* compute_us = nullptr;      // per call
+  prometheus::Histogram* batch_size = nullptr;      // rows per call
   prometheus::Histogram* batch_requests = nullptr;  // requests per call
-  prometheus::Gauge* in_flight = nullptr;       // received, not yet answered
-  prometheus::Gauge* queue_length = nullptr;    // waiting for an instance
+  prometheus::Gauge* in_flight = nullptr;           // received, not yet answered
+  prometheus::Gauge* queue_length = nullptr;        // waiting for an instance
 };
 
 class ServerMetrics {

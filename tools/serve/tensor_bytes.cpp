@@ -23,8 +23,8 @@ struct JsonFiller {
 
   void element(const json& v) {
     if (n >= t.numel())
-      fail(Status::invalid_argument, what, ": data has more elements than shape ",
-           t.shape(), " holds (", t.numel(), ")");
+      fail(Status::invalid_argument, what, ": data has more elements than shape ", t.shape(),
+           " holds (", t.numel(), ")");
     switch (t.dtype()) {
       case DType::bool_:
         if (!v.is_boolean()) wrong(v, "true or false");
@@ -90,8 +90,7 @@ Shape checked_shape(const std::vector<std::int64_t>& dims, const std::string& wh
     fail(Status::invalid_argument, what, ": shape has ", dims.size(), " dims; at most 8");
   std::int64_t n = 1;
   for (std::int64_t d : dims) {
-    if (d < 0)
-      fail(Status::invalid_argument, what, ": shape ", "has a negative dim (", d, ")");
+    if (d < 0) fail(Status::invalid_argument, what, ": shape ", "has a negative dim (", d, ")");
     if (d > 0 && n > (std::int64_t{1} << 40) / d)
       fail(Status::invalid_argument, what, ": shape has too many elements");
     n *= d;
