@@ -56,6 +56,7 @@ std::vector<std::vector<nr::Tensor>> run_merged(const Loaded& l,
                                serve::Clock::time_point::max()));
   std::vector<std::vector<nr::Tensor>> out;
   for (auto& f : futures) out.push_back(f.get());
+  s.stop();                            // the instance records its call after answering
   CHECK(mm.executions->Value() == 1);  // one call for all of them
   return out;
 }
@@ -72,7 +73,14 @@ TEST_CASE("serve batching: the signature of dynamic-batch and bucketed modules")
   CHECK(tagger.sig.batchable);
   CHECK(tagger.sig.inputs[0].shape == std::vector<std::int64_t>{-1, -1});
   CHECK(tagger.sig.max_call_rows == 4);
-  CHECK(serve::batch_policy({}, tagger.sig).max_batch_size == 4);
+  const serve::BatchPolicy tp = serve::batch_policy({}, tagger.sig, tagger.module.data());
+  CHECK(tp.max_batch_size == 4);
+  CHECK(tp.dispatch_sizes == std::vector<std::int64_t>{1, 4});  // the buckets' batches
+  serve::ModelConfig pref;
+  pref.preferred_batch_sizes = {4, 2};
+  CHECK(serve::batch_policy(pref, mlp.sig, mlp.module.data()).dispatch_sizes ==
+        std::vector<std::int64_t>{2, 4});
+  CHECK(serve::batch_policy({}, mlp.sig, mlp.module.data()).dispatch_sizes.empty());
   serve::ModelConfig named;
   named.input_names = {"a", "b"};
   CHECK_THROWS_AS(serve::make_signature(mlp.module, named), nr::FormatError);
@@ -179,5 +187,28 @@ TEST_CASE("serve batching: a request the model refuses fails alone, not its batc
   } catch (const serve::ServeError& e) {
     CHECK(e.status() == serve::Status::invalid_argument);
     MESSAGE(std::string(e.what()));
+  }
+}
+
+TEST_CASE("serve batching: a batch is cut to a size the buckets run without padding rows") {
+  // The tagger's buckets take batch 1 or 4: five queued one-row requests run as 4 + 1 (two calls)
+  // and two as 1 + 1, never padded up to a larger bucket.
+  Loaded l = load("tagger");
+  serve::ServerMetrics m;
+  serve::BatchPolicy p = serve::batch_policy({}, l.sig, l.module.data());
+  p.max_queue_delay = std::chrono::milliseconds(200);
+  auto ids = [] { return nr::randint(0, 1000, {1, 6}, nr::int64); };
+  for (int n : {5, 2}) {
+    serve::ModelMetrics mm = m.model("cut" + std::to_string(n), "1");
+    serve::Scheduler s(l.module, l.sig, p, mm);
+    std::vector<nr::Tensor> in;
+    std::vector<std::future<std::vector<nr::Tensor>>> f;
+    for (int i = 0; i < n; ++i) {
+      in.push_back(ids());
+      f.push_back(s.submit({in.back()}, serve::Clock::time_point::max()));
+    }
+    for (int i = 0; i < n; ++i) CHECK(max_abs_diff(f[i].get()[0], l.module(in[i])) <= 1e-5);
+    s.stop();
+    CHECK(mm.executions->Value() == 2);
   }
 }

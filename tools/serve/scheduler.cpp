@@ -33,7 +33,30 @@ std::exception_ptr as_serve_error(std::exception_ptr e) {
 
 }  // namespace
 
-BatchPolicy batch_policy(const ModelConfig& c, const Signature& sig) {
+namespace {
+
+std::int64_t rows_of(const std::vector<Tensor>& inputs) {
+  return inputs.empty() || inputs[0].rank() == 0 ? 1 : inputs[0].shape()[0];
+}
+
+// Row counts one call of the module runs without padding rows, up to `max`.
+std::vector<std::int64_t> unpadded_sizes(const ModuleData& d, std::int64_t max) {
+  std::vector<std::int64_t> out;
+  if (d.plans.empty() || d.plans[0].inputs.empty() || d.plans[0].inputs[0].shape.rank() == 0)
+    return out;
+  if (d.mode == TraceMode::buckets) {
+    for (const Plan& p : d.plans) out.push_back(p.inputs[0].shape[0]);
+  } else if (d.mode == TraceMode::dynamic_batch) {
+    const std::int64_t chunk = d.plans[0].inputs[0].shape[0];
+    if (chunk > 1)  // chunk 1: every size runs unpadded
+      for (std::int64_t r = chunk; r <= max; r += chunk) out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+BatchPolicy batch_policy(const ModelConfig& c, const Signature& sig, const ModuleData& d) {
   BatchPolicy p;
   p.max_batch_size = c.max_batch_size >= 0 ? c.max_batch_size : (sig.batchable ? 16 : 0);
   if (!sig.batchable) p.max_batch_size = 0;
@@ -42,6 +65,13 @@ BatchPolicy batch_policy(const ModelConfig& c, const Signature& sig) {
   p.preferred_batch_sizes = c.preferred_batch_sizes;
   p.instances = c.instances;
   p.max_queue_size = c.max_queue_size;
+  p.dispatch_sizes = unpadded_sizes(d, p.max_batch_size);
+  if (!p.dispatch_sizes.empty() || !p.preferred_batch_sizes.empty()) {
+    for (std::int64_t b : p.preferred_batch_sizes) p.dispatch_sizes.push_back(b);
+    std::sort(p.dispatch_sizes.begin(), p.dispatch_sizes.end());
+    p.dispatch_sizes.erase(std::unique(p.dispatch_sizes.begin(), p.dispatch_sizes.end()),
+                           p.dispatch_sizes.end());
+  }
   return p;
 }
 
@@ -90,6 +120,20 @@ bool Scheduler::preferred(std::int64_t rows) const {
   return rows >= policy_.max_batch_size || std::find(p.begin(), p.end(), rows) != p.end();
 }
 
+void Scheduler::trim(std::vector<JobPtr>& batch) {
+  const auto& sizes = policy_.dispatch_sizes;
+  if (sizes.empty() || batch.size() < 2) return;
+  std::size_t keep = 0;
+  std::int64_t rows = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    rows += rows_of(batch[i]->inputs);
+    if (std::binary_search(sizes.begin(), sizes.end(), rows)) keep = i + 1;
+  }
+  if (keep == 0 || keep == batch.size()) return;  // no better cut: run them all
+  for (std::size_t i = batch.size(); i-- > keep;) queue_.push_front(std::move(batch[i]));
+  batch.resize(keep);
+}
+
 void Scheduler::fail_expired() {
   const Clock::time_point now = Clock::now();
   for (auto it = queue_.begin(); it != queue_.end();) {
@@ -118,7 +162,7 @@ std::vector<Scheduler::JobPtr> Scheduler::next_batch(std::unique_lock<std::mutex
   if (shape.rows() >= policy_.max_batch_size) return batch;
   const Clock::time_point until = batch[0]->enqueued + policy_.max_queue_delay;
   for (;;) {
-    for (auto it = queue_.begin(); it != queue_.end() && !preferred(shape.rows());) {
+    for (auto it = queue_.begin(); it != queue_.end() && shape.rows() < policy_.max_batch_size;) {
       if (shape.try_add((*it)->inputs, module_.data(), policy_.max_batch_size)) {
         batch.push_back(std::move(*it));
         it = queue_.erase(it);
@@ -130,6 +174,7 @@ std::vector<Scheduler::JobPtr> Scheduler::next_batch(std::unique_lock<std::mutex
     cv_.wait_until(lock, until);  // more requests may arrive
     fail_expired();
   }
+  trim(batch);
   return batch;
 }
 
@@ -155,7 +200,7 @@ void Scheduler::run(std::vector<JobPtr>& batch) {
   RequestInputs inputs;
   for (const JobPtr& j : batch) {
     metrics_.queue_us->Observe(micros_since(j->enqueued));
-    rows += j->inputs.empty() || j->inputs[0].rank() == 0 ? 1 : j->inputs[0].shape()[0];
+    rows += rows_of(j->inputs);
     inputs.push_back(&j->inputs);
   }
   const ModuleData& d = module_.data();

@@ -1,9 +1,13 @@
 // Scheduler: one model version's bounded request queue and the instance threads that run it.
 // With dynamic batching on, an instance takes the oldest request and merges every queued request
 // that fits with it (batch_merge.hpp), up to max_batch_size rows, waiting at most
-// max_queue_delay_us from the oldest request's arrival, and dispatching at once when a preferred
-// batch size is reached. Requests that cannot share a call run alone. All instances share one
-// TracedModule (one copy of the weights; each call gets its own scratch arena).
+// max_queue_delay_us from the oldest request's arrival unless the batch is full or has a
+// preferred size. It then runs the longest prefix of the batch whose rows are a size the module
+// runs without padding rows (a bucket's batch, a multiple of a dynamic batch's chunk) or a
+// preferred size, and puts the rest back at the head of the queue: five queued requests on
+// buckets {1, 2, 4, 8} run as 4 + 1, not padded to 8. Requests that cannot share a call run
+// alone. All instances share one TracedModule (one copy of the weights; each call gets its own
+// scratch arena).
 #pragma once
 
 #include <chrono>
@@ -28,13 +32,15 @@ struct BatchPolicy {
   std::int64_t max_batch_size = 0;  // rows; <= 1: no merging
   std::chrono::microseconds max_queue_delay{0};
   std::vector<std::int64_t> preferred_batch_sizes;
+  // Row counts a call runs without padding, and the preferred sizes; ascending. Empty: any.
+  std::vector<std::int64_t> dispatch_sizes;
   int instances = 1;
   std::int64_t max_queue_size = 64;
   bool merging() const { return max_batch_size > 1; }
 };
 
 // The policy a model gets from its config (merging only when the signature allows it).
-BatchPolicy batch_policy(const ModelConfig& c, const Signature& sig);
+BatchPolicy batch_policy(const ModelConfig& c, const Signature& sig, const ModuleData& d);
 
 class Scheduler {
  public:
@@ -66,6 +72,9 @@ class Scheduler {
   void fail_expired();
   void run(std::vector<JobPtr>& batch);
   bool preferred(std::int64_t rows) const;
+  // Keeps the longest prefix of `batch` whose rows are a dispatch size; the rest goes back to
+  // the head of the queue, in order.
+  void trim(std::vector<JobPtr>& batch);
 
   TracedModule module_;
   Signature sig_;

@@ -55,8 +55,8 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& name, const st
   m->sig_ = make_signature(m->module_, c);
   warm_up(m->module_, c.warmup);
   m->metrics_ = metrics.model(name, version);
-  m->scheduler_ =
-      std::make_unique<Scheduler>(m->module_, m->sig_, batch_policy(c, m->sig_), m->metrics_);
+  m->scheduler_ = std::make_unique<Scheduler>(
+      m->module_, m->sig_, batch_policy(c, m->sig_, m->module_.data()), m->metrics_);
   return m;
 }
 
