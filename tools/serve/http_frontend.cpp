@@ -124,6 +124,29 @@ HttpFrontend::HttpFrontend(InferenceService& service, HttpOptions o)
     else
       send_error(res, res.status, "HTTP error " + std::to_string(res.status));
   });
+  // Bodies whose size is not known up front are refused before they are read: cpp-httplib
+  // bounds a body by its Content-Length only, so a chunked, unsized or compressed body (a few
+  // KB of gzip can inflate to gigabytes) could grow without limit.
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const std::string encoding = req.get_header_value("Content-Encoding");
+    std::string error;
+    int status = 0;
+    if (!encoding.empty() && encoding != "identity") {
+      status = 415;
+      error = "compressed request bodies (Content-Encoding: " + encoding.substr(0, 32) +
+              ") are not accepted; send the body uncompressed";
+    } else if (req.has_header("Transfer-Encoding")) {
+      status = 411;
+      error = "chunked request bodies are not accepted; send a Content-Length";
+    } else if (req.method == "POST" && !req.has_header("Content-Length")) {
+      status = 411;
+      error = "a POST needs a Content-Length";
+    }
+    if (status == 0) return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, status, error);
+    res.set_header("Connection", "close");  // the unread body must not be taken as a request
+    return httplib::Server::HandlerResponse::Handled;
+  });
   routes();
 }
 

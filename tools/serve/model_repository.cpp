@@ -108,10 +108,6 @@ void ModelRepository::load(const std::string& name) {
   std::lock_guard<std::mutex> one_load(load_mu_);
   if (!is_dir(root_ + "/" + name))
     fail(Status::not_found, "no model '", name, "' in the repository");
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++loading_;
-  }
   Versions loaded, old;
   std::string error;
   try {
@@ -126,8 +122,7 @@ void ModelRepository::load(const std::string& name) {
     if (!ver.model && failed.empty()) failed = "version " + std::to_string(v) + ": " + ver.reason;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    --loading_;
+    std::lock_guard<std::mutex> lock(mu_);  // requests move to the new versions at once
     old = std::move(models_[name]);
     models_[name] = std::move(loaded);
     if (error.empty())

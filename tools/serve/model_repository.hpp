@@ -44,7 +44,8 @@ class ModelRepository {
   // Ready versions of a model, ascending.
   std::vector<std::string> versions(const std::string& name) const;
   std::vector<IndexEntry> index(bool ready_only) const;
-  // Every model that loaded is ready, and no load is under way.
+  // The startup load (load_all) is done. Loads through the API later keep serving the old
+  // versions until the new ones are ready, so they do not touch readiness.
   bool ready() const;
   // Stops every model's instances after answering what is queued.
   void stop_all();
@@ -63,7 +64,7 @@ class ModelRepository {
   std::mutex load_mu_;  // one load or unload at a time
   std::map<std::string, Versions> models_;
   std::map<std::string, std::string> model_errors_;  // model-level failures (config, no versions)
-  int loading_ = 0;
+  int loading_ = 0;                                  // load_all calls under way
 };
 
 }  // namespace neuron::serve
