@@ -22,6 +22,7 @@ function(install_neuron_with)
   run("${CMAKE_COMMAND}" -S "${NEURON_SOURCE_DIR}" -B "${WORK_DIR}/neuron-build"
       "-DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release
       -DNEURON_BUILD_TESTS=OFF -DNEURON_BUILD_EXAMPLES=OFF -DNEURON_BUILD_BENCH=OFF
+      -DNEURON_BUILD_SERVER=OFF
       -DNEURON_INSTALL=ON ${ARGV})
   run("${CMAKE_COMMAND}" --build "${WORK_DIR}/neuron-build" -j 2)
   run("${CMAKE_COMMAND}" --install "${WORK_DIR}/neuron-build" --prefix "${WORK_DIR}/prefix")
