@@ -212,3 +212,23 @@ TEST_CASE("serve batching: a batch is cut to a size the buckets run without padd
     CHECK(mm.executions->Value() == 2);
   }
 }
+
+TEST_CASE("serve batching: instances share one module and answer in parallel") {
+  Loaded l = load("mlp");
+  serve::ServerMetrics m;
+  serve::ModelConfig c;
+  c.instances = 3;
+  c.max_batch_size = 0;  // every request its own call, spread over the instances
+  serve::ModelMetrics mm = m.model("instances", "1");
+  serve::Scheduler s(l.module, l.sig, serve::batch_policy(c, l.sig, l.module.data()), mm);
+  nr::manual_seed(5);
+  std::vector<nr::Tensor> in;
+  std::vector<std::future<std::vector<nr::Tensor>>> f;
+  for (int i = 0; i < 24; ++i) {
+    in.push_back(nr::rand({1 + i % 3, 784}));
+    f.push_back(s.submit({in.back()}, serve::Clock::time_point::max()));
+  }
+  for (int i = 0; i < 24; ++i) CHECK(max_abs_diff(f[i].get()[0], l.module(in[i])) == 0.0);
+  s.stop();
+  CHECK(mm.executions->Value() == 24);
+}
