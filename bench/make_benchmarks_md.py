@@ -11,7 +11,8 @@ only; the chart is drawn by gnuplot). Inputs, all in RUN_DIR:
   source                                 the commit measured (clean or dirty) and the run's time
   *.log                                  the programs' console output (a failed program's error)
 Every number of the report comes from these files; a missing case is "not measured" with the
-reason the run gave.
+reason the run gave. The serving section of the existing --out file (scripts/bench_serve.sh's,
+between <!-- serve:begin --> and <!-- serve:end -->) is kept, at the end.
 Usage: bench/make_benchmarks_md.py RUN_DIR --out BENCHMARKS.md --chart docs/benchmarks.png
        --command "scripts/bench.sh" [--seconds SECONDS_SO_FAR]
 """
@@ -308,6 +309,17 @@ def chart(run, tn, path, work_dir):
     return None if r.returncode == 0 else f"gnuplot failed: {r.stderr.strip()[:300]}"
 
 
+SERVE_BEGIN, SERVE_END = "<!-- serve:begin -->", "<!-- serve:end -->"
+
+
+def serving_section(path):
+    """The text from SERVE_BEGIN to SERVE_END (markers included, then a newline) in the existing
+    file at path, or "" when it has none."""
+    text = read(path, "")
+    b, e = text.find(SERVE_BEGIN), text.find(SERVE_END)
+    return text[b:e + len(SERVE_END)] + "\n" if b >= 0 and e > b else ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run_dir")
@@ -492,6 +504,11 @@ def main():
         L += ["", f"The whole script took {a.seconds / 60:.1f} minutes "
               "(install checks, fixtures, build, runs, report)."]
     L.append("")
+    # The "Serving" section (scripts/bench_serve.sh's, between its markers) is not this run's:
+    # kept as it is, at the end.
+    serving = serving_section(a.out)
+    if serving:
+        L += [serving]
     with open(a.out, "w") as f:
         f.write("\n".join(L))
     print(f"wrote {a.out} and {a.chart}" + (f" ({chart_error})" if chart_error else ""))

@@ -1,6 +1,10 @@
 #include "http_frontend.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -69,10 +73,14 @@ json model_metadata(InferenceService& s, const std::string& name, const std::str
 json model_config(InferenceService& s, const std::string& name, const std::string& version) {
   std::shared_ptr<ServedModel> m = s.repository().find(name, version);
   const BatchPolicy& p = m->scheduler().policy();
-  auto dims = [](const TensorInfo& t) {
+  // As Triton: with max_batch_size > 0 the dims leave the batch dim out.
+  const bool batched = p.max_batch_size > 0;
+  auto dims = [batched](const TensorInfo& t) {
+    std::vector<std::int64_t> d = t.shape;
+    if (batched && !d.empty()) d.erase(d.begin());
     return json{{"name", t.name},
                 {"data_type", std::string("TYPE_") + datatype_name(t.dtype)},
-                {"dims", t.shape}};
+                {"dims", d}};
   };
   json in = json::array(), out = json::array();
   for (const TensorInfo& t : m->signature().inputs) in.push_back(dims(t));
@@ -244,15 +252,25 @@ void HttpFrontend::routes() {
 }
 
 int HttpFrontend::bind() {
+  // Debian's compiled cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is
+  // baked into the library): under a burst of new connections the kernel then drops and resets
+  // some (seen at 32 concurrent clients). The socket-options hook sees the listening socket
+  // before it is bound; once it listens, listen() again raises its backlog (Linux allows it).
+  server_->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = static_cast<int>(sock);
+  });
+  int port = opts_.port;
   if (opts_.port == 0) {
-    const int port = server_->bind_to_any_port(opts_.host);
+    port = server_->bind_to_any_port(opts_.host);
     if (port < 0) throw_error<IOError>("cannot bind HTTP to ", opts_.host, " (any port)");
-    return port;
-  }
-  if (!server_->bind_to_port(opts_.host, opts_.port))
+  } else if (!server_->bind_to_port(opts_.host, opts_.port)) {
     throw_error<IOError>("cannot bind HTTP to ", opts_.host, ":", opts_.port,
                          " (in use, or not an address of this machine)");
-  return opts_.port;
+  }
+  if (listen_fd_ >= 0 && ::listen(listen_fd_, kListenBacklog) != 0)
+    throw_error<IOError>("cannot set the HTTP listen backlog: ", std::strerror(errno));
+  return port;
 }
 
 void HttpFrontend::serve() { server_->listen_after_bind(); }

@@ -41,6 +41,8 @@ class HttpFrontend {
   InferenceService& service_;
   HttpOptions opts_;
   std::unique_ptr<httplib::Server> server_;
+  int listen_fd_ = -1;
+  static constexpr int kListenBacklog = 1024;
 };
 
 }  // namespace neuron::serve
