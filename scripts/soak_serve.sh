@@ -18,7 +18,8 @@ mkdir -p "$work"
 "$build/tools/serve/neuron-serve" --model-repository "$work/repo/models" --http-port 0 \
   --grpc-port -1 --port-file "$work/ports.json" --model mlp >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
+load=""
+trap 'kill "$server" $load 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
   [[ -f "$work/ports.json" ]] && grep -q ready "$work/server.log" && break
   sleep 0.1

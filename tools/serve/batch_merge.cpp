@@ -9,7 +9,8 @@ namespace neuron::serve {
 
 namespace {
 
-// x padded at the end of each dim up to `to`, with `value`.
+// x padded at the end of each dim up to `to`, with `value` (what TracedModule::pad, a private
+// member of the runtime, does for one call).
 Tensor pad_to(const Tensor& x, const Shape& to, double value) {
   Tensor t = x;
   for (int k = 0; k < to.rank(); ++k) {
@@ -20,18 +21,6 @@ Tensor pad_to(const Tensor& x, const Shape& to, double value) {
     t = have == 0 ? full(fill, value, t.dtype()) : concat({t, full(fill, value, t.dtype())}, k);
   }
   return t;
-}
-
-bool fits_a_plan(const ModuleData& d, const std::vector<Shape>& shapes) {
-  if (d.mode != TraceMode::buckets) return true;
-  for (const Plan& p : d.plans) {
-    bool fits = true;
-    for (const DimSource& s : d.padded_dims)
-      fits = fits && shapes[static_cast<std::size_t>(s.input)][s.dim] <=
-                         p.inputs[static_cast<std::size_t>(s.input)].shape[s.dim];
-    if (fits) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -50,7 +39,7 @@ bool BatchShape::try_add(const std::vector<Tensor>& request, const ModuleData& d
     next[i][0] += r[0];
     for (int k = 1; k < r.rank(); ++k) next[i][k] = std::max(next[i][k], r[k]);
   }
-  if (next[0][0] > max_rows || !fits_a_plan(d, next)) return false;
+  if (next[0][0] > max_rows || !some_plan_fits(d, next)) return false;
   shapes_ = std::move(next);
   return true;
 }

@@ -20,7 +20,6 @@ grpc::StatusCode grpc_code(Status s) {
     case Status::unavailable:
       return grpc::StatusCode::UNAVAILABLE;
     case Status::resource_exhausted:
-    case Status::too_large:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case Status::deadline_exceeded:
       return grpc::StatusCode::DEADLINE_EXCEEDED;

@@ -38,19 +38,6 @@ std::string list_names(const std::vector<TensorInfo>& t) {
   return s;
 }
 
-// Does one plan (bucket) take inputs of these shapes along the padded dims?
-bool some_plan_fits(const ModuleData& d, const std::vector<Tensor>& in) {
-  if (d.mode != TraceMode::buckets) return true;
-  for (const Plan& p : d.plans) {
-    bool fits = true;
-    for (const DimSource& s : d.padded_dims)
-      fits = fits && in[static_cast<std::size_t>(s.input)].shape()[s.dim] <=
-                         p.inputs[static_cast<std::size_t>(s.input)].shape[s.dim];
-    if (fits) return true;
-  }
-  return false;
-}
-
 void check_varying_dims(const ModuleData& d, const Signature& sig, const std::vector<Tensor>& in) {
   auto extent = [&](const DimSource& s) {
     return in[static_cast<std::size_t>(s.input)].shape()[s.dim];
@@ -69,7 +56,9 @@ void check_varying_dims(const ModuleData& d, const Signature& sig, const std::ve
       fail(Status::invalid_argument, "input '", name(d.padded_dims[i]), "' dim ",
            d.padded_dims[i].dim, " has size ", extent(d.padded_dims[i]), "; expected at least ",
            std::max<std::int64_t>(d.min_extents[i], 1));
-  if (!some_plan_fits(d, in)) {
+  std::vector<Shape> shapes;
+  for (const Tensor& t : in) shapes.push_back(t.shape());
+  if (!some_plan_fits(d, shapes)) {
     std::ostringstream msg;
     msg << "no bucket of the model holds inputs of shapes";
     for (std::size_t i = 0; i < in.size(); ++i) msg << (i ? ", " : " ") << in[i].shape();
@@ -80,6 +69,18 @@ void check_varying_dims(const ModuleData& d, const Signature& sig, const std::ve
 }
 
 }  // namespace
+
+bool some_plan_fits(const ModuleData& d, const std::vector<Shape>& shapes) {
+  if (d.mode != TraceMode::buckets) return true;
+  for (const Plan& p : d.plans) {
+    bool fits = true;
+    for (const DimSource& s : d.padded_dims)
+      fits = fits && shapes[static_cast<std::size_t>(s.input)][s.dim] <=
+                         p.inputs[static_cast<std::size_t>(s.input)].shape[s.dim];
+    if (fits) return true;
+  }
+  return false;
+}
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string s = "[";

@@ -42,6 +42,10 @@ using NamedTensor = std::pair<std::string, Tensor>;
 std::vector<Tensor> order_inputs(const TracedModule& m, const Signature& sig,
                                  std::vector<NamedTensor> given);
 
+// Does one plan (bucket) take inputs of these shapes along the padded dims? (Always, unless the
+// module has buckets.)
+bool some_plan_fits(const ModuleData& d, const std::vector<Shape>& shapes);
+
 // "[-1, 784]"
 std::string shape_text(const std::vector<std::int64_t>& shape);
 

@@ -14,8 +14,6 @@ int http_status(Status s) {
       return 429;
     case Status::deadline_exceeded:
       return 504;
-    case Status::too_large:
-      return 413;
     case Status::internal:
       return 500;
   }

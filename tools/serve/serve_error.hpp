@@ -15,7 +15,6 @@ enum class Status {
   unavailable,         // HTTP 503, gRPC UNAVAILABLE: not loaded, not ready, shutting down
   resource_exhausted,  // HTTP 429, gRPC RESOURCE_EXHAUSTED: the model's queue is full
   deadline_exceeded,   // HTTP 504, gRPC DEADLINE_EXCEEDED: timed out in the queue
-  too_large,           // HTTP 413, gRPC RESOURCE_EXHAUSTED: body over the size limit
   internal,            // HTTP 500, gRPC INTERNAL: the model failed on valid input
 };
 
