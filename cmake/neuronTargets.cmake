@@ -18,6 +18,35 @@ function(neuron_common_usage target scope)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 endfunction()
 
+# neuron's own kernels once more per instruction set (include/neuron/ops/isa_kernels.hpp): an
+# object per set, compiled with its -m flags, its weak symbols renamed (neuronIsaObject.cmake),
+# linked into the runtime library `rt`, which then picks one at run time.
+set(NEURON_ISA_FLAGS_avx2 -mavx2 -mfma)
+set(NEURON_ISA_FLAGS_avx512 ${NEURON_ISA_FLAGS_avx2} -mavx512f -mavx512bw -mavx512dq -mavx512vl)
+function(neuron_add_isa_objects rt)
+  foreach(isa avx2 avx512)
+    set(obj ${rt}_isa_${isa})
+    add_library(${obj} OBJECT "${PROJECT_SOURCE_DIR}/src/ops/isa/kernels_${isa}.cpp")
+    neuron_common_usage(${obj} PRIVATE)
+    target_link_libraries(${obj} PRIVATE Eigen3::Eigen xsimd)
+    # No contraction: a*b+c stays two roundings, as on the baseline path.
+    target_compile_options(${obj} PRIVATE ${NEURON_ISA_FLAGS_${isa}} -ffp-contract=off
+      -fvisibility=hidden -fvisibility-inlines-hidden ${NEURON_SANITIZE_FLAGS})
+    set_target_properties(${obj} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    set(out "${CMAKE_CURRENT_BINARY_DIR}/${obj}.o")
+    add_custom_command(OUTPUT "${out}"
+      COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DOBJCOPY=${CMAKE_OBJCOPY}"
+              "-DINPUT=$<TARGET_OBJECTS:${obj}>" "-DOUTPUT=${out}" -DSUFFIX=${isa}
+              -P "${PROJECT_SOURCE_DIR}/cmake/neuronIsaObject.cmake"
+      DEPENDS ${obj} "$<TARGET_OBJECTS:${obj}>" "${PROJECT_SOURCE_DIR}/cmake/neuronIsaObject.cmake"
+      COMMENT "Renaming the weak symbols of the ${isa} kernels" VERBATIM)
+    set_source_files_properties("${out}" PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
+    target_sources(${rt} PRIVATE "${out}")
+    string(TOUPPER ${isa} upper)
+    target_compile_definitions(${rt} PRIVATE NEURON_DISPATCH_${upper})
+  endforeach()
+endfunction()
+
 function(neuron_add_libraries suffix options)
   set(rt neuron_runtime${suffix})
   set(full neuron_neuron${suffix})
@@ -56,6 +85,11 @@ function(neuron_add_libraries suffix options)
         SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
         POSITION_INDEPENDENT_CODE ON)
     endforeach()
+    # Runtime dispatch unless the library is compiled for one CPU (NEURON_NATIVE, the
+    # benchmarks' native copy) or the compiler cannot make x86 objects of each set.
+    if(NEURON_DISPATCH AND NOT NEURON_NATIVE AND NOT options MATCHES "-march=")
+      neuron_add_isa_objects(${rt})
+    endif()
     set_target_properties(${rt} PROPERTIES OUTPUT_NAME neuron-runtime${suffix})
     set_target_properties(${full} PROPERTIES OUTPUT_NAME neuron${suffix})
     target_link_libraries(${full} PUBLIC ${rt})

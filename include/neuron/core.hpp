@@ -1,6 +1,7 @@
 // Core: dtypes, shapes, storage, devices, the Tensor handle, creation, random numbers, printing.
 #pragma once
 
+#include "core/cpu_isa.hpp"
 #include "core/creation.hpp"
 #include "core/device.hpp"
 #include "core/dtype.hpp"

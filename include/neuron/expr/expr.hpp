@@ -9,9 +9,10 @@
 // them. A tree of float tensors and map ops (the common case) is fused in SIMD registers by the
 // program that writes it; every other tree, and every fused node of a lazy or traced graph, runs
 // on the library's fused evaluator (evaluate.hpp): FusedNodes flattened on the stack, each op's
-// chunk kernel compiled once in the library. Both compute each op with the same instructions, so
-// results agree bit for bit (unless the program is compiled to contract a*b+c into an FMA, which
-// the separate kernels never do).
+// chunk kernel compiled once in the library. The register path is taken only when the program is
+// compiled for the instruction set the library's kernels run (cpu_isa.hpp); both then compute
+// each op with the same instructions, so results agree bit for bit (unless the program is
+// compiled to contract a*b+c into an FMA, which the library's kernels never do).
 #pragma once
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../core/cpu_isa.hpp"
 #include "../core/tensor.hpp"
 #include "../ops/any_op.hpp"
 #include "../ops/elementwise_kernel.hpp"
@@ -192,7 +194,11 @@ class Node {
     if constexpr (all_map) {
       if (types_.out == float32 || types_.out == float64) {
         const Device d = common_device("elementwise expression", leaves.data(), leaves.size());
-        if (d.is_cpu() && uniform_leaves(leaves.data(), types_.out)) {
+        // Only when this program is compiled for the instruction set the library's kernels run
+        // (cpu_isa.hpp): otherwise the library's evaluator computes it, as it does in lazy and
+        // traced mode, so that results agree bit for bit.
+        if (d.is_cpu() && detail::compiled_isa() == cpu_isa() &&
+            uniform_leaves(leaves.data(), types_.out)) {
           Tensor out = Tensor::empty(shape_, types_.out);
           if (types_.out == float32)
             evaluate_in_registers<float>(leaves.data(), out);

@@ -111,6 +111,7 @@ NEURON_INLINE void AddLayerNorm::run(const std::vector<Tensor>& in, Tensor& out)
   float* y = out.data<float>();
   const ElementwiseTypes t{{float32, float32, float32}, float32};
   const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1));
+  const detail::IsaKernels* isa = detail::isa_kernels();
   detail::parallel_for(rows, grain, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t r = begin; r < end; ++r) {
       float* yr = y + r * n;
@@ -122,7 +123,7 @@ NEURON_INLINE void AddLayerNorm::run(const std::vector<Tensor>& in, Tensor& out)
         const void* next[2] = {yr, terms[i].data + terms[i].row_offset(r)};
         Add{}.run_chunk(t, next, yr, n);
       }
-      detail::layer_norm_rows(yr, yr, w, b, n, eps, 0, 1);
+      detail::layer_norm_rows_dispatch(isa, yr, yr, w, b, n, eps, 0, 1);
     }
   });
 }

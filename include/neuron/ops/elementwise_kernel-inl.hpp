@@ -1,7 +1,5 @@
-// Elementwise kernels over one contiguous chunk: the loops every elementwise op shares.
-// Floating-point maps run on xsimd batches; the ragged tail is computed in a zero-padded batch too,
-// so every element goes through the same instructions whatever its position (eager, lazy and traced
-// results then agree bit for bit).
+// Elementwise kernel tables, and MapOp::run_chunk: the chunk loop (map_chunk.hpp) of the
+// instruction set picked at start-up for floating dtypes (isa_kernels.hpp), in place otherwise.
 #pragma once
 
 #include <algorithm>
@@ -11,46 +9,28 @@
 
 #include "any_op-inl.hpp"
 #include "elementwise_kernel.hpp"
+#include "isa_kernels-inl.hpp"
+#include "map_chunk.hpp"
 
 namespace neuron {
-
-namespace detail {
-
-template <class Op, class T, std::size_t... I>
-void map_chunk(const Op& op, const void* const* in, void* out, std::int64_t n,
-               std::index_sequence<I...>) {
-  T* o = static_cast<T*>(out);
-  if constexpr (std::is_floating_point_v<T>) {
-    using B = xsimd::batch<T>;
-    constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
-    std::int64_t i = 0;
-    for (; i + W <= n; i += W)
-      op(B::load_unaligned(static_cast<const T*>(in[I]) + i)...).store_unaligned(o + i);
-    if (i < n) {
-      alignas(64) T tmp[sizeof...(I) + 1][W] = {};
-      std::int64_t rest = n - i;
-      ((std::copy(static_cast<const T*>(in[I]) + i, static_cast<const T*>(in[I]) + n, tmp[I])),
-       ...);
-      op(B::load_aligned(tmp[I])...).store_aligned(tmp[sizeof...(I)]);
-      std::copy(tmp[sizeof...(I)], tmp[sizeof...(I)] + rest, o + i);
-    }
-  } else {
-    for (std::int64_t i = 0; i < n; ++i) o[i] = op(static_cast<const T*>(in[I])[i]...);
-  }
-}
-
-}  // namespace detail
 
 template <class Derived, int Arity>
 void MapOp<Derived, Arity>::run_chunk(const ElementwiseTypes& t, const void* const* in, void* out,
                                       std::int64_t n) const {
   visit_dtype(t.out, [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (Derived::template accepts<T>)
+    if constexpr (Derived::template accepts<T>) {
+      if constexpr (std::is_floating_point_v<T>) {
+        // The kernel of the instruction set picked at start-up (isa_kernels.hpp), looked up once.
+        static const detail::MapChunkFn isa =
+            detail::isa_map_chunk(Derived::name, std::is_same_v<T, double>);
+        if (isa) return isa(static_cast<const Derived*>(this), in, out, n);
+      }
       detail::map_chunk<Derived, T>(static_cast<const Derived&>(*this), in, out, n,
                                     std::make_index_sequence<Arity>{});
-    else
+    } else {
       throw_error<DTypeError>(Derived::name, ": no kernel for dtype ", t.out);
+    }
   });
 }
 

@@ -12,6 +12,7 @@
 
 #include "any_op-inl.hpp"
 #include "gemm-inl.hpp"
+#include "isa_kernels-inl.hpp"
 #include "matmul.hpp"
 
 namespace neuron {
@@ -244,6 +245,7 @@ NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const
   }
   std::optional<detail::ThreadLease> lease;
   if (detail::eigen_gemm_may_parallelize(m * k, n)) lease.emplace();
+  const detail::IsaKernels* isa = detail::isa_kernels();  // the instruction set picked at start-up
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -251,6 +253,8 @@ NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const
       const detail::ConstMap<T> xm(x.data<T>(), m, k), wm(w.data<T>(), n, k);
       if (k == 0)
         o.setZero();
+      else if (detail::gemv_per_row(m, k, n) && std::is_same_v<T, float> && isa)
+        isa->linear_rows_f32(x.data<float>(), w.data<float>(), out.data<float>(), m, k, n);
       else if (detail::gemv_per_row(m, k, n))
         for (std::int64_t r = 0; r < m; ++r) o.row(r).noalias() = xm.row(r) * wm.transpose();
       else
