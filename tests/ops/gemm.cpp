@@ -187,3 +187,27 @@ TEST_CASE("a linear weight written in place is packed again in eager mode") {
   check_against_f64(y1, nr::linear(f64(x), f64(w)), "after the write");
   CHECK(test::values(y0) != test::values(y1));
 }
+
+// GEMMs wider than a column block (gemm_column_block: 256 on AVX2 CPUs, NEURON_GEMM_COLUMN_BLOCK
+// in ctest's neuron_tests_isa_avx2 run) run as several oneDNN primitives, each writing its columns:
+// a ragged last block, bias, residual and activation epilogues, plain and packed weights.
+TEST_CASE("GEMMs split into column blocks match float64 in every mode") {
+  nr::manual_seed(43);
+  const nr::Tensor x = nr::randn({20, 64}), w = nr::randn({700, 64}), b = nr::randn({700});
+  check_against_f64(nr::linear(x, w, b), nr::linear(f64(x), f64(w), f64(b)), "linear 700");
+  const nr::Tensor m = nr::randn({64, 600});
+  check_against_f64(nr::matmul(x, m), nr::matmul(f64(x), f64(m)), "matmul 600");
+  const nr::Tensor r = nr::randn({20, 700});
+  auto f = [&](const nr::Tensor& in) { return nr::Tensor(nr::relu(nr::linear(in, w, b) + r)); };
+  nr::TracedModule t = nr::trace(f, x);
+  const nr::Tensor eager = f(x);
+  test::check_close(t(x), eager, 1e-6, 1e-6, "fused_linear 700 (residual + relu)");
+  check_against_f64(eager, nr::relu(nr::linear(f64(x), f64(w), f64(b)) + f64(r)), "eager 700");
+  // Weights changed in place are reordered again, block by block (PackedWeightCache).
+  nr::Tensor w2 = w.clone();
+  const nr::Tensor before = nr::linear(x, w2, b);
+  w2.data<float>()[699 * 64] += 1.f;  // the last block's last row
+  const nr::Tensor after = nr::linear(x, w2, b);
+  check_against_f64(after, nr::linear(f64(x), f64(w2), f64(b)), "linear after an in-place write");
+  CHECK(nr::max(nr::abs(after - before)).item<float>() > 0.f);
+}

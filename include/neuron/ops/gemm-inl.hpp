@@ -14,6 +14,7 @@
 // shape and thread count, so their results are bit-identical.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -114,33 +115,68 @@ struct GemmGeometry {
   bool operator==(const GemmGeometry& o) const { return key() == o.key(); }
 };
 
-struct GemmPrimitive {
+// One oneDNN matmul over columns [n0, n0 + dst.back()) of the GEMM (all of them unless the GEMM
+// is split into column blocks, gemm_column_block).
+struct GemmBlock {
   dnnl::primitive primitive;
   dnnl::memory::desc src, weights_plain, weights_packed, bias, dst, scratchpad;
+  dnnl::memory weights;  // when the GEMM's weights_fixed: this block's reordered plan constant
+  std::int64_t n0 = 0;
+  std::uint64_t id = next_dnnl_primitive_id();  // for dnnl_call_args
+};
+
+struct GemmPrimitive {
+  std::vector<GemmBlock> blocks;
   bool has_bias = false, has_residual = false;
-  bool weights_fixed = false;  // `weights` holds the reordered plan constant
-  dnnl::memory weights;        // when weights_fixed
+  bool weights_fixed = false;  // every block's `weights` holds the reordered plan constant
   int threads = 1;
   GemmGeometry geometry;
-  std::uint64_t id = next_dnnl_primitive_id();  // for dnnl_call_args
   // The same GEMM made for other thread counts, made on first use (guarded by `mutex`).
   mutable std::mutex mutex;
   mutable std::map<int, std::shared_ptr<const GemmPrimitive>> for_threads;
 };
 
-inline dnnl::memory::desc gemm_strided_desc(const dnnl::memory::dims& dims, bool transposed) {
-  // Row-major strides; `transposed`: the last two dims are stored swapped ([.., N, K] for a
-  // [.., K, N] operand).
+// Columns per oneDNN primitive: 0 for the whole GEMM in one. oneDNN 2.6's AVX2 f32 matmul loses
+// a third to a half of its speed when N > 256; the same GEMM run as primitives of 256 columns,
+// each writing its slice of the output, runs as fast as the 256-column ones. Measured with
+// bench/gemm_column_blocks.cpp (oneDNN alone, median of 7, GFLOP/s; AMD EPYC Zen 3, AVX2, FMA
+// peak ~100 per core):
+//   M x K x N        1 thread: whole / blocks of 256     2 threads: whole / blocks of 256
+//   128 x 256 x 1024        39.1 / 63.2                        75.6 / 116.2
+//   256 x 256 x 1024        38.7 / 80.1                        72.2 / 114.1
+//   128 x 256 x  768        63.1 / 82.1                       131.5 / 130.2
+//   128 x 256 x 3072        38.6 / 81.3                        76.0 / 107.9
+//    32 x 256 x 1024        38.9 / 72.9                        68.2 /  88.5
+// (blocks of 512: 48-58 at 1 thread). On AVX-512 CPUs (Zen 5, Sapphire Rapids) the whole GEMM
+// already ran at 0.92-0.96 of the FMA peak: not split. Rank-2 GEMMs (linear, matmul's
+// single-GEMM case) of at least 16 rows only. NEURON_GEMM_COLUMN_BLOCK=<n> sets the width
+// (0: never split), for measurements.
+NEURON_INLINE std::int64_t gemm_column_block(const GemmGeometry& g) {
+  static const std::int64_t width = [] {
+    if (const char* e = std::getenv("NEURON_GEMM_COLUMN_BLOCK")) return std::atoll(e);
+    const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+    const bool avx2_class = isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
+    return avx2_class ? 256LL : 0LL;
+  }();
+  if (width <= 0 || g.dst.size() != 2 || g.dst[0] < 16) return 0;
+  return g.dst[1] > width ? width : 0;
+}
+
+// Row-major strides of `dims`; `transposed`: the last two dims are stored swapped ([.., N, K] for
+// a [.., K, N] operand). `ld`: the row length in memory, when more than the last dim (a block of
+// columns of a wider matrix; rank 2 only).
+inline dnnl::memory::desc gemm_strided_desc(const dnnl::memory::dims& dims, bool transposed,
+                                            dnnl::memory::dim ld = 0) {
   const std::size_t r = dims.size();
   dnnl::memory::dims strides(r);
   dnnl::memory::dim s = 1;
   if (transposed) {
     strides[r - 2] = 1;
-    strides[r - 1] = dims[r - 2];
+    strides[r - 1] = std::max(ld, dims[r - 2]);
     s = dims[r - 2] * dims[r - 1];
   } else {
     strides[r - 1] = 1;
-    strides[r - 2] = dims[r - 1];
+    strides[r - 2] = std::max(ld, dims[r - 1]);
     s = dims[r - 2] * dims[r - 1];
   }
   for (std::size_t i = r - 2; i-- > 0;) {
@@ -150,43 +186,71 @@ inline dnnl::memory::desc gemm_strided_desc(const dnnl::memory::dims& dims, bool
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
 }
 
-NEURON_INLINE std::shared_ptr<GemmPrimitive> make_gemm_primitive(const char* op,
-                                                                 const GemmGeometry& g) {
-  auto p = std::make_shared<GemmPrimitive>();
-  p->threads = sync_thread_setting();
-  p->geometry = g;
-  p->has_bias = g.has_bias;
-  p->src = gemm_strided_desc(g.src, false);
-  p->dst = gemm_strided_desc(g.dst, false);
-  p->weights_plain = gemm_strided_desc(g.weights, g.weights_transposed);
+// The primitive of columns [n0, n0 + nb) of GEMM `g`.
+NEURON_INLINE GemmBlock make_gemm_block(const char* op, const GemmGeometry& g, std::int64_t n0,
+                                        std::int64_t nb) {
+  const std::int64_t n = g.dst.back();
+  const bool split = nb != n;
+  GemmBlock b;
+  b.n0 = n0;
+  dnnl::memory::dims wdims = g.weights, ddims = g.dst;
+  wdims.back() = nb;
+  ddims.back() = nb;
+  b.src = gemm_strided_desc(g.src, false);
+  b.dst = gemm_strided_desc(ddims, false, split ? n : 0);
+  // linear's [N, K] rows n0.. are contiguous; matmul's [K, N] block has rows of N.
+  b.weights_plain =
+      gemm_strided_desc(wdims, g.weights_transposed, split && !g.weights_transposed ? n : 0);
   const dnnl::memory::desc weights =
-      g.packed_weights ? dnnl::memory::desc(g.weights, dnnl::memory::data_type::f32,
-                                            dnnl::memory::format_tag::any)
-                       : p->weights_plain;
+      g.packed_weights
+          ? dnnl::memory::desc(wdims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any)
+          : b.weights_plain;
   if (g.has_bias) {
     dnnl::memory::dims bd(g.dst.size(), 1);
-    bd.back() = g.dst.back();
-    p->bias = gemm_strided_desc(bd, false);
+    bd.back() = nb;
+    b.bias = gemm_strided_desc(bd, false);
   }
-  p->has_residual = g.has_residual;
   dnnl::primitive_attr attr = dnnl_attr();
   float alpha = 0, beta = 0;
   const dnnl::algorithm act = epilogue_algorithm(g.activation, alpha, beta);
   if (g.has_residual || act != dnnl::algorithm::undef) {
     // Bias is added by the matmul itself, before the post-ops: act(x W + b + residual).
     dnnl::post_ops ops;
-    if (g.has_residual) ops.append_binary(dnnl::algorithm::binary_add, p->dst);
+    if (g.has_residual) ops.append_binary(dnnl::algorithm::binary_add, b.dst);
     if (act != dnnl::algorithm::undef) ops.append_eltwise(1.f, act, alpha, beta);
     attr.set_post_ops(ops);
   }
   dnnl_call(op, [&] {
-    dnnl::matmul::desc d(p->src, weights, g.has_bias ? p->bias : dnnl::memory::desc(), p->dst);
+    dnnl::matmul::desc d(b.src, weights, g.has_bias ? b.bias : dnnl::memory::desc(), b.dst);
     dnnl::matmul::primitive_desc pd(d, attr, dnnl_engine());
-    p->weights_packed = pd.weights_desc();
-    p->scratchpad = pd.scratchpad_desc();
-    p->primitive = dnnl::matmul(pd);
+    b.weights_packed = pd.weights_desc();
+    b.scratchpad = pd.scratchpad_desc();
+    b.primitive = dnnl::matmul(pd);
   });
+  return b;
+}
+
+NEURON_INLINE std::shared_ptr<GemmPrimitive> make_gemm_primitive(const char* op,
+                                                                 const GemmGeometry& g) {
+  auto p = std::make_shared<GemmPrimitive>();
+  p->threads = sync_thread_setting();
+  p->geometry = g;
+  p->has_bias = g.has_bias;
+  p->has_residual = g.has_residual;
+  const std::int64_t n = g.dst.back(), width = gemm_column_block(g);
+  if (width == 0) {
+    p->blocks.push_back(make_gemm_block(op, g, 0, n));
+  } else {
+    for (std::int64_t n0 = 0; n0 < n; n0 += width)
+      p->blocks.push_back(make_gemm_block(op, g, n0, std::min(width, n - n0)));
+  }
   return p;
+}
+
+// Bytes from the start of the weights to block `b`'s first column.
+inline std::size_t gemm_weights_offset(const GemmGeometry& g, const GemmBlock& b) {
+  const std::int64_t k = g.weights[g.weights.size() - 2];
+  return static_cast<std::size_t>(g.weights_transposed ? b.n0 * k : b.n0) * sizeof(float);
 }
 
 // Eager and lazy-without-prepare GEMMs: primitives by (geometry, threads), at most kCapacity,
@@ -238,11 +302,30 @@ NEURON_INLINE std::shared_ptr<const GemmPrimitive> prepare_gemm(const char* op,
                                                                 const Tensor* weight) {
   std::shared_ptr<GemmPrimitive> p = make_gemm_primitive(op, g);
   if (weight && g.packed_weights) {
-    p->weights = dnnl_call(
-        op, [&] { return dnnl_reorder_weights(*weight, p->weights_plain, p->weights_packed); });
+    for (GemmBlock& b : p->blocks)
+      b.weights = dnnl_call(op, [&] {
+        const std::byte* w = static_cast<const std::byte*>(weight->raw_data());
+        return dnnl_reorder_weights(w + gemm_weights_offset(g, b), b.weights_plain,
+                                    b.weights_packed);
+      });
     p->weights_fixed = true;
   }
   return p;
+}
+
+// The primitive for this call: the prepared one, or one for another thread count or another
+// shape (eager calls: from the cache).
+NEURON_INLINE std::shared_ptr<const GemmPrimitive> gemm_for_call(const char* op,
+                                                                 const GemmGeometry& g,
+                                                                 const GemmPrimitive* prepared,
+                                                                 int threads) {
+  if (!prepared || !(prepared->geometry == g))  // eager, or a shape the node was not made for
+    return GemmPrimitiveCache::instance().get(op, g, threads);
+  if (prepared->threads == threads) return nullptr;  // the prepared one
+  std::lock_guard<std::mutex> lock(prepared->mutex);
+  auto& other = prepared->for_threads[threads];
+  if (!other) other = make_gemm_primitive(op, g);
+  return other;
 }
 
 // Runs the GEMM of `g` on a (src), b (weights), optional bias, into out.
@@ -250,36 +333,37 @@ NEURON_INLINE void run_gemm(const char* op, const GemmGeometry& g, const GemmPri
                             const Tensor& a, const Tensor& b, const Tensor* bias, Tensor& out,
                             const Tensor* residual = nullptr) {
   ThreadLease lease;  // threads.hpp's sharing rule; the primitive is made for lease.threads()
-  const int threads = lease.threads();
-  const GemmPrimitive* fixed = prepared && prepared->weights_fixed ? prepared : nullptr;
-  std::shared_ptr<const GemmPrimitive> held;
-  if (!prepared || !(prepared->geometry == g)) {  // eager, or a shape the node was not made for
-    held = GemmPrimitiveCache::instance().get(op, g, threads);
-    fixed = nullptr;
-  } else if (prepared->threads != threads) {
-    std::lock_guard<std::mutex> lock(prepared->mutex);
-    auto& other = prepared->for_threads[threads];
-    if (!other) other = make_gemm_primitive(op, g);
-    held = other;
-  }
+  const std::shared_ptr<const GemmPrimitive> held = gemm_for_call(op, g, prepared, lease.threads());
   const GemmPrimitive& p = held ? *held : *prepared;
-  const bool reuse = fixed && fixed->weights_packed == p.weights_packed;
-  dnnl_call(op, [&] {
-    DnnlCallArgs& args = dnnl_call_args(p.id);
-    args.set(DNNL_ARG_SRC, p.src, a.raw_data());
-    if (reuse)
-      args.set(DNNL_ARG_WEIGHTS, fixed->weights);
-    else if (g.packed_weights)
-      args.set(DNNL_ARG_WEIGHTS,
-               PackedWeightCache::instance().get(b, p.weights_plain, p.weights_packed));
-    else
-      args.set(DNNL_ARG_WEIGHTS, p.weights_plain, b.raw_data());
-    if (p.has_bias) args.set(DNNL_ARG_BIAS, p.bias, bias->raw_data());
-    if (p.has_residual)
-      args.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p.dst, residual->raw_data());
-    args.set(DNNL_ARG_DST, p.dst, out.raw_data());
-    args.execute(p.primitive, p.scratchpad);
-  });
+  const GemmPrimitive* fixed =
+      prepared && prepared->weights_fixed && prepared->geometry == g ? prepared : nullptr;
+  auto at = [](const void* base, std::size_t bytes) {
+    return const_cast<std::byte*>(static_cast<const std::byte*>(base)) + bytes;
+  };
+  for (std::size_t i = 0; i < p.blocks.size(); ++i) {
+    const GemmBlock& blk = p.blocks[i];
+    const std::size_t col = static_cast<std::size_t>(blk.n0) * sizeof(float);
+    const std::size_t w_off = gemm_weights_offset(g, blk);
+    const bool reuse = fixed && fixed->blocks.size() == p.blocks.size() &&
+                       fixed->blocks[i].weights_packed == blk.weights_packed;
+    dnnl_call(op, [&] {
+      DnnlCallArgs& args = dnnl_call_args(blk.id);
+      args.set(DNNL_ARG_SRC, blk.src, a.raw_data());
+      if (reuse)
+        args.set(DNNL_ARG_WEIGHTS, fixed->blocks[i].weights);
+      else if (g.packed_weights)
+        args.set(DNNL_ARG_WEIGHTS, PackedWeightCache::instance().get(b, w_off, blk.weights_plain,
+                                                                     blk.weights_packed));
+      else
+        args.set(DNNL_ARG_WEIGHTS, blk.weights_plain, at(b.raw_data(), w_off));
+      if (p.has_bias) args.set(DNNL_ARG_BIAS, blk.bias, at(bias->raw_data(), col));
+      if (p.has_residual)
+        args.set(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, blk.dst,
+                 at(residual->raw_data(), col));
+      args.set(DNNL_ARG_DST, blk.dst, at(out.raw_data(), col));
+      args.execute(blk.primitive, blk.scratchpad);
+    });
+  }
   onednn_gemm_counter().fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -201,13 +201,18 @@ auto dnnl_call(const char* op, F&& f) -> decltype(f()) {
 }
 
 // Reorders `w` (plain layout `plain`) into `packed` and returns the new memory.
-inline dnnl::memory dnnl_reorder_weights(const Tensor& w, const dnnl::memory::desc& plain,
+inline dnnl::memory dnnl_reorder_weights(const void* w, const dnnl::memory::desc& plain,
                                          const dnnl::memory::desc& packed) {
-  dnnl::memory src = dnnl_memory(plain, w);
+  dnnl::memory src(plain, dnnl_engine(), const_cast<void*>(w));
   dnnl::memory dst(packed, dnnl_engine());
   dnnl_reorder(src, dst);
   dnnl_stream().wait();
   return dst;
+}
+
+inline dnnl::memory dnnl_reorder_weights(const Tensor& w, const dnnl::memory::desc& plain,
+                                         const dnnl::memory::desc& packed) {
+  return dnnl_reorder_weights(w.raw_data(), plain, packed);
 }
 
 // Weights reordered into a primitive's layout, cached per weight tensor for eager and lazy mode
@@ -224,22 +229,30 @@ class PackedWeightCache {
 
   dnnl::memory get(const Tensor& w, const dnnl::memory::desc& plain,
                    const dnnl::memory::desc& packed) {
-    if (packed == plain) return dnnl_memory(plain, w);
+    return get(w, 0, plain, packed);
+  }
+  // The part of `w` from `byte_offset` that `plain` describes (a block of a GEMM's columns).
+  dnnl::memory get(const Tensor& w, std::size_t byte_offset, const dnnl::memory::desc& plain,
+                   const dnnl::memory::desc& packed) {
+    const std::byte* data = static_cast<const std::byte*>(w.raw_data()) + byte_offset;
+    if (packed == plain) return dnnl::memory(plain, dnnl_engine(), const_cast<std::byte*>(data));
     const std::shared_ptr<Storage>& storage = w.impl_shared()->storage;
-    const std::size_t offset = w.impl_shared()->offset;
-    const XXH64_hash_t hash = XXH3_64bits(w.raw_data(), w.nbytes());
+    const std::size_t offset = w.impl_shared()->offset + byte_offset;
+    // The bytes the block spans (its last row may end before the tensor's).
+    const std::size_t span = std::min(plain.get_size(), w.nbytes() - byte_offset);
+    const XXH64_hash_t hash = XXH3_64bits(data, span);
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Entry>& entries = entries_[storage.get()];
     for (Entry& e : entries)
       if (e.storage.lock() == storage && e.offset == offset && e.packed == packed) {
         if (e.hash != hash) {  // written in place since: reorder again
-          e.memory = dnnl_reorder_weights(w, plain, packed);
+          e.memory = dnnl_reorder_weights(data, plain, packed);
           e.hash = hash;
         }
         return e.memory;
       }
     purge_expired();
-    Entry e{storage, offset, packed, hash, dnnl_reorder_weights(w, plain, packed)};
+    Entry e{storage, offset, packed, hash, dnnl_reorder_weights(data, plain, packed)};
     entries_[storage.get()].push_back(e);
     return e.memory;
   }
