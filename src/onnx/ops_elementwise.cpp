@@ -3,6 +3,7 @@
 // broadcast attributes.
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "ops.hpp"
 
@@ -63,17 +64,44 @@ void run_Mod(OpContext& c) {
   c.set(0, as_dtype(r, a.dtype()));
 }
 
+namespace {
+// Clip(x, 0, 6) and Clip(x, 0) with bounds known when recording (attributes, initializers,
+// Constant nodes: what exporters write for ReLU6 and ReLU) as the DSL's relu6 and relu, which the
+// compiler fuses into the convolution or GEMM before them; an undefined tensor otherwise.
+Tensor clip_as_activation(OpContext& c, const Tensor& x) {
+  if (!is_floating(x.dtype())) return {};
+  auto bound = [&](int i, const char* attr) -> std::optional<double> {
+    if (c.opset() < 11) {
+      if (!c.has_attr(attr)) return std::nullopt;
+      return c.attr_f(attr, 0);
+    }
+    if (!c.has(i)) return std::nullopt;
+    if (!c.known(i)) return std::numeric_limits<double>::quiet_NaN();  // not a known value
+    return c.floats(i).at(0);
+  };
+  const std::optional<double> lo = bound(1, "min"), hi = bound(2, "max");
+  if (lo != 0.0) return {};
+  if (!hi) return nr::relu(x);
+  return *hi == 6.0 ? nr::relu6(x) : Tensor();
+}
+}  // namespace
+
 void run_Clip(OpContext& c) {
   Tensor y = c.in(0);
   const DType d = y.dtype();
-  if (c.opset() < 11) {
-    if (c.has_attr("min")) y = nr::maximum(y, scalar_const(c, c.attr_f("min", 0), d));
-    if (c.has_attr("max")) y = nr::minimum(y, scalar_const(c, c.attr_f("max", 0), d));
-  } else {
+  if (c.opset() >= 11)
     for (int i : {1, 2})
       if (c.has(i) && c.shape(i).numel() != 1)
         c.fail<ShapeError>("input ", i, " (", i == 1 ? "min" : "max",
                            ") must hold one value, got shape ", c.shape(i));
+  if (Tensor act = clip_as_activation(c, y); act.defined()) {
+    c.set(0, act);
+    return;
+  }
+  if (c.opset() < 11) {
+    if (c.has_attr("min")) y = nr::maximum(y, scalar_const(c, c.attr_f("min", 0), d));
+    if (c.has_attr("max")) y = nr::minimum(y, scalar_const(c, c.attr_f("max", 0), d));
+  } else {
     if (c.has(1)) y = nr::maximum(y, nr::reshape(c.in(1), {}));
     if (c.has(2)) y = nr::minimum(y, nr::reshape(c.in(2), {}));
   }

@@ -424,6 +424,12 @@ void run_AveragePool(OpContext& c) {
 
 void run_GlobalAveragePool(OpContext& c) {
   Tensor x = c.in(0);
+  // [B, C, H, W] as the DSL writes it (adaptive_avg_pool2d to 1 x 1: torch's exports of
+  // AdaptiveAvgPool2d((1, 1)) are this node), so imported and DSL models compile alike
+  if (x.rank() == 4 && (x.dtype() == float32 || x.dtype() == float64) && x.numel() > 0) {
+    c.set(0, nr::adaptive_avg_pool2d(x, {1, 1}));
+    return;
+  }
   std::vector<std::int64_t> dims;
   for (int d = 2; d < x.rank(); ++d) dims.push_back(d);
   c.set(0, dims.empty() ? x : nr::mean(x, dims, true));

@@ -1,6 +1,7 @@
 // Shapes are static where neuron's graphs are: PyTorch's Shape -> Gather -> Unsqueeze -> Concat ->
 // Reshape chains run on the host when recording. Lazy recording and tracing of a model with a
 // dynamic batch axis record no shape op and never synchronize; trace + save + load; dynamic_batch.
+#include <algorithm>
 #include <set>
 
 #include "onnx/onnx_test_util.hpp"
@@ -92,9 +93,11 @@ TEST_CASE("onnx: shape chains are evaluated on the host (eager, lazy, trace)") {
     CHECK(ops.count("index_select") == 0);
     CHECK(ops.count("gather") == 0);
     CHECK(ops.count("sub") == 0);
-    // The weights keep their ONNX names.
+    // The weights keep their ONNX names (MatMul + Add became a linear with fc.weight transposed,
+    // stored as fc.weight.transposed.<content hash>, as folded batch norms are named).
     std::set<std::string> names(t.weight_names().begin(), t.weight_names().end());
-    CHECK(names.count("fc.weight") == 1);
+    CHECK(std::count_if(names.begin(), names.end(),
+                        [](const std::string& n) { return n.rfind("fc.weight", 0) == 0; }) == 1);
     CHECK(names.count("fc.bias") == 1);
     onnx_test::check_outputs(t.forward({x}), want, 1e-5, 1e-6);
 

@@ -26,6 +26,11 @@ struct CompileOptions {
   bool fuse_linear_epilogues = true;
   // a sum -> layer_norm as one add_layer_norm (cnn_passes.hpp); also on lazy executables.
   bool fuse_add_layer_norm = true;
+  // Traced plans only, before the passes above (import_passes.hpp): constant-weight matmul
+  // (+ bias) as linear, and chains of fused elementwise steps as one step, so that imported
+  // models (one op per ONNX node) compile as the DSL's expressions do.
+  bool matmul_as_linear = true;
+  bool fuse_elementwise_chains = true;
   // Part of every cache key: executables compiled with other options are other executables.
   std::string key() const { return std::string("cse=") + (cse ? "1" : "0"); }
 };

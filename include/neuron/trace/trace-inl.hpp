@@ -9,6 +9,7 @@
 
 #include "../compiler/cnn_passes.hpp"
 #include "../compiler/compile.hpp"
+#include "../compiler/import_passes.hpp"
 #include "../compiler/memory_plan.hpp"
 #include "../compiler/pad_constants.hpp"
 #include "../compiler/padding.hpp"
@@ -108,6 +109,8 @@ class TableWeights final : public PlanWeights {
 // The traced-plan passes the options ask for (cnn_passes.hpp), in order.
 NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const CompileOptions& options) {
   TableWeights w(weights);
+  if (options.matmul_as_linear) matmul_bias_as_linear(plan, w);
+  if (options.fuse_elementwise_chains) fuse_elementwise_chains(plan);
   if (options.fold_batch_norm) fold_batch_norms(plan, w);
   if (options.fuse_conv_epilogues) fuse_conv_epilogues(plan);
   if (options.fuse_linear_epilogues) fuse_linear_epilogues(plan);

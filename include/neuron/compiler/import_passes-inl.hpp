@@ -1,0 +1,179 @@
+// Definitions of import_passes.hpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "../expr/interpreted_expr.hpp"
+#include "../graph/hash.hpp"
+#include "../ops/matmul.hpp"
+#include "cnn_passes-inl.hpp"
+#include "import_passes.hpp"
+
+namespace neuron {
+
+namespace detail {
+
+// Replaces leaf number `leaf` of a fused tree (depth-first, as InterpretedExpr numbers leaves)
+// with `sub`; counts in `scalars_before` the C++ numbers met before it (their slots in the
+// step's scalars, numbered the same way). False when the tree has no such leaf.
+inline bool substitute_leaf(nlohmann::json& j, int& leaf, const nlohmann::json& sub,
+                            int& scalars_before) {
+  if (is_leaf(j)) {
+    if (leaf-- != 0) return false;
+    j = sub;
+    return true;
+  }
+  if (j.is_object() && j.contains("scalar")) {
+    ++scalars_before;
+    return false;
+  }
+  if (j.is_object() && j.contains("args") && j["args"].is_array())
+    for (nlohmann::json& a : j["args"])
+      if (substitute_leaf(a, leaf, sub, scalars_before)) return true;
+  return false;
+}
+
+// Inlines the fused step `a` (whose result is read only at operand `k` of the fused step `b`)
+// into `b`; false (nothing changed) when the merged tree does not build.
+inline bool inline_fused(const Plan& plan, const PlanStep& a, PlanStep& b, std::size_t k) {
+  nlohmann::json tree = b.op->attrs_json();
+  int leaf = static_cast<int>(k), scalars_before = 0;
+  if (!substitute_leaf(tree, leaf, a.op->attrs_json(), scalars_before)) return false;
+  std::vector<int> inputs(b.inputs.begin(), b.inputs.begin() + static_cast<std::ptrdiff_t>(k));
+  inputs.insert(inputs.end(), a.inputs.begin(), a.inputs.end());
+  inputs.insert(inputs.end(), b.inputs.begin() + static_cast<std::ptrdiff_t>(k) + 1,
+                b.inputs.end());
+  std::vector<TensorSpec> specs;
+  for (int in : inputs) specs.push_back(plan.slots[static_cast<std::size_t>(in)].spec);
+  std::shared_ptr<const AnyOp> op;
+  try {  // e.g. deeper than a module file may store
+    op = expr::fused_op_from_json(tree, specs);
+    if (!(op->infer(specs) == plan.slots[static_cast<std::size_t>(b.output)].spec)) return false;
+  } catch (const Error&) {
+    return false;
+  }
+  std::vector<ScalarValue> scalars(b.scalars.begin(), b.scalars.begin() + scalars_before);
+  scalars.insert(scalars.end(), a.scalars.begin(), a.scalars.end());
+  scalars.insert(scalars.end(), b.scalars.begin() + scalars_before, b.scalars.end());
+  if (static_cast<int>(scalars.size()) != op->scalar_count()) return false;
+  b.op = std::move(op);
+  b.inputs = std::move(inputs);
+  b.scalars = std::move(scalars);
+  return true;
+}
+
+// A float32 weight slot of this shape.
+inline bool is_weight_of(const Plan& plan, int slot, const Shape& shape) {
+  const PlanSlot& s = plan.slots[static_cast<std::size_t>(slot)];
+  return s.kind == PlanSlot::Kind::weight && s.spec.dtype == float32 && s.spec.shape == shape;
+}
+
+}  // namespace detail
+
+NEURON_INLINE int fuse_elementwise_chains(Plan& plan) {
+  int merged = 0;
+  detail::SlotUse use(plan);
+  std::vector<bool> removed(plan.steps.size(), false);
+  // In plan order: a producer has taken in its own producers before its reader looks at it.
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    PlanStep& b = plan.steps[i];
+    if (b.op->name() != "fused") continue;
+    const Shape& out = plan.slots[static_cast<std::size_t>(b.output)].spec.shape;
+    for (std::size_t k = 0; k < b.inputs.size();) {
+      const int s = b.inputs[k];
+      const int w = use.writer[static_cast<std::size_t>(s)];
+      // the same shape: an inlined producer is computed once per element of its reader's result,
+      // so a smaller one (broadcast by the reader) would be computed more often than before
+      const bool candidate = w >= 0 && !removed[static_cast<std::size_t>(w)] &&
+                             use.single_reader(s) &&
+                             plan.steps[static_cast<std::size_t>(w)].op->name() == "fused" &&
+                             plan.slots[static_cast<std::size_t>(s)].spec.shape == out;
+      const PlanStep& a = plan.steps[static_cast<std::size_t>(w < 0 ? 0 : w)];
+      if (!candidate || !detail::inline_fused(plan, a, b, k)) {
+        ++k;
+        continue;
+      }
+      // the single reader of a's inputs is now b (as often as a read them)
+      for (int in : a.inputs)
+        for (int& r : use.readers[static_cast<std::size_t>(in)])
+          if (r == w) r = static_cast<int>(i);
+      removed[static_cast<std::size_t>(w)] = true;
+      ++merged;  // look at operand k again: it is a's first operand now
+    }
+  }
+  detail::drop_removed(plan, removed);
+  remove_unused_slots(plan);
+  return merged;
+}
+
+NEURON_INLINE int matmul_bias_as_linear(Plan& plan, PlanWeights& weights) {
+  int rewritten = 0;
+  detail::SlotUse use(plan);
+  std::vector<bool> removed(plan.steps.size(), false);
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    PlanStep& st = plan.steps[i];
+    if (!detail::op_as<Matmul>(st) || st.inputs.size() != 2) continue;
+    const TensorSpec& x = plan.slots[static_cast<std::size_t>(st.inputs[0])].spec;
+    const TensorSpec& w = plan.slots[static_cast<std::size_t>(st.inputs[1])].spec;
+    if (x.dtype != float32 || x.shape.rank() < 2 || w.shape.rank() != 2 ||
+        !detail::is_weight_of(plan, st.inputs[1], w.shape) ||
+        x.shape[x.shape.rank() - 1] != w.shape[0])
+      continue;
+    const std::int64_t k = w.shape[0], n = w.shape[1];
+    // + b: the matmul's only reader is a fused add(x, x) of it and a constant [N]
+    int bias = -1, add_step = -1;
+    const int out = st.output;
+    if (use.single_reader(out)) {
+      const int j = use.readers[static_cast<std::size_t>(out)][0];
+      const PlanStep& next = plan.steps[static_cast<std::size_t>(j)];
+      const nlohmann::json tree =
+          next.op->name() == "fused" ? next.op->attrs_json() : nlohmann::json();
+      if (!removed[static_cast<std::size_t>(j)] && next.scalars.empty() &&
+          next.inputs.size() == 2 && detail::is_op(tree, "add", 2) &&
+          detail::is_leaf(tree["args"][0]) && detail::is_leaf(tree["args"][1])) {
+        const int other = next.inputs[0] == out ? next.inputs[1] : next.inputs[0];
+        if (other != out && detail::is_weight_of(plan, other, Shape{n}) &&
+            plan.slots[static_cast<std::size_t>(next.output)].spec ==
+                plan.slots[static_cast<std::size_t>(out)].spec) {
+          bias = other;
+          add_step = j;
+        }
+      }
+    }
+    // Without a bias it stays a matmul: as it was recorded, bit for bit, and errors about its
+    // weight name the tensor the model gave
+    if (bias < 0) continue;
+    // W^T, stored once per content (as folded batch norms are)
+    const Tensor& wt = weights.weight(plan.slots[static_cast<std::size_t>(st.inputs[1])].index);
+    Tensor t = Tensor::empty({n, k}, float32);
+    const float* src = wt.data<float>();
+    float* dst = t.data<float>();
+    for (std::int64_t r = 0; r < k; ++r)
+      for (std::int64_t c = 0; c < n; ++c) dst[c * k + r] = src[r * n + c];
+    const std::string name =
+        weights.weight_name(plan.slots[static_cast<std::size_t>(st.inputs[1])].index) +
+        ".transposed." + hash_bytes(t.raw_data(), t.nbytes()).hex().substr(0, 16);
+    PlanSlot slot;
+    slot.kind = PlanSlot::Kind::weight;
+    slot.spec = spec_of(t);
+    slot.index = weights.add_weight(name, t);
+    plan.slots.push_back(slot);
+    Linear lin;
+    lin.has_bias = true;
+    st.op = std::make_shared<OpModel<Linear>>(lin);
+    st.inputs = {st.inputs[0], static_cast<int>(plan.slots.size()) - 1, bias};
+    st.output = plan.steps[static_cast<std::size_t>(add_step)].output;
+    removed[static_cast<std::size_t>(add_step)] = true;
+    ++rewritten;
+  }
+  detail::drop_removed(plan, removed);
+  remove_unused_slots(plan);
+  return rewritten;
+}
+
+}  // namespace neuron

@@ -1,0 +1,28 @@
+// Traced-plan passes that see through how exporters write a model (an imported ONNX graph records
+// one op per ONNX node, where DSL code records whole expressions), so that an imported model
+// compiles to the plan of the same model written in the DSL. They run before the CNN passes
+// (cnn_passes.hpp), which then find the same patterns in both:
+//   fuse_elementwise_chains  a fused elementwise step whose result only one other fused step reads,
+//                            at one operand and at the same shape, is inlined into that step:
+//                            Add then Relu is relu(add(x, r)), as the DSL's relu(y + identity),
+//                            which fuse_conv_epilogues takes as a residual + activation epilogue
+//   matmul_bias_as_linear    matmul(x, W) with a constant 2-d W, then + b with a constant [N] b
+//                            (MatMul + Add, as exporters write nn.Linear on 3-d inputs), becomes
+//                            linear(x, W^T, b), which fuse_linear_epilogues extends
+// Each returns the number of rewrites; the plan computes the same values, up to rounding.
+#pragma once
+
+#include "../core/config.hpp"
+#include "../runtime/plan.hpp"
+#include "cnn_passes.hpp"
+
+namespace neuron {
+
+int fuse_elementwise_chains(Plan& plan);
+int matmul_bias_as_linear(Plan& plan, PlanWeights& weights);
+
+}  // namespace neuron
+
+#ifdef NEURON_HEADER_ONLY
+#include "import_passes-inl.hpp"
+#endif
