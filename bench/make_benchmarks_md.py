@@ -182,7 +182,31 @@ def machine():
             "threads_per_core": lscpu.get("Thread(s) per core", "?"),
             "hypervisor": lscpu.get("Hypervisor vendor", ""),
             "avx512f": "avx512f" in flags, "avx2": "avx2" in flags,
+            "family": lscpu.get("CPU family", "?"), "model_number": lscpu.get("Model", "?"),
             "kernel": sh(["uname", "-r"])}
+
+
+MACHINE_BEGIN, MACHINE_END = "<!-- machine:{}:begin -->", "<!-- machine:{}:end -->"
+
+
+def machine_key(m):
+    """One BENCHMARKS.md section per CPU: its model name, family, model and widest vector ISA."""
+    isa = "avx512" if m["avx512f"] else "avx2" if m["avx2"] else "baseline"
+    name = re.sub(r"[^a-z0-9]+", "-", m["model"].lower()).strip("-")
+    return f"{name}-f{m['family']}-m{m['model_number']}-{isa}"
+
+
+def machine_sections(path):
+    """{key: text} of the per-machine sections (markers included) in the existing file."""
+    text = read(path, "")
+    out = {}
+    for mo in re.finditer(r"<!-- machine:([^:]+):begin -->", text):
+        key = mo.group(1)
+        end = MACHINE_END.format(key)
+        e = text.find(end, mo.start())
+        if e > 0:
+            out[key] = text[mo.start():e + len(end)]
+    return out
 
 
 def git():
@@ -335,6 +359,8 @@ def main():
     ort = run.load_ort(os.path.join(d, "onnxruntime.json"))
     ob = json.loads(read(os.path.join(d, "openblas.json"), "{}"))
     m = machine()
+    # One chart per CPU, as one section: docs/benchmarks.png -> docs/benchmarks-<key>.png
+    a.chart = re.sub(r"(\.png)?$", f"-{machine_key(m)}.png", a.chart, count=1)
     sha, branch, dirty = git()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     source = read(os.path.join(d, "source"), "").split(maxsplit=2)
@@ -398,8 +424,12 @@ def main():
         L.append(f"| CPU time other processes used during the timed runs | "
                  f"{100 * other_share:.1f}% of all CPUs' time over the {seconds / 60:.1f} minutes "
                  "of the runs |")
-    L += ["| neuron build | Release, benchmarks and the library they link built with -O3 "
-          "-march=native (NEURON_BENCH_NATIVE) |", ""]
+    native = ctx.get("neuron_build") == "native"
+    L += ["| neuron build | Release; the benchmark programs -O3 -march=native; the library they "
+          "link " + ("built with -O3 -march=native (NEURON_BENCH_NATIVE)" if native else
+                     "as users build it (the default build: kernels picked at run time)") + " |",
+          f"| neuron's own kernels (cpu_isa.hpp) | {ctx.get('neuron_isa', 'not recorded')} path |",
+          f"| oneDNN's ISA (GEMM, convolution) | {ctx.get('onednn_isa', 'not recorded')} |", ""]
 
     if other_share is not None and other_share > 0.05:
         L += [f"**The machine was not idle**: other processes used {100 * other_share:.0f}% of "
@@ -493,7 +523,7 @@ def main():
           "`scripts/bench.sh` installs what it needs (scripts/install_deps.sh --tests --bench: "
           "libtorch-dev, python3-torch, gnuplot-nox, python3-venv, libopenblas0-pthread), makes "
           "the fixtures (bench/make_bench_models.py: weights, inputs, expected outputs, "
-          "TorchScript and ONNX files), builds bench_models and bench_vision natively, finds "
+          "TorchScript and ONNX files), builds bench_models and bench_vision against the default library, finds "
           "libtorch's BLAS kernel (bench/openblas_core.py), makes a virtualenv with onnxruntime "
           "from PyPI, runs bench_models, bench_vision (resnet18 and mobilenet_v2 cases) and "
           "bench/time_onnxruntime.py with the same repetitions, then this report "
@@ -507,10 +537,25 @@ def main():
     # The "Serving" section (scripts/bench_serve.sh's, between its markers) is not this run's:
     # kept as it is, at the end.
     serving = serving_section(a.out)
+    # This run is the section of its CPU; the other CPUs' sections (earlier runs on other machines
+    # of the class) are kept as they are.
+    key = machine_key(m)
+    title = (f"## {m['model']}, CPU family {m['family']} model {m['model_number']}, "
+             f"{'AVX-512' if m['avx512f'] else 'AVX2' if m['avx2'] else 'no AVX2'}")
+    body = [title] + ["#" + line if line.startswith("## ") else line for line in L[1:]]
+    sections = machine_sections(a.out)
+    sections[key] = "\n".join([MACHINE_BEGIN.format(key)] + body + [MACHINE_END.format(key)])
+    out = ["# Benchmarks", "",
+           "One section per CPU `scripts/bench.sh` ran on (the machines of this class change from "
+           "session to session); each section is one run on that CPU, and its ratios compare "
+           "numbers measured in that run only. Sections: " +
+           ", ".join(f"`{k}`" for k in sorted(sections)) + ".", ""]
+    for k in sorted(sections):
+        out += [sections[k], ""]
     if serving:
-        L += [serving]
+        out += [serving]
     with open(a.out, "w") as f:
-        f.write("\n".join(L))
+        f.write("\n".join(out))
     print(f"wrote {a.out} and {a.chart}" + (f" ({chart_error})" if chart_error else ""))
     return 0
 

@@ -7,7 +7,8 @@
 #   1. installs what it needs (scripts/install_deps.sh --tests --bench)
 #   2. makes the fixtures when missing or older than their script (bench/make_bench_models.py:
 #      weights, inputs, expected outputs, TorchScript and ONNX files, cases.json)
-#   3. builds bench_models and bench_vision with -O3 -march=native (NEURON_BENCH_NATIVE)
+#   3. builds bench_models and bench_vision (the programs with -O3 -march=native) against the
+#      library as users build it: the default build, kernels picked at run time (cpu_isa.hpp)
 #   4. a virtualenv with onnxruntime from PyPI (pinned below), made once
 #   5. which OpenBLAS kernel libtorch gets (bench/openblas_core.py; see the TorchScript note)
 #   6. runs bench_models, bench_vision and bench/time_onnxruntime.py one after the other, each
@@ -47,9 +48,9 @@ fi
 echo "== 3. build ($build)"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   "${lock[@]}" cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNEURON_BUILD_BENCH=ON \
-    -DNEURON_BENCH_NATIVE=ON -DNEURON_BUILD_TESTS=OFF -DNEURON_BUILD_EXAMPLES=OFF
+    -DNEURON_BENCH_NATIVE=OFF -DNEURON_BUILD_TESTS=OFF -DNEURON_BUILD_EXAMPLES=OFF
 else
-  "${lock[@]}" cmake -S . -B "$build" -DNEURON_BUILD_BENCH=ON -DNEURON_BENCH_NATIVE=ON >/dev/null
+  "${lock[@]}" cmake -S . -B "$build" -DNEURON_BUILD_BENCH=ON -DNEURON_BENCH_NATIVE=OFF >/dev/null
 fi
 "${lock[@]}" cmake --build "$build" -j "$jobs" --target bench_models bench_vision
 
