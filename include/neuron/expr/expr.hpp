@@ -197,7 +197,7 @@ class Node {
         // Only when this program is compiled for the instruction set the library's kernels run
         // (cpu_isa.hpp): otherwise the library's evaluator computes it, as it does in lazy and
         // traced mode, so that results agree bit for bit.
-        if (d.is_cpu() && detail::compiled_isa() == cpu_isa() &&
+        if (d.is_cpu() && neuron::detail::compiled_isa() == cpu_isa() &&
             uniform_leaves(leaves.data(), types_.out)) {
           Tensor out = Tensor::empty(shape_, types_.out);
           if (types_.out == float32)
