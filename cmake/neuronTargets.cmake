@@ -35,7 +35,7 @@ function(neuron_add_isa_objects rt)
     set_target_properties(${obj} PROPERTIES POSITION_INDEPENDENT_CODE ON)
     set(out "${CMAKE_CURRENT_BINARY_DIR}/${obj}.o")
     add_custom_command(OUTPUT "${out}"
-      COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DOBJCOPY=${CMAKE_OBJCOPY}"
+      COMMAND "${CMAKE_COMMAND}" "-DNM=${CMAKE_NM}" "-DOBJCOPY=${CMAKE_OBJCOPY}" "-DREADELF=${CMAKE_READELF}"
               "-DINPUT=$<TARGET_OBJECTS:${obj}>" "-DOUTPUT=${out}" -DSUFFIX=${isa}
               -P "${PROJECT_SOURCE_DIR}/cmake/neuronIsaObject.cmake"
       DEPENDS ${obj} "$<TARGET_OBJECTS:${obj}>" "${PROJECT_SOURCE_DIR}/cmake/neuronIsaObject.cmake"
