@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "bert_model.hpp"
+#include "build_context.hpp"
 #include "eigen_seed_mlp.hpp"
 #include "fma_peak.hpp"
 #include "page_faults.hpp"
@@ -490,13 +491,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("fma_peak_gflops", std::to_string(g_peak));
   benchmark::AddCustomContext("torch_column", neuron_bench::kTorchColumn);
   benchmark::AddCustomContext("threads_all", std::to_string(neuron_bench::all_threads()));
-  benchmark::AddCustomContext("neuron_isa", neuron::cpu_isa_name(neuron::cpu_isa()));
-  benchmark::AddCustomContext("onednn_isa", neuron::onednn_cpu_isa_name());
-#if defined(NEURON_BENCH_NATIVE_LIBRARY)
-  benchmark::AddCustomContext("neuron_build", "native");
-#else
-  benchmark::AddCustomContext("neuron_build", "default");
-#endif
+  neuron_bench::add_build_context();
 
   register_cases();
   ModelsReporter reporter;

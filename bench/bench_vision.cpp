@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "build_context.hpp"
 #include "fma_peak.hpp"
 #include "ratio_reporter.hpp"
 #include "threads.hpp"
@@ -310,13 +311,7 @@ int main(int argc, char** argv) {
               g_dir.c_str(), neuron_bench::kTorchColumn);
   benchmark::AddCustomContext("fma_peak_gflops", std::to_string(g_peak));
   benchmark::AddCustomContext("threads_all", std::to_string(neuron_bench::all_threads()));
-  benchmark::AddCustomContext("neuron_isa", neuron::cpu_isa_name(neuron::cpu_isa()));
-  benchmark::AddCustomContext("onednn_isa", neuron::onednn_cpu_isa_name());
-#if defined(NEURON_BENCH_NATIVE_LIBRARY)
-  benchmark::AddCustomContext("neuron_build", "native");
-#else
-  benchmark::AddCustomContext("neuron_build", "default");
-#endif
+  neuron_bench::add_build_context();
 
   register_model("resnet18", eager<vision::ResNet18>, lazy<vision::ResNet18>,
                  traced<vision::ResNet18>, traced_passes<vision::ResNet18>);

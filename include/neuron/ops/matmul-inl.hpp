@@ -13,6 +13,7 @@
 #include "any_op-inl.hpp"
 #include "gemm-inl.hpp"
 #include "isa_kernels-inl.hpp"
+#include "linear_kernels.hpp"
 #include "matmul.hpp"
 
 namespace neuron {
@@ -256,7 +257,7 @@ NEURON_INLINE void Linear::run(const std::vector<Tensor>& in, Tensor& out) const
       else if (detail::gemv_per_row(m, k, n) && std::is_same_v<T, float> && isa)
         isa->linear_rows_f32(x.data<float>(), w.data<float>(), out.data<float>(), m, k, n);
       else if (detail::gemv_per_row(m, k, n))
-        for (std::int64_t r = 0; r < m; ++r) o.row(r).noalias() = xm.row(r) * wm.transpose();
+        detail::linear_rows(x.data<T>(), w.data<T>(), out.data<T>(), m, k, n);
       else
         o.noalias() = xm * wm.transpose();
       if (has_bias)

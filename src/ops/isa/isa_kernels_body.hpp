@@ -5,10 +5,9 @@
 // be duplicated by the symbol renaming; cmake/neuronIsaObject.cmake refuses such objects).
 #pragma once
 
-#include <Eigen/Core>
-
 #include <neuron/ops/isa_kernels.hpp>
 #include <neuron/ops/layer_norm_kernels.hpp>
+#include <neuron/ops/linear_kernels.hpp>
 #include <neuron/ops/map_chunk.hpp>
 #include <neuron/ops/op_list.hpp>
 #include <neuron/ops/softmax_kernels.hpp>
@@ -76,13 +75,9 @@ void layer_norm_rows_f32(const float* x, float* y, const float* w, const float* 
   layer_norm_rows(x, y, w, bias, n, eps, b, e);
 }
 
-// As Linear::run's Eigen path for a few rows: one GEMV per row over the torch-layout weight.
 void linear_rows_f32(const float* x, const float* w, float* y, std::int64_t m, std::int64_t k,
                      std::int64_t n) {
-  using Row = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<const Row, Eigen::Unaligned> xm(x, m, k), wm(w, n, k);
-  Eigen::Map<Row, Eigen::Unaligned> o(y, m, n);
-  for (std::int64_t r = 0; r < m; ++r) o.row(r).noalias() = xm.row(r) * wm.transpose();
+  linear_rows(x, w, y, m, k, n);
 }
 
 IsaKernels make_table(CpuIsa isa) {
