@@ -1,7 +1,8 @@
 // The measurement harness of the speed issue (issue 13): the models and kernels it sets targets
-// for, each against a reference measured in the same run. Weights, inputs and the TorchScript
-// files of the torch/ column come from bench/make_bench_models.py (its cases.json names each
-// case's folder, input files and TorchScript file). Case names: <column>/<workload>[_mode]_t<n>.
+// for, each against a reference measured in the same run. Weights, inputs, expected outputs, the
+// TorchScript files of the torch/ column and the ONNX files of the imported column come from
+// bench/make_bench_models.py (its cases.json names each case's folder and files). Case names:
+// <column>/<workload>[_mode]_t<n>.
 // Workloads (the ONNX Runtime column of the same workloads: bench/time_onnxruntime.py):
 //   encoder        nn::TransformerEncoderLayer(256, 4, 1024, dropout 0) on [1, 128, 256]
 //   seed_mlp_b{1,64}  the seed MLP (784-120-10, ReLU, softmax) at batch 1 and 64
@@ -13,6 +14,12 @@
 //   neuron/<w>_eager_t<n>   the module called eagerly
 //   neuron/<w>_lazy_t<n>    lazy device: model(x) + mark_step() + cpu(), a cache hit
 //   neuron/<w>_t<n>         nr::trace(model, x), traced once per thread count, calls timed
+//   neuron/<w>_onnx_t<n>    imported ONNX: nr::onnx::load of the workload's ONNX file (the one
+//                           ONNX Runtime runs, on the same inputs), then traced and timed as
+//                           neuron/<w>_t<n>; its outputs are checked against the fixture's first
+//                           (ONNX Runtime's tolerance), a mismatch is an error. Also for resnet18
+//                           and mobilenet_v2 (x [1, 3, 224, 224]), whose DSL cases are
+//                           bench_vision's. Needs neuron::onnx (NEURON_ONNX, NEURON_BENCH_ONNX)
 //   torch/<w>_t<n>          the same model and weights traced by torch.jit, frozen, run by
 //                           libtorch (when built with it: NEURON_BENCH_TORCH)
 //   eigen/seed_mlp_b{1,64}_t1  the same MLP hand-written in Eigen (bench_traced's reference)
@@ -29,19 +36,25 @@
 //   neuron/attention_heads/*    one traced multihead_attention: its per-head kernel's measurement
 //   neuron/gemm_rule/m*_k*_n*   one traced linear at small row counts: the sweep behind the
 //                               GEMM kernel rule (run with NEURON_GEMM_KERNEL=eigen / onednn)
-// The report ends with one line per target of the issue (the target in the label) and the GEMMs'
-// fraction of the FMA peak; the peak measured at the start is also in the JSON output's context
-// (fma_peak_gflops). Fixtures: $NEURON_BENCH_MODELS, else <build>/bench/models_fixtures. Run
-// scripts/bench.sh (everything, and BENCHMARKS.md) or scripts/bench_models.sh (this program).
+// The report ends with one line per target of the issue (the target in the label), one line per
+// DSL workload and thread count "imported <w> / DSL traced <w>" (what importing costs) and the
+// GEMMs' fraction of the FMA peak; the peak measured at the start is also in the JSON output's
+// context (fma_peak_gflops). Fixtures: $NEURON_BENCH_MODELS, else <build>/bench/models_fixtures.
+// Run scripts/bench.sh (everything, and BENCHMARKS.md) or scripts/bench_models.sh (this program).
 #include <neuron/neuron.hpp>
+#if NEURON_BENCH_ONNX
+#include <neuron/onnx.hpp>
+#endif
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -73,6 +86,14 @@ using neuron_bench::threads_suffix;
 
 namespace {
 
+// The imported ONNX column (neuron/<w>_onnx_t<n>), or why it is missing: the JSON's context says
+// which, for bench/make_benchmarks_md.py.
+#if NEURON_BENCH_ONNX
+constexpr const char* kOnnxColumn = "neuron::onnx";
+#else
+constexpr const char* kOnnxColumn = "not built (NEURON_ONNX=OFF)";
+#endif
+
 std::string g_dir;  // the fixture folder
 double g_peak = 0;  // one core's FMA peak, GFLOP/s
 
@@ -87,10 +108,12 @@ constexpr Gemm kGemms[] = {
     {"gemm_enc_ff2", 128, 1024, 256},
 };
 
-// A case of cases.json: its folder, TorchScript file and inputs (in the model's order).
+// A case of cases.json: its folder, TorchScript file, ONNX file ("" when it has none), inputs (in
+// the model's order) and expected outputs' files (PyTorch's outputs).
 struct Case {
-  std::string dir, torchscript;
+  std::string dir, torchscript, onnx;
   std::vector<nr::Tensor> inputs;
+  std::vector<std::string> outputs;
 };
 
 const Case& fixture_case(const std::string& name) {
@@ -101,6 +124,9 @@ const Case& fixture_case(const std::string& name) {
       Case k;
       k.dir = g_dir + "/" + c["dir"].get<std::string>();
       k.torchscript = k.dir + "/" + c["torchscript"].get<std::string>();
+      if (c.contains("onnx")) k.onnx = k.dir + "/" + c["onnx"].get<std::string>();
+      for (const auto& file : c["outputs"])
+        k.outputs.push_back(k.dir + "/" + file.get<std::string>());
       for (const auto& [input, file] : c["inputs"].items())
         k.inputs.push_back(nr::load_npy(k.dir + "/" + file.get<std::string>()));
       m.emplace(c["case"].get<std::string>(), std::move(k));
@@ -241,6 +267,82 @@ void traced_case(benchmark::State& st, Maker<M> make, std::string w, int threads
   });
   time_traced(st, tm, inputs(w));
 }
+
+// ---- neuron imported ONNX: the workload's ONNX file, the one ONNX Runtime runs ----
+
+#if NEURON_BENCH_ONNX
+// The workloads with a DSL model here, and those whose DSL model is bench_vision's; every one has
+// an ONNX file in cases.json (ONNX Runtime's), imported by the neuron/<w>_onnx_t<n> cases.
+constexpr const char* kDslWorkloads[] = {"encoder", "seed_mlp_b1", "seed_mlp_b64", "embed", "bert"};
+constexpr const char* kVisionWorkloads[] = {"resnet18", "mobilenet_v2"};
+
+// Why `got` differs from the fixture's expected outputs, or "" when it matches. The tolerance is
+// the one bench/time_onnxruntime.py holds ONNX Runtime to (1e-4 + 1e-3 of the reference's largest
+// magnitude), so both columns of a workload time models that compute the same thing.
+std::string output_mismatch(const std::vector<nr::Tensor>& got, const Case& c) {
+  if (got.size() != c.outputs.size())
+    return std::to_string(got.size()) + " outputs, the fixture has " +
+           std::to_string(c.outputs.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    const nr::Tensor g = got[k].cpu(), want = nr::load_npy(c.outputs[k]);
+    if (g.shape() != want.shape() || g.dtype() != nr::float32 || want.dtype() != nr::float32)
+      return "output " + std::to_string(k) + ": shape or dtype differs from " + c.outputs[k];
+    const float* gp = g.data<float>();
+    const float* wp = want.data<float>();
+    double scale = 0, worst = 0;
+    for (std::int64_t i = 0; i < want.numel(); ++i)
+      scale = std::max(scale, std::fabs(double(wp[i])));
+    bool ok = true;
+    for (std::int64_t i = 0; i < want.numel(); ++i) {
+      const double d = std::fabs(double(gp[i]) - double(wp[i]));
+      ok = ok && d <= 1e-4 + 1e-3 * scale;  // false on NaN too
+      worst = std::max(worst, d);
+    }
+    if (!ok)
+      return "output " + std::to_string(k) + " differs from " + c.outputs[k] + " (max abs diff " +
+             std::to_string(worst) + ")";
+  }
+  return "";
+}
+
+// onnx::load + trace at the workload's inputs, as a user who brings the ONNX file does.
+nr::TracedModule import_and_trace(const Case& c) {
+  nr::onnx::Model m = nr::onnx::load(c.onnx);
+  m.eval();
+  return nr::trace(m, c.inputs);
+}
+
+// The imported model traced by key (workload and thread count), made on first use.
+nr::TracedModule& imported_module(const std::string& key, const Case& c) {
+  return traced_module(key, [&] { return import_and_trace(c); });
+}
+
+// Why the imported model cannot be timed ("" when it can): its import or trace failed, or its
+// outputs differ from the fixture's.
+std::string import_problem(const std::string& key, const Case& c) {
+  if (c.onnx.empty()) return "cases.json has no ONNX file for this case: remake the fixtures";
+  try {
+    return output_mismatch(imported_module(key, c).forward(c.inputs), c);
+  } catch (const std::exception& e) {
+    return c.onnx + ": import or trace failed: " + e.what();
+  }
+}
+
+// The imported model traced once per thread count (as traced_case) and checked once against the
+// fixture's outputs before any timing: a case that fails either is an error, not a time.
+void onnx_case(benchmark::State& st, std::string w, int threads) {
+  nr::set_num_threads(threads);
+  const Case& c = fixture_case(w);
+  const std::string key = w + "_onnx" + threads_suffix(threads);
+  static std::map<std::string, std::string> problems;  // by key, once checked: "" or why
+  if (!problems.count(key)) problems[key] = import_problem(key, c);
+  if (!problems[key].empty()) {
+    st.SkipWithError(("imported " + w + ": " + problems[key]).c_str());
+    return;
+  }
+  time_traced(st, imported_module(key, c), c.inputs);
+}
+#endif
 
 void traced_gemm(benchmark::State& st, Gemm g) {
   nr::set_num_threads(1);
@@ -410,6 +512,9 @@ void reg_workload(const std::string& w, Maker<M> make) {
     reg("neuron/" + w + "_eager" + suffix, eager_case<M>, make, w, t);
     reg("neuron/" + w + "_lazy" + suffix, lazy_case<M>, make, w, t);
     reg("neuron/" + w + suffix, traced_case<M>, make, w, t);
+#if NEURON_BENCH_ONNX
+    reg("neuron/" + w + "_onnx" + suffix, onnx_case, w, t);
+#endif
 #if NEURON_BENCH_TORCH
     reg("torch/" + w + suffix, torch_case, w, t);
 #endif
@@ -425,6 +530,13 @@ void register_cases() {
   }
   reg_workload("embed", embed);
   reg_workload("bert", tiny_bert);
+#if NEURON_BENCH_ONNX
+  // The vision models' DSL cases are bench_vision's; their imported ONNX cases are here, where
+  // cases.json (the ONNX files and inputs ONNX Runtime runs) is read.
+  for (const std::string w : kVisionWorkloads)
+    for (int t : neuron_bench::thread_counts())
+      reg("neuron/" + w + "_onnx" + threads_suffix(t), onnx_case, w, t);
+#endif
   for (const Gemm& g : kGemms) reg(std::string("neuron/") + g.name, traced_gemm, g);
   for (std::int64_t m : {1, 2, 4, 8, 16, 32, 64})
     for (auto kn : {std::pair<std::int64_t, std::int64_t>{128, 128},
@@ -449,6 +561,21 @@ void register_cases() {
 #endif
 }
 
+// Imported ONNX against the DSL model traced, per workload and thread count: what importing costs
+// (the vision models' DSL cases run in bench_vision, so their lines are not here).
+void add_imported_ratios(ModelsReporter& r) {
+#if NEURON_BENCH_ONNX
+  for (const std::string w : kDslWorkloads)
+    for (int t : neuron_bench::thread_counts()) {
+      const std::string suffix = threads_suffix(t);
+      r.add_ratio("imported " + w + " / DSL traced " + w + ", " + suffix.substr(1),
+                  "neuron/" + w + "_onnx" + suffix, "neuron/" + w + suffix);
+    }
+#else
+  (void)r;
+#endif
+}
+
 void add_target_ratios(ModelsReporter& r) {
   const std::string tn = threads_suffix(neuron_bench::all_threads());
   r.add_ratio("encoder t1 traced / torch (target <= 0.65)", "neuron/encoder_t1",
@@ -470,6 +597,7 @@ void add_target_ratios(ModelsReporter& r) {
   r.add_ratio("fused_16M eager / memcpy (target <= 1.5)", "neuron/fused_16M_eager", "memcpy/16M");
   r.add_ratio("fused_16M_1in traced / memcpy (1 read)", "neuron/fused_16M_1in", "memcpy/16M");
   r.add_ratio("fused_16M_1in eager / memcpy (1 read)", "neuron/fused_16M_1in_eager", "memcpy/16M");
+  add_imported_ratios(r);
 }
 
 }  // namespace
@@ -486,10 +614,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   g_peak = neuron_bench::measure_fma_peak_gflops();
-  std::printf("FMA peak, one core: %.1f GFLOP/s (fixtures: %s; torch column: %s)\n", g_peak,
-              g_dir.c_str(), neuron_bench::kTorchColumn);
+  std::printf(
+      "FMA peak, one core: %.1f GFLOP/s (fixtures: %s; torch column: %s; imported ONNX column: "
+      "%s)\n",
+      g_peak, g_dir.c_str(), neuron_bench::kTorchColumn, kOnnxColumn);
   benchmark::AddCustomContext("fma_peak_gflops", std::to_string(g_peak));
   benchmark::AddCustomContext("torch_column", neuron_bench::kTorchColumn);
+  benchmark::AddCustomContext("onnx_column", kOnnxColumn);
   benchmark::AddCustomContext("threads_all", std::to_string(neuron_bench::all_threads()));
   neuron_bench::add_build_context();
 

@@ -40,10 +40,13 @@ COLUMNS = [  # key, heading
     ("eager", "neuron eager"),
     ("lazy", "neuron lazy"),
     ("traced", "neuron traced"),
+    ("onnx", "neuron imported ONNX"),
     ("torch", "TorchScript"),
     ("eigen", "Eigen (hand-written)"),
     ("ort", "ONNX Runtime"),
 ]
+# The workloads whose DSL cases bench_vision runs (their imported ONNX cases are bench_models').
+VISION_WORKLOADS = ("resnet18", "mobilenet_v2")
 GEMMS = ["gemm_256", "gemm_enc_qkv", "gemm_enc_out", "gemm_enc_ff1", "gemm_enc_ff2"]
 GEMM_SHAPES = {"gemm_256": "256x256x256", "gemm_enc_qkv": "128x256 -> 768",
                "gemm_enc_out": "128x256 -> 256", "gemm_enc_ff1": "128x256 -> 1024",
@@ -129,7 +132,8 @@ def last_error(json_path):
 def case_name(column, workload, threads):
     t = f"_t{threads}"
     return {"eager": f"neuron/{workload}_eager{t}", "lazy": f"neuron/{workload}_lazy{t}",
-            "traced": f"neuron/{workload}{t}", "torch": f"torch/{workload}{t}",
+            "traced": f"neuron/{workload}{t}", "onnx": f"neuron/{workload}_onnx{t}",
+            "torch": f"torch/{workload}{t}",
             "eigen": f"eigen/{workload}{t}", "ort": f"ort/{workload}{t}"}[column]
 
 
@@ -149,17 +153,41 @@ def fmt_time(s):
     return f"{s:.2f} s"
 
 
+def program_of(name):
+    """The program that runs a case: ort/ cases are time_onnxruntime.py's; the vision models' DSL
+    cases bench_vision's; the rest, the imported ONNX cases of every workload included,
+    bench_models'."""
+    column, case = name.split("/", 1)
+    if column == "ort":
+        return "onnxruntime"
+    imported = re.search(r"_onnx_t\d+$", case) is not None
+    if not imported and any(case.startswith(w + "_") for w in VISION_WORKLOADS):
+        return "bench_vision"
+    return "bench_models"
+
+
+def imported_column_absent(run):
+    """Whether the run has no imported ONNX case at all (bench_models built without neuron::onnx,
+    or a run from before the column): its cells are "-", with one note under the table."""
+    return not any(re.search(r"_onnx_t\d+$", n) for n in list(run.cases) + list(run.errors))
+
+
+def imported_column_note(run):
+    """Why the run has no imported ONNX case, for the note under the table."""
+    built = run.context.get("bench_models", {}).get("onnx_column")
+    if "bench_models" in run.missing:
+        return run.missing["bench_models"]
+    if built and built != "neuron::onnx":
+        return f"bench_models: {built}"
+    return "no neuron/<workload>_onnx_t<n> case in the run (bench_models from before the column?)"
+
+
 def why_missing(run, name):
     if name in run.errors:
         return f"not measured ({run.errors[name]})"
-    program = {"ort": "onnxruntime"}.get(name.split("/")[0])
-    if program and program in run.missing:
+    program = program_of(name)
+    if program in run.missing:
         return f"not measured ({run.missing[program]})"
-    for p, msg in run.missing.items():
-        if p.startswith("bench_"):
-            if (p == "bench_vision") == any(name.split("/")[1].startswith(w)
-                                            for w in ("resnet18", "mobilenet_v2")):
-                return f"not measured ({msg})"
     if name.startswith("torch/"):
         return "not measured (no torch/ case in the run: libtorch not found at configure time?)"
     return "not measured (no such case in the run)"
@@ -299,7 +327,7 @@ def chart(run, tn, path, work_dir):
         return f"set yrange [{2.0 ** lo:g}:{2.0 ** hi:g}]", f"set ytics ({tics})"
 
     xtics = ", ".join(f"'{w}' {i}" for i, (w, _) in enumerate(WORKLOADS))
-    colors = ["#8e44ad", "#16a085", "#5dade2", "#e67e22", "#f1c40f", "#2c3e50"]
+    colors = ["#8e44ad", "#16a085", "#5dade2", "#1f618d", "#e67e22", "#f1c40f", "#2c3e50"]
     gp = [
         f"set terminal pngcairo size 1400,{430 * len(panels)} font 'sans,10'",
         f"set output '{path}'",
@@ -438,7 +466,10 @@ def main():
               "ratios within one row with care, and rerun on a quiet machine.", ""]
     L += ["## Median time per call", "",
           "neuron eager: the module called directly; lazy: on the lazy device, model(x) + "
-          "mark_step() + cpu(), a cache hit; traced: `nr::trace` once, then calls. TorchScript: "
+          "mark_step() + cpu(), a cache hit; traced: `nr::trace` once, then calls. neuron "
+          "imported ONNX: the ONNX file ONNX Runtime runs, imported by `nr::onnx::load` and "
+          "traced by `nr::trace` once, then calls, as a user who brings an ONNX file runs it (its "
+          "outputs checked against PyTorch's before timing). TorchScript: "
           "the same weights traced by torch.jit and frozen, run from C++ by Debian's libtorch "
           "1.13. ONNX Runtime: the same weights exported to ONNX (opset 17) by torch.onnx, run "
           "from Python. All on the same inputs (the fixtures' .npy files). "
@@ -446,11 +477,12 @@ def main():
           "the MLP only).", ""]
     head = "| workload | threads | " + " | ".join(h for _, h in COLUMNS) + " |"
     L += [head, "|---|---:|" + "---:|" * len(COLUMNS)]
+    no_imported = imported_column_absent(run)
     for w, desc in WORKLOADS:
         for n in threads:
             cells = []
             for c, _ in COLUMNS:
-                if not applicable(c, w, n):
+                if not applicable(c, w, n) or (c == "onnx" and no_imported):
                     cells.append("-")
                     continue
                 name = case_name(c, w, n)
@@ -458,14 +490,20 @@ def main():
                 cells.append(fmt_time(t) if t is not None else why_missing(run, name))
             L.append(f"| {w}: {desc} | {n} | " + " | ".join(cells) + " |")
     L.append("")
+    if no_imported:
+        L += [f"neuron imported ONNX: not measured ({imported_column_note(run)}).", ""]
 
-    L += ["### Ratios per workload (medians; < 1: neuron traced is faster)", "",
-          "| workload | threads | traced / TorchScript | traced / ONNX Runtime | lazy / traced "
-          "| eager / traced |", "|---|---:|---:|---:|---:|---:|"]
+    L += ["### Ratios per workload (medians; < 1: the neuron case is faster)", "",
+          "traced: the model written in the C++ DSL; imported: its ONNX file (the one ONNX "
+          "Runtime runs) imported and traced.", "",
+          "| workload | threads | traced / TorchScript | traced / ONNX Runtime "
+          "| imported / ONNX Runtime | imported / traced | lazy / traced | eager / traced |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for w, _ in WORKLOADS:
         for n in threads:
-            tr = case_name("traced", w, n)
-            vals = [ratio(run, tr, case_name("torch", w, n)), ratio(run, tr, case_name("ort", w, n)),
+            tr, im, rt = (case_name(c, w, n) for c in ("traced", "onnx", "ort"))
+            vals = [ratio(run, tr, case_name("torch", w, n)), ratio(run, tr, rt),
+                    ratio(run, im, rt), ratio(run, im, tr),
                     ratio(run, case_name("lazy", w, n), tr), ratio(run, case_name("eager", w, n), tr)]
             L.append(f"| {w} | {n} | " + " | ".join("-" if v is None else f"{v:.2f}"
                                                     for v in vals) + " |")
@@ -525,7 +563,8 @@ def main():
           "the fixtures (bench/make_bench_models.py: weights, inputs, expected outputs, "
           "TorchScript and ONNX files), builds bench_models and bench_vision against the default library, finds "
           "libtorch's BLAS kernel (bench/openblas_core.py), makes a virtualenv with onnxruntime "
-          "from PyPI, runs bench_models, bench_vision (resnet18 and mobilenet_v2 cases) and "
+          "from PyPI, runs bench_models (with the imported ONNX cases of every workload), "
+          "bench_vision (resnet18 and mobilenet_v2 cases) and "
           "bench/time_onnxruntime.py with the same repetitions, then this report "
           "(bench/make_benchmarks_md.py). The TorchScript cases run with OPENBLAS_CORETYPE and "
           "OPENBLAS_L2_SIZE unset, except for the kernel choice recorded above; neuron does not "

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One command for BENCHMARKS.md: neuron (eager, lazy, traced) against TorchScript (libtorch), a
+# One command for BENCHMARKS.md: neuron (eager, lazy, traced; and imported ONNX: the ONNX file
+# ONNX Runtime runs, loaded by nr::onnx::load and traced) against TorchScript (libtorch), a
 # hand-written Eigen MLP and ONNX Runtime on the encoder layer, the seed MLP (batch 1 and 64),
 # the seed embedding model, the BERT-style encoder, resnet18 and mobilenet_v2, on 1 thread and
 # all threads (nproc), plus issue 13's kernels (GEMM shapes against the measured FMA peak, a
@@ -11,8 +12,9 @@
 #      library as users build it: the default build, kernels picked at run time (cpu_isa.hpp)
 #   4. a virtualenv with onnxruntime from PyPI (pinned below), made once
 #   5. which OpenBLAS kernel libtorch gets (bench/openblas_core.py; see the TorchScript note)
-#   6. runs bench_models, bench_vision and bench/time_onnxruntime.py one after the other, each
-#      with REPS repetitions, JSON out (medians of the repetitions go into the report)
+#   6. runs bench_models (its imported ONNX cases cover every workload, resnet18 and
+#      mobilenet_v2 included), bench_vision and bench/time_onnxruntime.py one after the other,
+#      each with REPS repetitions, JSON out (medians of the repetitions go into the report)
 #   7. writes BENCHMARKS.md and docs/benchmarks.png (bench/make_benchmarks_md.py, gnuplot)
 # TorchScript runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (an environment may set them
 # to force an older OpenBLAS kernel), except when OpenBLAS then detects a pre-AVX2 kernel on a CPU

@@ -5,6 +5,7 @@
 #include <neuron/ops/attention-inl.hpp>
 #include <neuron/ops/batch_norm-inl.hpp>
 #include <neuron/ops/cast-inl.hpp>
+#include <neuron/ops/chains-inl.hpp>
 #include <neuron/ops/compare-inl.hpp>
 #include <neuron/ops/concat-inl.hpp>
 #include <neuron/ops/conv-inl.hpp>

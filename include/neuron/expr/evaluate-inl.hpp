@@ -118,7 +118,7 @@ inline void stream_fence() {
 }  // namespace detail
 
 NEURON_INLINE void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count,
-                                 const ChunkFn& chunk, std::int64_t chunk_size) {
+                                 const ChunkFn& chunk, std::int64_t chunk_size, bool direct) {
   const Shape& shape = out.shape();
   const DType dtype = out.dtype();
   const std::int64_t numel = out.numel();
@@ -177,8 +177,10 @@ NEURON_INLINE void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_cou
   // Outputs too large for the caches are written with non-temporal stores: each chunk is
   // computed into a per-thread staging buffer (in L1), then streamed out, which spares the
   // read-for-ownership of every output line (a third of the traffic of a + b -> out).
-  const bool stream =
-      static_cast<std::size_t>(numel) * es >= kStreamBytes && chunk_size <= kChunk * 2;
+  // In direct mode the chunk function streams its output itself, in one pass.
+  const bool big = static_cast<std::size_t>(numel) * es >= kStreamBytes;
+  const bool stream = !direct && big && chunk_size <= kChunk * 2;
+  cx.stream = direct && big;
   neuron::detail::parallel_for(chunks, grain, [&](std::int64_t first, std::int64_t last) {
     EvalContext pc = cx;
     alignas(64) std::byte stage[kChunk * 2 * 8];
@@ -208,7 +210,7 @@ NEURON_INLINE void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_cou
       else if (got != target)
         std::memcpy(target, got, static_cast<std::size_t>(n) * es);
     }
-    if (stream) detail::stream_fence();
+    if (stream || pc.stream) detail::stream_fence();
   });
 }
 
@@ -228,14 +230,6 @@ struct FusedThreadState {
   }
 };
 
-// A C++ number converted to `want`, by the rules of the dtype it was recorded with: values from a
-// file may be anything, so NaN or out-of-range values for an integer become its minimum.
-template <class T>
-T scalar_as(ScalarValue s, DType recorded) {
-  return recorded == bool_   ? convert_value<T>(s != 0)
-         : recorded == int64 ? convert_value<T>(convert_value<std::int64_t>(s))
-                             : convert_value<T>(static_cast<double>(s));
-}
 NEURON_INLINE void fill_scalar(ScalarValue s, DType recorded, DType want, std::int64_t n,
                                std::byte* out) {
   visit_dtype(want, [&](auto tag) {
@@ -329,12 +323,15 @@ NEURON_INLINE void run_fused(const FusedNode* nodes, int count, const Tensor* le
 
 NEURON_INLINE Tensor evaluate_fused(const FusedNode* nodes, int count, const Tensor* leaves,
                                     int leaf_count, const ScalarValue* scalars, int scalar_count,
-                                    const Shape& shape, DType dtype) {
+                                    const Shape& shape, DType dtype, const ChainBinding* chain) {
   Device d = common_device("elementwise expression", leaves, static_cast<std::size_t>(leaf_count));
   if (d.is_lazy())
     return record_fused(nodes, count, leaves, leaf_count, scalars, scalar_count, shape, dtype);
   Tensor out = Tensor::empty(shape, dtype);
-  run_fused(nodes, count, leaves, leaf_count, scalars, out);
+  if (chain && chain->chain >= 0 && chain_dtypes_fit(nodes, count))
+    run_chain(*chain, nodes, leaves, leaf_count, scalars, out);
+  else
+    run_fused(nodes, count, leaves, leaf_count, scalars, out);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "../core/tensor.hpp"
 #include "../ops/any_op.hpp"
@@ -37,6 +38,8 @@ struct EvalContext {
   std::array<std::int64_t, kMaxRank> ext{};  // their extents
   std::int64_t start = 0;                    // linear output index of the current chunk
   std::array<std::int64_t, kMaxRank> idx{};  // multi-index of `start`
+  // Direct mode (evaluate_tree): the output is large, write it with non-temporal stores.
+  bool stream = false;
 };
 
 // Copies the n values a broadcast leaf contributes to the chunk at cx.start, converted to `want`,
@@ -56,8 +59,10 @@ using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* ds
 // position, preferably into `dst`, and returns where they are.
 // Large outputs are split between threads: `chunk` is then called from several threads at once
 // (each with its own context), so it must keep its working memory per thread.
+// `direct`: `dst` is always the output itself and `chunk` must write its n values there (with
+// non-temporal stores when cx.stream says the output is larger than the caches) and return it.
 void evaluate_tree(Tensor& out, const Tensor* leaves, int leaf_count, const ChunkFn& chunk,
-                   std::int64_t chunk_size = kChunk);
+                   std::int64_t chunk_size = kChunk, bool direct = false);
 
 struct FusedNode {
   enum class Kind : std::uint8_t { leaf, scalar, op };
@@ -70,11 +75,47 @@ struct FusedNode {
   std::array<int, 3> args{};                  // op: node indices of its operands
 };
 
+namespace detail {
+// A C++ number converted to `want`, by the rules of the dtype it was recorded with: values from a
+// file may be anything, so NaN or out-of-range values for an integer become its minimum.
+template <class T>
+T scalar_as(ScalarValue s, DType recorded) {
+  return recorded == bool_   ? convert_value<T>(s != 0)
+         : recorded == int64 ? convert_value<T>(convert_value<std::int64_t>(s))
+                             : convert_value<T>(static_cast<double>(s));
+}
+}  // namespace detail
+
+// Compiled chains (ops/chains.hpp; definitions in compiled_chain-inl.hpp): a tree runs as one
+// compiled kernel instead of on the interpreter when the catalog has its structure, every op
+// computes in float32 and every leaf is float32 (C++ numbers may be of any dtype: they are
+// converted once, as the interpreter does). The chain reads each operand and writes the output in
+// one pass; broadcast leaves are staged per chunk.
+
+// A tree's compiled chain, and which nodes its ops and operands are.
+struct ChainBinding {
+  int chain = -1;                  // catalog index; -1: none
+  std::vector<int> op_nodes;       // the ops, in the order the chain takes them (post-order)
+  std::vector<int> operand_nodes;  // the leaves and C++ numbers, in order
+};
+
+// The chain of the tree nodes[0..count) (root last) by structure alone (op names), or chain -1.
+ChainBinding bind_chain(const FusedNode* nodes, int count);
+
+// Every op of the tree computes in float32 from float32 operands, and every leaf is float32.
+bool chain_dtypes_fit(const FusedNode* nodes, int count);
+
+// Evaluates the tree with its bound chain (b.chain >= 0, dtypes fitting) into `out` (CPU,
+// contiguous, of the tree's shape, float32).
+void run_chain(const ChainBinding& b, const FusedNode* nodes, const Tensor* leaves, int leaf_count,
+               const ScalarValue* scalars, Tensor& out);
+
 // Evaluates nodes[0..count) (post-order, the root last, an op) over `leaves` into a new tensor of
-// `shape` and `dtype`; when the leaves are on the lazy device, records one fused node instead.
+// `shape` and `dtype`, with `chain` (bind_chain() of these nodes) when it has one and the dtypes
+// fit; when the leaves are on the lazy device, records one fused node instead.
 Tensor evaluate_fused(const FusedNode* nodes, int count, const Tensor* leaves, int leaf_count,
-                      const ScalarValue* scalars, int scalar_count, const Shape& shape,
-                      DType dtype);
+                      const ScalarValue* scalars, int scalar_count, const Shape& shape, DType dtype,
+                      const ChainBinding* chain = nullptr);
 
 // Evaluates over CPU leaves into `out` (contiguous, of the expression's shape and dtype).
 void run_fused(const FusedNode* nodes, int count, const Tensor* leaves, int leaf_count,
@@ -83,5 +124,6 @@ void run_fused(const FusedNode* nodes, int count, const Tensor* leaves, int leaf
 }  // namespace neuron::expr
 
 #ifdef NEURON_HEADER_ONLY
+#include "compiled_chain-inl.hpp"
 #include "evaluate-inl.hpp"
 #endif

@@ -27,6 +27,7 @@
 #include "../core/tensor.hpp"
 #include "../ops/any_op.hpp"
 #include "../ops/elementwise_kernel.hpp"
+#include "../ops/stream_store.hpp"
 #include "evaluate.hpp"
 
 namespace neuron::expr {
@@ -208,8 +209,10 @@ class Node {
         }
       }
     }
+    // The library's compiled chain for this structure, if any (looked up once per tree type).
+    static const ChainBinding chain = bind_chain(nodes.data(), node_count);
     return evaluate_fused(nodes.data(), node_count, leaves.data(), leaf_count, scalars.data(),
-                          scalar_count, shape_, types_.out);
+                          scalar_count, shape_, types_.out, &chain);
   }
 
   // True when every node computes in `d` and every bound leaf has dtype `d`: no conversions.
@@ -247,8 +250,9 @@ class Node {
   }
 
   // The register path: each chunk's leaf pointers are resolved once, then the whole tree runs per
-  // SIMD batch with no intermediate stores; the ragged tail goes through zero-padded batches, so
-  // every element goes through the same instructions whatever its position.
+  // SIMD batch with no intermediate stores, straight to the output (streamed when it is large);
+  // the ragged tail goes through zero-padded batches, so every element goes through the same
+  // instructions whatever its position.
   template <class T>
   void evaluate_in_registers(const Tensor* leaves, Tensor& out) const {
     using B = xsimd::batch<T>;
@@ -275,7 +279,10 @@ class Node {
           }
           T* o = static_cast<T*>(dst);
           std::int64_t i = 0;
-          for (; i + W <= n; i += W) batch<0, B>(lp, i).store_unaligned(o + i);
+          if (cx.stream && reinterpret_cast<std::uintptr_t>(o) % sizeof(B) == 0)
+            for (; i + W <= n; i += W) neuron::detail::store_stream(o + i, batch<0, B>(lp, i));
+          else
+            for (; i + W <= n; i += W) batch<0, B>(lp, i).store_unaligned(o + i);
           if (i < n) {
             alignas(64) T tail[NL][W] = {};
             const T* tp[NL] = {};
@@ -289,7 +296,7 @@ class Node {
           }
           return dst;
         },
-        kRegisterChunk);
+        kRegisterChunk, /*direct=*/true);
   }
 
   Shape infer_shape() const {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../ops/op_list.hpp"
+#include "compiled_chain-inl.hpp"
 #include "evaluate-inl.hpp"
 #include "interpreted_expr.hpp"
 
@@ -33,6 +34,8 @@ NEURON_INLINE InterpretedExpr::InterpretedExpr(const nlohmann::json& tree,
                              inputs_.size(), " inputs are bound");
   out_ = {root.shape, nodes_.back().dtype};
   text_ = fused_structure(nodes_.data(), static_cast<int>(nodes_.size()) - 1);
+  const int count = static_cast<int>(nodes_.size());
+  if (chain_dtypes_fit(nodes_.data(), count)) chain_ = bind_chain(nodes_.data(), count);
 }
 
 NEURON_INLINE nlohmann::json InterpretedExpr::attrs_json() const { return *tree_; }
@@ -135,8 +138,11 @@ NEURON_INLINE void InterpretedExpr::run(const std::vector<Tensor>& inputs,
   specs.reserve(inputs.size());
   for (const Tensor& t : inputs) specs.push_back(spec_of(t));
   infer(specs);
-  run_fused(nodes_.data(), static_cast<int>(nodes_.size()), inputs.data(),
-            static_cast<int>(inputs.size()), scalars, out);
+  if (chain_.chain >= 0)
+    run_chain(chain_, nodes_.data(), inputs.data(), static_cast<int>(inputs.size()), scalars, out);
+  else
+    run_fused(nodes_.data(), static_cast<int>(nodes_.size()), inputs.data(),
+              static_cast<int>(inputs.size()), scalars, out);
 }
 
 NEURON_INLINE InterpretedExpr::Built InterpretedExpr::build(const nlohmann::json& j, int depth) {

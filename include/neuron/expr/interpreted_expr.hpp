@@ -48,6 +48,8 @@ class InterpretedExpr final : public AnyOp {
   PadFill evaluate_fill(const std::vector<PadFill>& leaves, const ScalarValue* scalars) const;
   void run(const std::vector<Tensor>& inputs, const ScalarValue* scalars,
            Tensor& out) const override;
+  // The compiled chain (ops/chain_catalog.hpp) that runs this tree, or -1: the interpreter does.
+  int compiled_chain() const { return chain_.chain; }
 
  private:
   struct Built {
@@ -67,6 +69,7 @@ class InterpretedExpr final : public AnyOp {
   int scalars_ = 0;
   TensorSpec out_;
   std::string text_;
+  ChainBinding chain_;  // the compiled chain that runs the tree, when the catalog has one
 };
 
 // The fused op a file describes, validated against its input specs.

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "../core/cpu_isa.hpp"
+#include "chains.hpp"
 
 namespace neuron::detail {
 
@@ -38,6 +39,9 @@ struct IsaKernels {
   // linear's few-row product (Eigen, one GEMV per row): y[m, n] = x[m, k] w[n, k]^T, no bias.
   void (*linear_rows_f32)(const float* x, const float* w, float* y, std::int64_t m, std::int64_t k,
                           std::int64_t n) = nullptr;
+  // chain_catalog.hpp's chains, in catalog order.
+  const ChainFn* chains = nullptr;
+  int chain_count = 0;
 };
 
 // The entry points of src/ops/isa/kernels_<isa>.cpp (present when the library was built with

@@ -5,6 +5,7 @@
 // be duplicated by the symbol renaming; cmake/neuronIsaObject.cmake refuses such objects).
 #pragma once
 
+#include <neuron/ops/chain_catalog.hpp>
 #include <neuron/ops/isa_kernels.hpp>
 #include <neuron/ops/layer_norm_kernels.hpp>
 #include <neuron/ops/linear_kernels.hpp>
@@ -82,6 +83,7 @@ void linear_rows_f32(const float* x, const float* w, float* y, std::int64_t m, s
 
 IsaKernels make_table(CpuIsa isa) {
   static const std::array<MapKernelEntry, kMapOps> map = map_table(AllOps{});
+  static const auto chains = chain::chain_fns(chain::catalog{});
   IsaKernels k;
   k.isa = isa;
   k.map = map.data();
@@ -90,6 +92,8 @@ IsaKernels make_table(CpuIsa isa) {
   k.softmax_blocks_f32 = &softmax_blocks_f32;
   k.layer_norm_rows_f32 = &layer_norm_rows_f32;
   k.linear_rows_f32 = &linear_rows_f32;
+  k.chains = chains.data();
+  k.chain_count = static_cast<int>(chains.size());
   return k;
 }
 
