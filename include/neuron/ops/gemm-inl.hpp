@@ -84,9 +84,12 @@ NEURON_INLINE GemmKernel choose_gemm_kernel(DType dt, std::int64_t m, std::int64
 // Eigen's side of the rule: a few rows of a small product run as one GEMV per row, because
 // Eigen's GEMM path packs and blocks even for them (the embedding model's Linear(128, 2) at M = 4:
 // 0.85 us as a GEMM; see bench_models' gemm_rule sweep).
+// One row is a GEMV whatever its size: it runs on the instruction set picked at start-up
+// (isa_kernels.hpp) rather than through Eigen's product in the baseline code (the seed MLP's
+// 784x120 at batch 1).
 NEURON_INLINE bool gemv_per_row(std::int64_t m, std::int64_t k, std::int64_t n) {
   const double work = static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
-  return m <= 8 && work < static_cast<double>(kOnednnMinWork);
+  return m == 1 || (m <= 8 && work < static_cast<double>(kOnednnMinWork));
 }
 
 NEURON_INLINE std::atomic<std::int64_t>& onednn_gemm_counter() {
