@@ -1,6 +1,7 @@
 // Definitions of import_passes.hpp.
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -73,7 +74,62 @@ inline bool is_weight_of(const Plan& plan, int slot, const Shape& shape) {
   return s.kind == PlanSlot::Kind::weight && s.spec.dtype == float32 && s.spec.shape == shape;
 }
 
+// The value of a one-element float32 weight slot; NaN for any other slot.
+inline double constant_value(const Plan& plan, PlanWeights& weights, int slot) {
+  const PlanSlot& s = plan.slots[static_cast<std::size_t>(slot)];
+  if (s.kind != PlanSlot::Kind::weight || s.spec.dtype != float32 || s.spec.shape.numel() != 1)
+    return std::nan("");
+  return weights.weight(s.index).data<float>()[0];
+}
+
+// torch.onnx's GELU: mul(mul(x, add(erf(div(x, c)), c)), c), leaves in order x, x, sqrt(2), 1,
+// 0.5 (the constants checked by the caller).
+inline bool is_erf_gelu_tree(const nlohmann::json& j) {
+  if (!is_op(j, "mul", 2) || !is_leaf(j["args"][1])) return false;
+  const nlohmann::json& m = j["args"][0];
+  if (!is_op(m, "mul", 2) || !is_leaf(m["args"][0])) return false;
+  const nlohmann::json& a = m["args"][1];
+  if (!is_op(a, "add", 2) || !is_leaf(a["args"][1])) return false;
+  const nlohmann::json& e = a["args"][0];
+  if (!is_op(e, "erf", 1)) return false;
+  const nlohmann::json& d = e["args"][0];
+  return is_op(d, "div", 2) && is_leaf(d["args"][0]) && is_leaf(d["args"][1]);
+}
+
 }  // namespace detail
+
+NEURON_INLINE int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights) {
+  int rewritten = 0;
+  const auto near = [](double v, double want) { return std::abs(v - want) <= 1e-6 * want; };
+  for (PlanStep& st : plan.steps) {
+    if (st.op->name() != "fused" || st.inputs.size() != 5 || !st.scalars.empty() ||
+        !detail::is_erf_gelu_tree(st.op->attrs_json()))
+      continue;
+    const std::vector<int>& in = st.inputs;
+    const TensorSpec& x = plan.slots[static_cast<std::size_t>(in[0])].spec;
+    if (in[0] != in[1] || x.dtype != float32 ||
+        !near(detail::constant_value(plan, weights, in[2]), std::sqrt(2.0)) ||
+        !near(detail::constant_value(plan, weights, in[3]), 1.0) ||
+        !near(detail::constant_value(plan, weights, in[4]), 0.5))
+      continue;
+    const nlohmann::json tree = {{"op", "gelu"},
+                                 {"attrs", nlohmann::json::array({false})},
+                                 {"dtype", "float32"},
+                                 {"args", nlohmann::json::array({"x"})}};
+    std::shared_ptr<const AnyOp> op;
+    try {
+      op = expr::fused_op_from_json(tree, {x});
+    } catch (const Error&) {
+      continue;
+    }
+    if (!(op->infer({x}) == plan.slots[static_cast<std::size_t>(st.output)].spec)) continue;
+    st.op = std::move(op);
+    st.inputs = {in[0]};
+    ++rewritten;
+  }
+  remove_unused_slots(plan);
+  return rewritten;
+}
 
 NEURON_INLINE int fuse_elementwise_chains(Plan& plan) {
   int merged = 0;

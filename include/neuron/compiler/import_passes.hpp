@@ -9,6 +9,10 @@
 //   matmul_bias_as_linear    matmul(x, W) with a constant 2-d W, then + b with a constant [N] b
 //                            (MatMul + Add, as exporters write nn.Linear on 3-d inputs), becomes
 //                            linear(x, W^T, b), which fuse_linear_epilogues extends
+//   erf_gelu_as_gelu         a fused step x * (erf(x / sqrt(2)) + 1) * 0.5 with constant weights
+//                            sqrt(2), 1 and 0.5 (torch.onnx's GELU, after fuse_elementwise_chains)
+//                            becomes gelu(x), which fuse_linear_epilogues takes as the gelu
+//                            epilogue of the linear before it, as the DSL's nn::GELU
 // Each returns the number of rewrites; the plan computes the same values, up to rounding.
 #pragma once
 
@@ -20,6 +24,7 @@ namespace neuron {
 
 int fuse_elementwise_chains(Plan& plan);
 int matmul_bias_as_linear(Plan& plan, PlanWeights& weights);
+int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights);
 
 }  // namespace neuron
 

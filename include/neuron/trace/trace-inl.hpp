@@ -110,7 +110,10 @@ class TableWeights final : public PlanWeights {
 NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const CompileOptions& options) {
   TableWeights w(weights);
   if (options.matmul_as_linear) matmul_bias_as_linear(plan, w);
-  if (options.fuse_elementwise_chains) fuse_elementwise_chains(plan);
+  if (options.fuse_elementwise_chains) {
+    fuse_elementwise_chains(plan);
+    erf_gelu_as_gelu(plan, w);  // the chain fuse_elementwise_chains made of exported GELUs
+  }
   if (options.fold_batch_norm) fold_batch_norms(plan, w);
   if (options.fuse_conv_epilogues) fuse_conv_epilogues(plan);
   if (options.fuse_linear_epilogues) fuse_linear_epilogues(plan);
