@@ -27,8 +27,9 @@ struct CompileOptions {
   // a sum -> layer_norm as one add_layer_norm (cnn_passes.hpp); also on lazy executables.
   bool fuse_add_layer_norm = true;
   // Traced plans only, before the passes above (import_passes.hpp): constant-weight matmul
-  // (+ bias) as linear, and chains of fused elementwise steps as one step, so that imported
-  // models (one op per ONNX node) compile as the DSL's expressions do.
+  // (+ bias) as linear, and chains of fused elementwise steps as one step (then torch.onnx's erf
+  // GELU as gelu), so that imported models (one op per ONNX node) compile as the DSL's
+  // expressions do.
   bool matmul_as_linear = true;
   bool fuse_elementwise_chains = true;
   // Part of every cache key: executables compiled with other options are other executables.
