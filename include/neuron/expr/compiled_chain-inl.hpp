@@ -105,15 +105,8 @@ NEURON_INLINE void run_chain(const ChainBinding& b, const FusedNode* nodes, cons
             continue;
           }
           mask[k] = -1;
-          const LeafView& v = cx.leaves[leaf];
-          if (v.contiguous) {
-            in[k] = reinterpret_cast<const float*>(v.data) + cx.start;
-          } else if (const std::byte* run = leaf_run(v, cx, n)) {
-            in[k] = reinterpret_cast<const float*>(run);
-          } else {
-            gather_leaf(v, cx, float32, n, reinterpret_cast<std::byte*>(staged[k]));
-            in[k] = staged[k];
-          }
+          in[k] = reinterpret_cast<const float*>(
+              leaf_chunk(cx.leaves[leaf], cx, n, reinterpret_cast<std::byte*>(staged[k])));
         }
         fn(ops.data(), in, mask, static_cast<float*>(dst), n, cx.stream);
         return dst;

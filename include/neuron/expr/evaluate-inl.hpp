@@ -78,6 +78,14 @@ NEURON_INLINE const std::byte* leaf_run(const LeafView& v, const EvalContext& cx
   return v.data + static_cast<std::size_t>(off) * dtype_size(v.dtype);
 }
 
+NEURON_INLINE const std::byte* leaf_chunk(const LeafView& v, const EvalContext& cx, std::int64_t n,
+                                          std::byte* buf) {
+  if (v.contiguous) return v.data + static_cast<std::size_t>(cx.start) * dtype_size(v.dtype);
+  if (const std::byte* run = leaf_run(v, cx, n)) return run;
+  gather_leaf(v, cx, v.dtype, n, buf);
+  return buf;
+}
+
 namespace detail {
 // Copies `bytes` to `dst` with non-temporal stores where the destination is aligned for them
 // (the rest with memcpy). Call stream_fence() before other threads read what was written.
@@ -279,46 +287,38 @@ NEURON_INLINE void run_fused(const FusedNode* nodes, int count, const Tensor* le
     return st;
   };
 
-  evaluate_tree(
-      out, leaves, leaf_count, [&](EvalContext& cx, std::int64_t len, void* dst) -> const void* {
-        detail::FusedThreadState& st = state();
-        std::vector<const void*>& value = st.value;
-        auto slot = [&st](int node, int k) { return st.slot(node, k); };
-        for (int i = 0; i < count; ++i) {
-          const FusedNode& n = nodes[i];
-          const std::size_t ui = static_cast<std::size_t>(i);
-          if (n.kind == FusedNode::Kind::scalar) continue;  // filled above
-          if (n.kind == FusedNode::Kind::leaf) {
-            const LeafView& v = cx.leaves[n.index];
-            if (v.contiguous) {
-              value[ui] = v.data + static_cast<std::size_t>(cx.start) * dtype_size(v.dtype);
-            } else if (const std::byte* run = leaf_run(v, cx, len)) {
-              value[ui] = run;
-            } else {
-              gather_leaf(v, cx, v.dtype, len, slot(i, 0));
-              value[ui] = slot(i, 0);
-            }
-            continue;
-          }
-          const void* in[3] = {};
-          for (int k = 0; k < n.kernel->arity; ++k) {
-            const int a = n.args[static_cast<std::size_t>(k)];
-            const FusedNode& arg = nodes[a];
-            const DType want = n.types.in[static_cast<std::size_t>(k)];
-            const void* v = value[static_cast<std::size_t>(a)];
-            if (arg.dtype != want) {
-              if (arg.kind != FusedNode::Kind::scalar)  // scalars: converted once, above
-                convert_buffer(v, arg.dtype, slot(i, 1 + k), want, len);
-              v = slot(i, 1 + k);
-            }
-            in[k] = v;
-          }
-          void* o = i + 1 == count ? dst : slot(i, 0);
-          n.kernel->run_chunk(n.op, n.types, in, o, len);
-          value[ui] = o;
-        }
-        return value[static_cast<std::size_t>(count - 1)];
-      });
+  evaluate_tree(out, leaves, leaf_count,
+                [&](EvalContext& cx, std::int64_t len, void* dst) -> const void* {
+                  detail::FusedThreadState& st = state();
+                  std::vector<const void*>& value = st.value;
+                  auto slot = [&st](int node, int k) { return st.slot(node, k); };
+                  for (int i = 0; i < count; ++i) {
+                    const FusedNode& n = nodes[i];
+                    const std::size_t ui = static_cast<std::size_t>(i);
+                    if (n.kind == FusedNode::Kind::scalar) continue;  // filled above
+                    if (n.kind == FusedNode::Kind::leaf) {
+                      value[ui] = leaf_chunk(cx.leaves[n.index], cx, len, slot(i, 0));
+                      continue;
+                    }
+                    const void* in[3] = {};
+                    for (int k = 0; k < n.kernel->arity; ++k) {
+                      const int a = n.args[static_cast<std::size_t>(k)];
+                      const FusedNode& arg = nodes[a];
+                      const DType want = n.types.in[static_cast<std::size_t>(k)];
+                      const void* v = value[static_cast<std::size_t>(a)];
+                      if (arg.dtype != want) {
+                        if (arg.kind != FusedNode::Kind::scalar)  // scalars: converted once, above
+                          convert_buffer(v, arg.dtype, slot(i, 1 + k), want, len);
+                        v = slot(i, 1 + k);
+                      }
+                      in[k] = v;
+                    }
+                    void* o = i + 1 == count ? dst : slot(i, 0);
+                    n.kernel->run_chunk(n.op, n.types, in, o, len);
+                    value[ui] = o;
+                  }
+                  return value[static_cast<std::size_t>(count - 1)];
+                });
 }
 
 NEURON_INLINE Tensor evaluate_fused(const FusedNode* nodes, int count, const Tensor* leaves,

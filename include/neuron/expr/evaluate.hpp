@@ -49,6 +49,11 @@ void gather_leaf(const LeafView& v, const EvalContext& cx, DType want, std::int6
 // When the chunk lies within one run of a leaf's innermost dim, the leaf's data can be read in
 // place; returns that address, or nullptr.
 const std::byte* leaf_run(const LeafView& v, const EvalContext& cx, std::int64_t n);
+// The n values of leaf `v` at the chunk of cx, in its own dtype: in place when they lie there
+// contiguously (a leaf of the output's shape, or one run of a broadcast leaf), else gathered into
+// `buf` (n values of v.dtype).
+const std::byte* leaf_chunk(const LeafView& v, const EvalContext& cx, std::int64_t n,
+                            std::byte* buf);
 
 using ChunkFn = std::function<const void*(EvalContext&, std::int64_t n, void* dst)>;
 

@@ -266,17 +266,9 @@ class Node {
           // Chunks may run on several threads: staging on each one's stack.
           alignas(64) T slots[NL][kRegisterChunk];
           const T* lp[NL] = {};
-          for (int l = 0; l < leaf_count; ++l) {
-            const LeafView& v = cx.leaves[l];
-            if (v.contiguous) {
-              lp[l] = reinterpret_cast<const T*>(v.data) + cx.start;
-            } else if (const std::byte* run = leaf_run(v, cx, n)) {
-              lp[l] = reinterpret_cast<const T*>(run);
-            } else {
-              gather_leaf(v, cx, v.dtype, n, reinterpret_cast<std::byte*>(slots[l]));
-              lp[l] = slots[l];
-            }
-          }
+          for (int l = 0; l < leaf_count; ++l)
+            lp[l] = reinterpret_cast<const T*>(
+                leaf_chunk(cx.leaves[l], cx, n, reinterpret_cast<std::byte*>(slots[l])));
           T* o = static_cast<T*>(dst);
           std::int64_t i = 0;
           if (cx.stream && reinterpret_cast<std::uintptr_t>(o) % sizeof(B) == 0)
