@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scale-out test: three neuron-serve replicas behind nginx, load from wrk, one replica SIGKILLed
-# mid-run and restarted on the same port. The client must see no error at all: nginx retries
+# mid-run and restarted on the same port. The client must see no failed request: nginx retries
 # what the dead replica could not answer on another one (passive health checks), and the
-# restarted replica must take traffic again.
+# restarted replica must take traffic again. The one exception no proxy can hide: a response
+# whose headers nginx had already passed on when the kill cut its body (see CUT_MID_BODY).
 #
 #   deploy/replica_kill_test.sh BUILD_DIR [DURATION_S]     (DURATION_S default 60)
 #
@@ -12,7 +13,8 @@
 # Timeline: wrk runs DURATION_S; at DURATION_S/3 one replica is SIGKILLed, 5 s later restarted on
 # its port, then waited for (/v2/health/ready, bounded).
 # Pass: wrk made requests; zero non-200 responses (counted by deploy/wrk_infer.lua and by wrk),
-# zero socket errors (connect/read/write/timeout); the restarted replica became ready and served
+# zero socket errors (connect/write/timeout; read errors only as many as nginx logged responses
+# of the killed replica cut mid-body); the restarted replica became ready and served
 # requests again. Exit 0 pass, 1 fail, 77 skip (nginx or wrk not installed).
 # Loopback only; every wait is bounded; a trap stops everything this script started.
 set -uo pipefail
@@ -271,6 +273,15 @@ AFTER_RESTART=$(awk -F'|' -v t="$READY_MSEC" -v a="127.0.0.1:$VICTIM_PORT" \
 DURING_DOWN=$(awk -F'|' -v t0="$KILL_MSEC" -v t1="$READY_MSEC" '$1 > t0 && $1 < t1 { n++ } END { print n + 0 }' "$ACCESS")
 NGINX_REFUSED=$(grep -c 'Connection refused' "$WORK/logs/nginx_error.log" || true)
 NGINX_PREMATURE=$(grep -c 'prematurely closed\|reset by peer' "$WORK/logs/nginx_error.log" || true)
+# A response the killed replica had begun to send: nginx had passed its status line and headers on
+# to the client and then lost the body ("... while reading upstream", not "... response header
+# from upstream"). No proxy can retry such a request, and cpp-httplib writes a response's headers
+# and body in two send() calls, so SIGKILL can land between them. Each costs the client one
+# connection (a wrk read error); they are counted apart and are the only socket errors allowed.
+CUT_MID_BODY=$(grep -E 'while reading upstream' "$WORK/logs/nginx_error.log" |
+  grep -c "upstream: \"http://127.0.0.1:$VICTIM_PORT/" || true)
+CUT_ELSEWHERE=$(grep -E 'while reading upstream' "$WORK/logs/nginx_error.log" |
+  grep -vc "upstream: \"http://127.0.0.1:$VICTIM_PORT/" || true)
 
 # Graceful stop (SIGTERM) of the replicas: exit status 0 expected; reported, not judged here.
 # nginx goes first: it holds idle keep-alive connections to the replicas, and neuron-serve waits
@@ -300,7 +311,7 @@ done
 
 printf '\n== replica kill test (%s s, 3 replicas, replica %s killed at %s s, restarted %s s later) ==\n' \
   "$DURATION" "$VICTIM" "$KILL_AT" "$RESTART_AFTER"
-printf '%-46s %s\n' \
+printf '%-50s %s\n' \
   "requests" "${REQUESTS:-?}" \
   "requests/s" "${RPS:-?}" \
   "latency p50 / p99 (ms)" "${P50:-?} / ${P99:-?}" \
@@ -312,6 +323,7 @@ printf '%-46s %s\n' \
   "nginx: requests retried on another replica" "$RETRIED" \
   "nginx: failed upstream tries (429/502/503/504)" "$UPSTREAM_FAILS" \
   "nginx: connection refused / reset (error log)" "$NGINX_REFUSED / $NGINX_PREMATURE" \
+  "responses cut mid-body by the kill (not retryable)" "$CUT_MID_BODY (elsewhere: $CUT_ELSEWHERE)" \
   "requests while the replica was down" "$DURING_DOWN" \
   "restarted replica ready at" "$( ((RESTARTED)) && echo "t=${READY_AT}s" || echo never)" \
   "requests it served after the restart" "$AFTER_RESTART" \
@@ -325,7 +337,11 @@ FAIL=()
 [[ ${REQUESTS:-0} -gt 0 ]] || FAIL+=("no requests")
 [[ ${NON200:-1} == 0 && ${STATUS:-1} == 0 && -z $NON2XX_LINE ]] || FAIL+=("non-200 responses")
 [[ ${BADBODY:-1} == 0 ]] || FAIL+=("200 responses without output_0")
-[[ ${CONNECT:-1}${READ:-1}${WRITE:-1}${TIMEOUT:-1} == 0000 && -z $SOCKET_LINE ]] || FAIL+=("socket errors")
+# Socket errors: none, except one read error per response the kill cut after its headers (above).
+[[ ${CONNECT:-1}${WRITE:-1}${TIMEOUT:-1} == 000 ]] || FAIL+=("socket errors (connect/write/timeout)")
+((${READ:-1} <= CUT_MID_BODY)) ||
+  FAIL+=("${READ:-?} read errors at the client, only $CUT_MID_BODY of them from responses the kill cut mid-body")
+((CUT_ELSEWHERE == 0)) || FAIL+=("$CUT_ELSEWHERE responses cut mid-body by a replica that was not killed")
 ((RESTARTED)) || FAIL+=("the killed replica did not come back on port $VICTIM_PORT")
 ((AFTER_RESTART > 0)) || FAIL+=("the restarted replica served no request")
 if ((${#FAIL[@]})); then
