@@ -8,7 +8,8 @@
 # (three replicas behind a load balancer) and python3-yaml (the KServe manifests); --bench adds what scripts/bench.sh needs:
 # libtorch-dev (the TorchScript column, run from C++), libopenblas0-pthread (Debian's libtorch
 # runs f32 GEMMs on libblas.so.3: netlib's reference BLAS without it, ~3 GFLOP/s, no reference
-# at all), gnuplot-nox (the chart) and python3-venv (the ONNX Runtime virtualenv).
+# at all), gnuplot-nox (the chart), python3-venv (the ONNX Runtime virtualenv) and libxnnpack-dev
+# with libpthreadpool-dev (XNNPACK's column in build/bench/bench_conv_layout).
 set -euo pipefail
 
 packages=(
@@ -25,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(python3-torch python3-torchvision python3-venv libonnx-testdata
       nginx-light wrk python3-yaml curl) ;;  # the server's replica test and manifest check
-    --bench) packages+=(libtorch-dev libopenblas0-pthread gnuplot-nox python3-venv) ;;
+    --bench) packages+=(libtorch-dev libopenblas0-pthread gnuplot-nox python3-venv libxnnpack-dev libpthreadpool-dev) ;;
   esac
 done
 

@@ -230,6 +230,88 @@ TEST_CASE("use_channels_last keeps activations channels-last between convolution
   check_against_eager(th, u, h(u), "unbatched");
 }
 
+namespace {
+// Sets NEURON_CONV_CHANNEL_BLOCK for one scope (conv_channel_block() reads it at every trace).
+struct ChannelBlockEnv {
+  explicit ChannelBlockEnv(const char* v) {
+    if (const char* e = std::getenv("NEURON_CONV_CHANNEL_BLOCK")) old = e, had = true;
+    setenv("NEURON_CONV_CHANNEL_BLOCK", v, 1);
+  }
+  ~ChannelBlockEnv() {
+    if (had)
+      setenv("NEURON_CONV_CHANNEL_BLOCK", old.c_str(), 1);
+    else
+      unsetenv("NEURON_CONV_CHANNEL_BLOCK");
+  }
+  std::string old;
+  bool had = false;
+};
+
+// The channel blocks of a plan's max_pool2d / batch_norm steps, and of its conv2d steps as
+// 100 * input block + output block.
+template <class Op>
+std::vector<std::int64_t> blocks_of(const nr::TracedModule& tm) {
+  std::vector<std::int64_t> v;
+  for (const auto& st : tm.plans()[0].steps)
+    if (auto* m = dynamic_cast<const nr::OpModel<Op>*>(st.op.get())) {
+      if constexpr (std::is_same_v<Op, nr::Conv2dOp>)
+        v.push_back(100 * m->op().src_channel_block + m->op().dst_channel_block);
+      else
+        v.push_back(m->op().channel_block);
+    }
+  return v;
+}
+}  // namespace
+
+TEST_CASE(
+    "use_channels_last in channel blocks: where the block divides the channels, same output") {
+  nr::manual_seed(19);
+  // An RGB input (3 channels: read plain), 16-channel activations (blocked), a residual, pooling,
+  // a batch norm kept (no folding: it runs in blocks too) and a 12-channel tail (not blocked).
+  nn::Conv2d c1(nn::Conv2dOptions(3, 16, 3).padding(1)),
+      c2(nn::Conv2dOptions(16, 16, 3).padding(1));
+  nn::Conv2d dw(nn::Conv2dOptions(16, 16, 3).padding(1).groups(16));
+  nn::Conv2d c3(nn::Conv2dOptions(16, 12, 1)), c4(nn::Conv2dOptions(12, 12, 3).padding(1));
+  nn::BatchNorm2d bn = random_bn(16);
+  auto f = [&](const nr::Tensor& x) {
+    nr::Tensor y = nr::max_pool2d(nr::relu(c1(x)), 2);
+    nr::Tensor z = nr::relu(c2(y) + y);             // residual: fused into c2
+    z = nr::hardswish(bn(dw(z))) * nr::sigmoid(z);  // elementwise over blocked values
+    nr::Tensor t = c4(nr::relu(c3(z)));
+    return nr::Tensor(nr::sum(t, {2, 3}, false));
+  };
+  const nr::Tensor x = nr::randn({2, 3, 14, 10});
+  const nr::Tensor want = f(x);
+  for (const char* block : {"8", "16", "0"}) {
+    CAPTURE(block);
+    ChannelBlockEnv env(block);
+    CHECK(nr::conv_channel_block() == std::atoi(block));
+    nr::TracedModule tm = traced(f, x, only(false, true, true));
+    const std::int64_t b = std::atoi(block);  // every block divides 16 channels, none 12
+    // 3 channels in (plain) -> 16 (blocked); 16 -> 16 twice; 16 -> 12 (NHWC); 12 -> 12 (NHWC)
+    CHECK(blocks_of<nr::Conv2dOp>(tm) ==
+          std::vector<std::int64_t>{b, 101 * b, 101 * b, 100 * b, 0});
+    CHECK(blocks_of<nr::MaxPool<2>>(tm) == std::vector<std::int64_t>{b});
+    CHECK(blocks_of<nr::BatchNorm>(tm) == std::vector<std::int64_t>{b});
+    check_against_eager(tm, x, want, std::string("channel block ") + block);
+  }
+  // Ops made by hand with blocks their tensors cannot hold are refused with the reason.
+  nr::Conv2dOp bad;
+  bad.src_channels_last = true;
+  bad.src_channel_block = 8;
+  const std::vector<nr::TensorSpec> twelve{{nr::Shape{1, 12, 4, 4}, nr::float32},
+                                           {nr::Shape{8, 12, 1, 1}, nr::float32}};
+  CHECK_THROWS_WITH_AS(bad.infer(twelve), doctest::Contains("blocks of 8 channels"),
+                       nr::ShapeError);
+  bad.src_channel_block = 4;
+  CHECK_THROWS_AS(bad.infer(twelve), nr::ValueError);
+  nr::MaxPool<2> pool;
+  pool.channels_last = true;
+  pool.channel_block = 16;
+  CHECK_THROWS_WITH_AS(pool.infer({twelve[0]}), doctest::Contains("blocks of 16 channels"),
+                       nr::ShapeError);
+}
+
 TEST_CASE("the passes are what trace uses by default, also with dynamic batch") {
   nr::manual_seed(15);
   nn::Sequential m(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1).bias(false)), random_bn(8),

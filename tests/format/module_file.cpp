@@ -130,7 +130,7 @@ TEST_CASE("the file is a safetensors file with 64-byte aligned weights and the g
   Parts p = split(f);
   const auto& meta = p.header["__metadata__"];
   CHECK(meta["neuron.format"] == "neuron.module");
-  CHECK(meta["neuron.format_version"] == "1.1");
+  CHECK(meta["neuron.format_version"] == "1.2");
   CHECK(meta["neuron.checksum"].get<std::string>().rfind("xxh3-128:", 0) == 0);
   for (const char* key : {"weights", "mode", "plans"}) CHECK(p.graph.contains(key));
   for (const char* key : {"inputs", "slots", "nodes", "outputs", "memory"})
@@ -218,6 +218,38 @@ TEST_CASE("per-input pad values, tied dims and min extents: written, read, refus
     const std::string msg = format_error(edited(good, edit));
     CHECK_MESSAGE(msg.find(expect) != std::string::npos, expect << ": " << msg);
   }
+}
+
+TEST_CASE(
+    "a 1.1 file, whose convolutions, poolings and batch norms have no channel blocks, loads") {
+  nr::manual_seed(8);
+  nn::Conv2d conv(nn::Conv2dOptions(3, 8, 3).padding(1)), conv2(nn::Conv2dOptions(8, 8, 3));
+  nn::BatchNorm2d bn(8);
+  bn.eval();
+  auto f = [&](const nr::Tensor& x) { return conv2(bn(nr::max_pool2d(nr::relu(conv(x)), 2))); };
+  nr::TraceOptions o;
+  o.compile.fold_batch_norm = false;
+  const nr::Tensor x = nr::randn({2, 3, 12, 12});
+  const std::string good = nr::trace(f, x, o).to_bytes();
+  // Drops the attributes 1.2 added (the last 2 of conv2d, the last of max_pool2d and batch_norm).
+  int dropped = 0;
+  auto as_1_1 = [&](Parts& p) {
+    p.header["__metadata__"]["neuron.format_version"] = "1.1";
+    for (auto& node : p.graph["plans"][0]["nodes"]) {
+      const std::string op = node["op"];
+      const int k = op == "conv2d" ? 2 : op == "max_pool2d" || op == "batch_norm" ? 1 : 0;
+      for (int i = 0; i < k; ++i) node["attrs"].erase(node["attrs"].size() - 1);
+      dropped += k;
+    }
+  };
+  nr::TracedModule old = load_bytes(edited(good, as_1_1));
+  CHECK(dropped == 2 + 2 + 1 + 1);
+  test::check_close(old(x), f(x), 1e-5, 1e-5, "1.1 file");
+  const std::string msg = format_error(edited(good, [](Parts& p) {
+    for (auto& node : p.graph["plans"][0]["nodes"])
+      if (node["op"] == "conv2d") node["attrs"].push_back(0);
+  }));
+  CHECK_MESSAGE(msg.find("conv2d': expected 9 to 11 attributes") != std::string::npos, msg);
 }
 
 TEST_CASE("bad files: every truncation and every single flipped bit is a FormatError") {

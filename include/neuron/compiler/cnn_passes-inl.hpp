@@ -346,7 +346,46 @@ NEURON_INLINE int fuse_add_layer_norm(Plan& plan) {
   return fused;
 }
 
-NEURON_INLINE int use_channels_last(Plan& plan) {
+namespace detail {
+// Which channels-last slots (`last`) of a plan are kept in blocks of `block` channels: those of
+// rank 4 whose channel count the block divides, tied per step: a step's channels-last slots are
+// all blocked or none is (one attribute says the layout of a pooling's or batch norm's tensors,
+// and an elementwise step reads its operands in the output's order), except a convolution's input,
+// which it reorders itself; transposed convolutions keep NHWC (not measured blocked).
+inline std::vector<bool> channel_blocked_slots(const Plan& plan, const std::vector<bool>& last,
+                                               std::int64_t block) {
+  const std::size_t n = plan.slots.size();
+  std::vector<bool> blocked(n, false);
+  if (block <= 0) return blocked;
+  for (std::size_t s = 0; s < n; ++s) {
+    const Shape& shape = plan.slots[s].spec.shape;
+    blocked[s] = last[s] && shape.rank() == 4 && shape[1] % block == 0;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const PlanStep& st : plan.steps) {
+      std::vector<std::size_t> tied;
+      const bool conv = op_as<Conv2dOp>(st) || op_as<Conv1dOp>(st);
+      for (std::size_t k = conv ? 1 : 0; k < st.inputs.size(); ++k)  // weights are never `last`
+        if (last[static_cast<std::size_t>(st.inputs[k])])
+          tied.push_back(static_cast<std::size_t>(st.inputs[k]));
+      if (last[static_cast<std::size_t>(st.output)])
+        tied.push_back(static_cast<std::size_t>(st.output));
+      bool all = !op_as<ConvTranspose2dOp>(st);
+      for (std::size_t s : tied) all = all && blocked[s];
+      if (all) continue;
+      for (std::size_t s : tied)
+        if (blocked[s]) {
+          blocked[s] = false;
+          changed = true;
+        }
+    }
+  }
+  return blocked;
+}
+}  // namespace detail
+
+NEURON_INLINE int use_channels_last(Plan& plan, std::int64_t channel_block) {
   using K = PlanSlot::Kind;
   detail::SlotUse use(plan);
   const std::size_t n = plan.slots.size();
@@ -434,12 +473,19 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
   }
   int count = 0;
   for (std::size_t s = 0; s < n; ++s) count += last[s];
+  if (channel_block < 0) channel_block = conv_channel_block();
+  const std::vector<bool> blocked = detail::channel_blocked_slots(plan, last, channel_block);
   for (PlanStep& st : plan.steps) {
     const bool src = last[static_cast<std::size_t>(st.inputs[0])];
     const bool dst = last[static_cast<std::size_t>(st.output)];
+    const std::int64_t src_block =
+        blocked[static_cast<std::size_t>(st.inputs[0])] ? channel_block : 0;
+    const std::int64_t block = blocked[static_cast<std::size_t>(st.output)] ? channel_block : 0;
     if (detail::edit_conv(st, [&](auto& op) {
           op.src_channels_last = src;
           op.dst_channels_last = dst;
+          op.src_channel_block = src_block;
+          op.dst_channel_block = block;
         }))
       continue;
     if (const auto* c = detail::op_as<ConvTranspose2dOp>(st)) {
@@ -450,14 +496,17 @@ NEURON_INLINE int use_channels_last(Plan& plan) {
     } else if (const auto* m = detail::op_as<MaxPool<2>>(st)) {
       MaxPool<2> copy = *m;
       copy.channels_last = dst;
+      copy.channel_block = block;
       st.op = std::make_shared<OpModel<MaxPool<2>>>(std::move(copy));
     } else if (const auto* m1 = detail::op_as<MaxPool<1>>(st)) {
       MaxPool<1> copy = *m1;
       copy.channels_last = dst;
+      copy.channel_block = block;
       st.op = std::make_shared<OpModel<MaxPool<1>>>(std::move(copy));
     } else if (const auto* bn = detail::op_as<BatchNorm>(st)) {
       BatchNorm copy = *bn;
       copy.channels_last = dst;
+      copy.channel_block = block;
       st.op = std::make_shared<OpModel<BatchNorm>>(std::move(copy));
     }
   }

@@ -11,10 +11,12 @@
 //                         cache (residual adds after a linear are fused_linear's already)
 //   use_channels_last     activations between convolutions, pooling and same-shape elementwise
 //                         ops stay channels-last (oneDNN's fast layout), reordered only at the
-//                         boundaries of such regions
+//                         boundaries of such regions; in blocks of `channel_block` channels
+//                         where it divides them (-1: conv_channel_block(), this CPU's rule)
 // Each returns what it changed; the plan computes the same values as before, up to rounding.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,7 +42,7 @@ std::pair<int, int> fuse_conv_epilogues(Plan& plan);
 std::pair<int, int> fuse_linear_epilogues(Plan& plan);
 // Returns the number of sums fused.
 int fuse_add_layer_norm(Plan& plan);
-int use_channels_last(Plan& plan);
+int use_channels_last(Plan& plan, std::int64_t channel_block = -1);
 
 // fuse_conv_epilogues, fuse_linear_epilogues, fuse_add_layer_norm and use_channels_last (the
 // passes that need no constant weights) on a lowered, not yet finalised executable (lazy mode;

@@ -26,7 +26,10 @@
 namespace neuron {
 
 inline constexpr int kModuleFormatMajor = 1;
-inline constexpr int kModuleFormatMinor = 1;  // 1.1: per-input pad values, tied dims, min extents
+// 1.1: per-input pad values, tied dims, min extents. 1.2: conv2d/conv1d, max_pool and batch_norm
+// carry a last attribute, channel_block (1.1 files, without it, still load; a 1.1 reader refuses a
+// 1.2 file at that op's attribute count).
+inline constexpr int kModuleFormatMinor = 2;
 
 // Limits for loading a module (the file's own limits are fixed: see the header comment).
 struct LoadOptions {

@@ -131,12 +131,19 @@ Op op_attrs_from_json(const nlohmann::json& attrs) {
   Op op;
   auto fields = op.attrs();
   constexpr std::size_t n = std::tuple_size_v<decltype(fields)>;
-  if (!attrs.is_array() || attrs.size() != n)
-    throw_error<FormatError>("op '", Op::name, "': expected ", n, " attributes, got ",
-                             attrs.dump());
+  constexpr std::size_t least = n - attrs_added_later<Op>::value;
+  if (!attrs.is_array() || attrs.size() < least || attrs.size() > n) {
+    if (least == n)
+      throw_error<FormatError>("op '", Op::name, "': expected ", n, " attributes, got ",
+                               attrs.dump());
+    throw_error<FormatError>("op '", Op::name, "': expected ", least, " to ", n,
+                             " attributes, got ", attrs.dump());
+  }
   std::size_t i = 0;
-  try {
-    std::apply([&](auto&... f) { (attr::from_json(attrs[i++], f), ...); }, fields);
+  try {  // fields past the array's end (an older file) keep their defaults
+    std::apply(
+        [&](auto&... f) { ((i < attrs.size() ? attr::from_json(attrs[i++], f) : void()), ...); },
+        fields);
   } catch (const nlohmann::json::exception& e) {
     throw_error<FormatError>("op '", Op::name, "': bad attributes ", attrs.dump(), ": ", e.what());
   } catch (const DTypeError& e) {

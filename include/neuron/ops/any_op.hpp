@@ -131,6 +131,15 @@ struct has_prepare : std::false_type {};
 template <class Op>
 struct has_prepare<Op, std::void_t<decltype(&Op::prepare)>> : std::true_type {};
 
+// Attributes added to an op after files were written with it: an op declares
+// `static constexpr std::size_t attrs_added_later = k;` and its last k attributes may be missing
+// from older files (they keep their defaults there); newer files always carry them all.
+template <class Op, class = void>
+struct attrs_added_later : std::integral_constant<std::size_t, 0> {};
+template <class Op>
+struct attrs_added_later<Op, std::void_t<decltype(Op::attrs_added_later)>>
+    : std::integral_constant<std::size_t, Op::attrs_added_later> {};
+
 template <class Op>
 class OpModel final : public AnyOp {
  public:

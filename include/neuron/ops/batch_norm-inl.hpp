@@ -20,6 +20,12 @@ NEURON_INLINE TensorSpec BatchNorm::infer(const std::vector<TensorSpec>& in) con
     throw_error<ShapeError>("batch_norm: input must be [B, C, ...], got shape ", x.shape);
   if (!(eps >= 0)) throw_error<ValueError>("batch_norm: eps must be >= 0, got ", eps);
   const std::int64_t c = x.shape[1];
+  if (channel_block != 0 && channel_block != 8 && channel_block != 16)
+    throw_error<ValueError>("batch_norm: channel_block must be 0, 8 or 16, got ", channel_block);
+  if (channels_last && channel_block > 0 && c % channel_block != 0)
+    throw_error<ShapeError>("batch_norm: the input ", x.shape, " is kept in blocks of ",
+                            channel_block, " channels, so its channels must be a multiple of ",
+                            channel_block);
   const char* names[] = {"running_mean", "running_var", "weight", "bias"};
   for (std::size_t k = 1; k < in.size(); ++k) {
     const char* what = names[k <= 2 ? k - 1 : (k == 3 && has_weight ? 2 : 3)];
@@ -63,6 +69,26 @@ NEURON_INLINE void BatchNorm::run(const std::vector<Tensor>& in, Tensor& out) co
       }
       const T* xp = x.data<T>();
       T* yp = out.data<T>();
+      if (channels_last && channel_block > 0) {  // [B, C / block, spatial..., block]
+        // The block a compile-time constant: the inner loop is one vector op per value run.
+        auto blocks = [&](auto block) {
+          constexpr std::int64_t blk = decltype(block)::value;
+          for (std::int64_t i = 0; i < b * (c / blk); ++i) {
+            const T* a = scale.data() + i % (c / blk) * blk;
+            const T* sh = shift.data() + i % (c / blk) * blk;
+            const T* xi = xp + i * inner * blk;
+            T* yi = yp + i * inner * blk;
+            for (std::int64_t j = 0; j < inner; ++j)
+              for (std::int64_t k = 0; k < blk; ++k)
+                yi[j * blk + k] = xi[j * blk + k] * a[k] + sh[k];
+          }
+        };
+        if (channel_block == 16)
+          blocks(std::integral_constant<std::int64_t, 16>{});
+        else
+          blocks(std::integral_constant<std::int64_t, 8>{});
+        return;
+      }
       if (channels_last) {  // [B, spatial..., C]: the channel varies fastest
         for (std::int64_t r = 0; r < b * inner; ++r)
           for (std::int64_t k = 0; k < c; ++k)

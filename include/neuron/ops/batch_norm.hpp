@@ -19,7 +19,9 @@ struct BatchNorm {
   // Memory layout of input and output: channels last ([B, spatial..., C] in memory, the shape
   // still [B, C, spatial...]) between convolutions of a compiled plan (cnn_passes), else plain.
   bool channels_last = false;
-  NEURON_ATTRS(eps, has_weight, has_bias, channels_last)
+  std::int64_t channel_block = 0;  // 0, or channels-last in blocks of 8 / 16 channels (as conv)
+  NEURON_ATTRS(eps, has_weight, has_bias, channels_last, channel_block)
+  static constexpr std::size_t attrs_added_later = 1;  // channel_block (module format 1.2)
 
   TensorSpec infer(const std::vector<TensorSpec>& in) const;
   DimFlow dim_flow(const std::vector<TensorSpec>& in, const TensorSpec& out) const;

@@ -1,7 +1,10 @@
 // Definitions of conv.hpp: shape rules as torch's, kernels on oneDNN.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -45,6 +48,8 @@ struct ConvGeometry {
   bool has_bias = false, has_residual = false;
   std::int64_t activation = 0;
   bool src_channels_last = false, dst_channels_last = false;  // the tensors' memory layouts
+  // The channels-last input / output in blocks of this many channels (0: NHWC)
+  std::int64_t src_channel_block = 0, dst_channel_block = 0;
 };
 
 NEURON_INLINE void check_conv_params(const char* op, const ConvGeometry& g) {
@@ -58,6 +63,24 @@ NEURON_INLINE void check_conv_params(const char* op, const ConvGeometry& g) {
   if (g.groups < 1) throw_error<ValueError>(op, ": groups must be >= 1, got ", g.groups);
   if (g.activation < 0 || g.activation > static_cast<std::int64_t>(EpilogueActivation::gelu_tanh))
     throw_error<ValueError>(op, ": unknown fused activation ", g.activation);
+  for (std::int64_t b : {g.src_channel_block, g.dst_channel_block})
+    if (b != 0 && b != 8 && b != 16)
+      throw_error<ValueError>(op, ": a channel block must be 0, 8 or 16, got ", b);
+}
+
+// A tensor in channel blocks is channels-last, batched, and holds whole blocks.
+NEURON_INLINE void check_channel_blocks(const char* op, const ConvGeometry& g, const Shape& x,
+                                        const Shape& out) {
+  auto check = [&](const char* what, std::int64_t block, bool channels_last, const Shape& s) {
+    if (block == 0) return;
+    if (!channels_last || s.rank() != g.n + 2 || s[1] % block != 0)
+      throw_error<ShapeError>(op, ": the ", what, " ", s, " is kept in blocks of ", block,
+                              " channels, so it must be channels-last and batched, with a "
+                              "multiple of ",
+                              block, " channels");
+  };
+  check("input", g.src_channel_block, g.src_channels_last, x);
+  check("output", g.dst_channel_block, g.dst_channels_last, out);
 }
 
 // Output spec of a convolution; the errors name the op, the operand and the shapes.
@@ -144,6 +167,7 @@ NEURON_INLINE TensorSpec infer_conv(const char* op, const ConvGeometry& g,
   if (g.has_residual && in[k].shape != out)
     throw_error<ShapeError>(op, ": residual has shape ", in[k].shape, ", expected the output's ",
                             out);
+  check_channel_blocks(op, g, x.shape, out);
   return {out, float32};
 }
 
@@ -220,11 +244,22 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
   // oneDNN's direct kernels want channels-last activations (with plain NCHW it falls back to
   // im2col + GEMM, 2x slower, and 15x slower for depthwise): tensors in plain layout are
   // reordered around the primitive; a traced plan keeps activations channels-last between
-  // convolutions so that no reorder is needed (compiler/cnn_passes).
-  p->src = dnnl_channels_last_desc(src_dims);
-  p->dst = dnnl_channels_last_desc(dst_dims);
-  p->src_user = g.src_channels_last ? p->src : dnnl_plain_desc(src_dims);
-  p->dst_user = g.dst_channels_last ? p->dst : dnnl_plain_desc(dst_dims);
+  // convolutions so that no reorder is needed (compiler/cnn_passes), in channel blocks where
+  // conv_channel_block() says so. A plain input with fewer channels than a block (an image) is
+  // read as it is then: oneDNN's first-layer kernels take NCHW in, blocks out.
+  p->src_user = dnnl_activation_desc(src_dims, g.src_channels_last, g.src_channel_block);
+  p->dst_user = dnnl_activation_desc(dst_dims, g.dst_channels_last, g.dst_channel_block);
+  const std::int64_t block = std::max(g.src_channel_block, g.dst_channel_block);
+  if (block > 0) {
+    p->src = ic % block == 0       ? dnnl_channel_blocked_desc(src_dims, block)
+             : g.src_channels_last ? dnnl_channels_last_desc(src_dims)
+                                   : dnnl_plain_desc(src_dims);
+    p->dst = oc % block == 0 ? dnnl_channel_blocked_desc(dst_dims, block)
+                             : dnnl_channels_last_desc(dst_dims);
+  } else {
+    p->src = dnnl_channels_last_desc(src_dims);
+    p->dst = dnnl_channels_last_desc(dst_dims);
+  }
   p->weights_plain = dnnl::memory::desc(wd, dt::f32, wstrides);
   const dnnl::memory::desc weights_any(wd, dt::f32, dnnl::memory::format_tag::any);
   if (g.has_bias) p->bias = dnnl_plain_desc({oc});
@@ -255,10 +290,20 @@ NEURON_INLINE std::shared_ptr<ConvPrimitive> make_conv_primitive(
   dnnl_call(op, [&] {
     const dnnl::memory::desc no_bias;
     if (!g.transposed) {
-      dnnl::convolution_forward::desc d(
-          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, p->src,
-          weights_any, g.has_bias ? p->bias : no_bias, p->dst, stride, dil, pad_l, pad_r);
-      dnnl::convolution_forward::primitive_desc pd(d, attr, dnnl_engine());
+      auto describe = [&] {
+        dnnl::convolution_forward::desc d(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, p->src,
+            weights_any, g.has_bias ? p->bias : no_bias, p->dst, stride, dil, pad_l, pad_r);
+        return dnnl::convolution_forward::primitive_desc(d, attr, dnnl_engine());
+      };
+      dnnl::convolution_forward::primitive_desc pd = describe();
+      // Blocks that only oneDNN's reference kernel takes (a plain input of many channels, ...):
+      // channels-last, reordered around it, is much faster.
+      if (block > 0 && std::string(pd.impl_info_str()).rfind("ref", 0) == 0) {
+        p->src = dnnl_channels_last_desc(src_dims);
+        p->dst = dnnl_channels_last_desc(dst_dims);
+        pd = describe();
+      }
       p->weights_packed = pd.weights_desc();
       p->scratchpad = pd.scratchpad_desc();
       p->primitive = dnnl::convolution_forward(pd);
@@ -350,6 +395,8 @@ ConvGeometry geometry_of(const Convolution<N>& c) {
   g.activation = c.activation;
   g.src_channels_last = c.src_channels_last;
   g.dst_channels_last = c.dst_channels_last;
+  g.src_channel_block = c.src_channel_block;
+  g.dst_channel_block = c.dst_channel_block;
   return g;
 }
 
@@ -431,6 +478,17 @@ NEURON_INLINE Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor&
   op.groups = groups;
   op.has_bias = bias.defined();
   return run_op(op, detail::conv_inputs(x, weight, bias));
+}
+
+NEURON_INLINE std::int64_t conv_channel_block() {
+  if (const char* e = std::getenv("NEURON_CONV_CHANNEL_BLOCK")) {
+    const std::string v = e;
+    if (v == "0" || v == "8" || v == "16") return std::stoll(v);
+    std::fprintf(stderr, "neuron: NEURON_CONV_CHANNEL_BLOCK=%s ignored (expected 0, 8 or 16)\n",
+                 v.substr(0, 32).c_str());
+  }
+  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  return isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni ? 8 : 0;
 }
 
 NEURON_INLINE Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,

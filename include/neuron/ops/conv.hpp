@@ -41,8 +41,12 @@ struct Convolution {
   // Memory layout of the input and of the output (and residual): channels last ([B, H, W, C] in
   // memory, the shape still [B, C, H, W]) inside traced plans, plain otherwise.
   bool src_channels_last = false, dst_channels_last = false;
+  // 0, or 8 / 16: the channels-last input / output (and residual) is in blocks of that many
+  // channels instead ([B, C / 8, H, W, 8] in memory; conv_channel_block() says when plans do it).
+  std::int64_t src_channel_block = 0, dst_channel_block = 0;
   NEURON_ATTRS(stride, padding, dilation, groups, has_bias, activation, has_residual,
-               src_channels_last, dst_channels_last)
+               src_channels_last, dst_channels_last, src_channel_block, dst_channel_block)
+  static constexpr std::size_t attrs_added_later = 2;  // the channel blocks (module format 1.2)
 
   // Set by prepare(): not an attribute (plans made from files prepare again at load).
   std::shared_ptr<const detail::ConvPrimitive> primitive;
@@ -78,6 +82,12 @@ struct ConvTranspose2dOp {
   void run(const std::vector<Tensor>& in, Tensor& out) const;
   void prepare(const std::vector<TensorSpec>& in, const std::vector<const Tensor*>& constants);
 };
+
+// The channel block traced plans keep between convolutions on this CPU (compiler/cnn_passes):
+// 8 where oneDNN runs its AVX2 kernels, whose direct convolutions ran 1.1-1.6x faster on
+// nChw8c than on NHWC activations (bench/bench_conv_layout, Zen 3); 0 (NHWC) on AVX-512, as
+// measured there before. NEURON_CONV_CHANNEL_BLOCK=0|8|16 overrides it (tests, measurements).
+std::int64_t conv_channel_block();
 
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
               std::int64_t stride = 1, std::int64_t padding = 0, std::int64_t dilation = 1,

@@ -59,6 +59,26 @@ inline dnnl::memory::desc dnnl_channels_last_desc(const dnnl::memory::dims& dims
                             dims.size() == 3 ? tag::acb : tag::acdb);
 }
 
+// Channel-blocked layout of a rank-3/4 float32 tensor [B, C, spatial...] whose C is a multiple of
+// `block` (8 or 16): [B, C / block, spatial..., block] in memory (oneDNN's nCw8c, nChw8c, ...),
+// the layout its AVX2 direct convolutions read and write without a reorder.
+inline dnnl::memory::desc dnnl_channel_blocked_desc(const dnnl::memory::dims& dims,
+                                                    std::int64_t block) {
+  using tag = dnnl::memory::format_tag;
+  const bool b16 = block == 16;
+  const tag t =
+      dims.size() == 3 ? (b16 ? tag::nCw16c : tag::nCw8c) : (b16 ? tag::nChw16c : tag::nChw8c);
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, t);
+}
+
+// An activation's layout in a traced plan (compiler/cnn_passes): plain, channels-last, or
+// channels-last in blocks of `block` channels.
+inline dnnl::memory::desc dnnl_activation_desc(const dnnl::memory::dims& dims, bool channels_last,
+                                               std::int64_t block) {
+  if (!channels_last) return dnnl_plain_desc(dims);
+  return block > 0 ? dnnl_channel_blocked_desc(dims, block) : dnnl_channels_last_desc(dims);
+}
+
 // Per-thread scratch memories for layout changes around a primitive (`slot` picks one of a few),
 // grown on demand and kept, so steady-state calls allocate nothing.
 NEURON_INLINE void* dnnl_scratch_data(int slot, std::size_t bytes) {

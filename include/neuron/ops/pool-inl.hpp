@@ -28,6 +28,7 @@ struct PoolGeometry {
   std::vector<std::int64_t> kernel, stride, padding, dilation;
   bool ceil_mode = false;
   bool channels_last = false;
+  std::int64_t channel_block = 0;
 };
 
 // torch's pooling output size (pooling_output_shape): floor, or ceil where the last window still
@@ -75,6 +76,13 @@ NEURON_INLINE TensorSpec infer_pool(const char* op, const PoolGeometry& g,
   for (int d = 0; d < first; ++d)
     if (x.shape[d] == 0 && d == first - 1)
       throw_error<ShapeError>(op, ": input has 0 channels ", x.shape);
+  if (g.channel_block != 0 && g.channel_block != 8 && g.channel_block != 16)
+    throw_error<ValueError>(op, ": channel_block must be 0, 8 or 16, got ", g.channel_block);
+  if (g.channels_last && g.channel_block > 0 &&
+      (x.shape.rank() != n + 2 || x.shape[1] % g.channel_block != 0))
+    throw_error<ShapeError>(op, ": the input ", x.shape, " is kept in blocks of ", g.channel_block,
+                            " channels, so it must be batched with a multiple of ", g.channel_block,
+                            " channels");
   return {out, x.dtype};
 }
 
@@ -87,11 +95,12 @@ NEURON_INLINE DimFlow pool_dim_flow(int n, const std::vector<TensorSpec>& in) {
 
 template <int N>
 PoolGeometry geometry_of(const MaxPool<N>& m) {
-  return {N, m.kernel, m.stride, m.padding, m.dilation, m.ceil_mode, m.channels_last};
+  return {N,          m.kernel,    m.stride,        m.padding,
+          m.dilation, m.ceil_mode, m.channels_last, m.channel_block};
 }
 template <int N>
 PoolGeometry geometry_of(const AvgPool<N>& m) {
-  return {N, m.kernel, m.stride, m.padding, std::vector<std::int64_t>(N, 1), m.ceil_mode, false};
+  return {N, m.kernel, m.stride, m.padding, std::vector<std::int64_t>(N, 1), m.ceil_mode, false, 0};
 }
 
 NEURON_INLINE std::shared_ptr<PoolPrimitive> make_max_pool(const char* op, const PoolGeometry& g,
@@ -104,8 +113,8 @@ NEURON_INLINE std::shared_ptr<PoolPrimitive> make_max_pool(const char* op, const
   }
   auto p = std::make_shared<PoolPrimitive>();
   p->threads = sync_thread_setting();
-  p->src = g.channels_last ? dnnl_channels_last_desc(src) : dnnl_plain_desc(src);
-  p->dst = g.channels_last ? dnnl_channels_last_desc(dst) : dnnl_plain_desc(dst);
+  p->src = dnnl_activation_desc(src, g.channels_last, g.channel_block);
+  p->dst = dnnl_activation_desc(dst, g.channels_last, g.channel_block);
   dnnl::memory::dims kernel = dnnl_dims(g.kernel), stride = dnnl_dims(g.stride),
                      pad_l = dnnl_dims(g.padding), pad_r = pad_l, dil = dnnl_dims(g.dilation);
   for (int d = 0; d < g.n; ++d) {

@@ -26,8 +26,10 @@ struct MaxPool {
   std::vector<std::int64_t> padding = std::vector<std::int64_t>(N, 0);
   std::vector<std::int64_t> dilation = std::vector<std::int64_t>(N, 1);
   bool ceil_mode = false;
-  bool channels_last = false;  // memory layout of input and output (traced plans, cnn_passes)
-  NEURON_ATTRS(kernel, stride, padding, dilation, ceil_mode, channels_last)
+  bool channels_last = false;      // memory layout of input and output (traced plans, cnn_passes)
+  std::int64_t channel_block = 0;  // 0, or channels-last in blocks of 8 / 16 channels (as conv)
+  NEURON_ATTRS(kernel, stride, padding, dilation, ceil_mode, channels_last, channel_block)
+  static constexpr std::size_t attrs_added_later = 1;  // channel_block (module format 1.2)
 
   std::shared_ptr<const detail::PoolPrimitive> primitive;  // set by prepare()
 
