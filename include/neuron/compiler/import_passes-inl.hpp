@@ -11,7 +11,9 @@
 
 #include "../expr/interpreted_expr.hpp"
 #include "../graph/hash.hpp"
+#include "../ops/layer_norm.hpp"
 #include "../ops/matmul.hpp"
+#include "../ops/reduce.hpp"
 #include "cnn_passes-inl.hpp"
 #include "import_passes.hpp"
 
@@ -127,6 +129,97 @@ NEURON_INLINE int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights) {
     st.inputs = {in[0]};
     ++rewritten;
   }
+  remove_unused_slots(plan);
+  return rewritten;
+}
+
+namespace detail {
+
+// A fused tree as text with its leaves as x: "add(mul(div(x,x),x),x)".
+inline std::string tree_text(const nlohmann::json& j) {
+  if (is_leaf(j)) return "x";
+  if (!j.is_object() || !j.contains("op") || !j.contains("args")) return "?";
+  std::string s = j["op"].get<std::string>() + "(";
+  for (std::size_t i = 0; i < j["args"].size(); ++i) s += (i ? "," : "") + tree_text(j["args"][i]);
+  return s + ")";
+}
+
+// The fused step writing `slot` when it has `arity` inputs, no C++ numbers and the tree `want`
+// (its leaves in order); nullptr otherwise.
+inline const PlanStep* fused_writer(const Plan& plan, const SlotUse& use, int slot,
+                                    std::size_t arity, const char* want) {
+  const int w = use.writer[static_cast<std::size_t>(slot)];
+  if (w < 0) return nullptr;
+  const PlanStep& st = plan.steps[static_cast<std::size_t>(w)];
+  if (st.op->name() != "fused" || st.inputs.size() != arity || !st.scalars.empty()) return nullptr;
+  return tree_text(st.op->attrs_json()) == want ? &st : nullptr;
+}
+
+// mean over the last dim, kept: [..., E] -> [..., 1].
+inline bool is_last_dim_mean(const Plan& plan, const PlanStep& st) {
+  const Mean* m = op_as<Mean>(st);
+  const int r = plan.slots[static_cast<std::size_t>(st.inputs[0])].spec.shape.rank();
+  return m && m->keepdim && r >= 1 && m->dims == std::vector<std::int64_t>{r - 1};
+}
+
+}  // namespace detail
+
+NEURON_INLINE int written_layer_norm_as_layer_norm(Plan& plan, PlanWeights& weights) {
+  int rewritten = 0;
+  detail::SlotUse use(plan);
+  std::vector<bool> removed(plan.steps.size(), false);
+  auto step_of = [&](const PlanStep* st) {
+    return static_cast<std::size_t>(st - plan.steps.data());
+  };
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    PlanStep& y = plan.steps[i];
+    // y = (d / sqrt(v + eps)) * w + b
+    if (y.op->name() != "fused" || y.inputs.size() != 4 || !y.scalars.empty() ||
+        detail::tree_text(y.op->attrs_json()) != "add(mul(div(x,x),x),x)")
+      continue;
+    const int d = y.inputs[0], sd = y.inputs[1];
+    const TensorSpec& ds = plan.slots[static_cast<std::size_t>(d)].spec;
+    if (ds.dtype != float32 || ds.shape.rank() < 1) continue;
+    const std::int64_t e = ds.shape[ds.shape.rank() - 1];
+    if (!detail::is_weight_of(plan, y.inputs[2], Shape{e}) ||
+        !detail::is_weight_of(plan, y.inputs[3], Shape{e}) || !use.single_reader(sd))
+      continue;
+    // sd = sqrt(v + eps), v = mean(p), p = pow(d, 2), d = x - mean(x)
+    const PlanStep* s = detail::fused_writer(plan, use, sd, 2, "sqrt(add(x,x))");
+    const double eps = s ? detail::constant_value(plan, weights, s->inputs[1]) : std::nan("");
+    if (!s || !(eps >= 0) || !use.single_reader(s->inputs[0])) continue;
+    const int vw = use.writer[static_cast<std::size_t>(s->inputs[0])];
+    if (vw < 0 || !detail::is_last_dim_mean(plan, plan.steps[static_cast<std::size_t>(vw)]))
+      continue;
+    const PlanStep& v = plan.steps[static_cast<std::size_t>(vw)];
+    const PlanStep* p = detail::fused_writer(plan, use, v.inputs[0], 2, "pow(x,x)");
+    if (!p || !use.single_reader(v.inputs[0]) || p->inputs[0] != d ||
+        detail::constant_value(plan, weights, p->inputs[1]) != 2.0)
+      continue;
+    const PlanStep* sub = detail::fused_writer(plan, use, d, 2, "sub(x,x)");
+    if (!sub || use.is_output[static_cast<std::size_t>(d)] ||
+        use.readers[static_cast<std::size_t>(d)].size() != 2 || !use.single_reader(sub->inputs[1]))
+      continue;
+    const int x = sub->inputs[0];
+    const int mw = use.writer[static_cast<std::size_t>(sub->inputs[1])];
+    if (mw < 0 || !detail::is_last_dim_mean(plan, plan.steps[static_cast<std::size_t>(mw)]) ||
+        plan.steps[static_cast<std::size_t>(mw)].inputs[0] != x)
+      continue;
+    const std::size_t gone[] = {step_of(s), static_cast<std::size_t>(vw), step_of(p), step_of(sub),
+                                static_cast<std::size_t>(mw)};
+    bool taken = false;
+    for (std::size_t g : gone) taken = taken || removed[g];
+    if (taken) continue;
+    for (std::size_t g : gone) removed[g] = true;
+    LayerNorm ln;
+    ln.normalized_shape = {e};
+    ln.eps = eps;
+    ln.has_weight = ln.has_bias = true;
+    y.op = std::make_shared<OpModel<LayerNorm>>(ln);
+    y.inputs = {x, y.inputs[2], y.inputs[3]};
+    ++rewritten;
+  }
+  detail::drop_removed(plan, removed);
   remove_unused_slots(plan);
   return rewritten;
 }

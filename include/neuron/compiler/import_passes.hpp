@@ -13,6 +13,17 @@
 //                            sqrt(2), 1 and 0.5 (torch.onnx's GELU, after fuse_elementwise_chains)
 //                            becomes gelu(x), which fuse_linear_epilogues takes as the gelu
 //                            epilogue of the linear before it, as the DSL's nn::GELU
+//   written_layer_norm_as_layer_norm
+//                            LayerNorm as opsets < 17 write it, (x - mean(x)) / sqrt(mean((x -
+//                            mean(x))^2) + eps) * w + b over the last dim with constant eps, w, b
+//                            (after fuse_elementwise_chains: 2 means and 3 fused steps), becomes
+//                            layer_norm, which fuse_add_layer_norm extends
+//   exported_attention_as_multihead
+//                            nn.MultiheadAttention as torch.onnx writes it (packed in-projection,
+//                            slices, reshapes and permutes into heads, matmul, scale, mask,
+//                            softmax, matmul, the permutes back, out-projection) becomes three
+//                            linears, one multihead_attention and the out-projection, as the DSL
+//                            records it (exported_attention-inl.hpp)
 // Each returns the number of rewrites; the plan computes the same values, up to rounding.
 #pragma once
 
@@ -25,9 +36,12 @@ namespace neuron {
 int fuse_elementwise_chains(Plan& plan);
 int matmul_bias_as_linear(Plan& plan, PlanWeights& weights);
 int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights);
+int written_layer_norm_as_layer_norm(Plan& plan, PlanWeights& weights);
+int exported_attention_as_multihead(Plan& plan, PlanWeights& weights);
 
 }  // namespace neuron
 
 #ifdef NEURON_HEADER_ONLY
+#include "exported_attention-inl.hpp"
 #include "import_passes-inl.hpp"
 #endif

@@ -113,6 +113,9 @@ NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const Compil
   if (options.fuse_elementwise_chains) {
     fuse_elementwise_chains(plan);
     erf_gelu_as_gelu(plan, w);  // the chain fuse_elementwise_chains made of exported GELUs
+    written_layer_norm_as_layer_norm(plan, w);  // opset < 17's LayerNorm, written out
+    // its scale and mask are one fused step after fuse_elementwise_chains
+    if (options.matmul_as_linear) exported_attention_as_multihead(plan, w);
   }
   if (options.fold_batch_norm) fold_batch_norms(plan, w);
   if (options.fuse_conv_epilogues) fuse_conv_epilogues(plan);
