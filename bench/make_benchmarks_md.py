@@ -457,7 +457,9 @@ def main():
           "link " + ("built with -O3 -march=native (NEURON_BENCH_NATIVE)" if native else
                      "as users build it (the default build: kernels picked at run time)") + " |",
           f"| neuron's own kernels (cpu_isa.hpp) | {ctx.get('neuron_isa', 'not recorded')} path |",
-          f"| oneDNN's ISA (GEMM, convolution) | {ctx.get('onednn_isa', 'not recorded')} |", ""]
+          f"| oneDNN's ISA (GEMM, convolution) | {ctx.get('onednn_isa', 'not recorded')} |",
+          f"| convolution activations in traced plans (conv_channel_block) | "
+          f"{ctx.get('conv_layout', 'not recorded (NHWC before it was recorded)')} |", ""]
 
     if other_share is not None and other_share > 0.05:
         L += [f"**The machine was not idle**: other processes used {100 * other_share:.0f}% of "
