@@ -26,6 +26,19 @@ namespace neuron {
 
 namespace detail {
 
+// A new weight slot holding `t`, named `prefix` + its content hash (equal contents share one
+// weight); returns its slot.
+inline int add_weight_slot(Plan& plan, PlanWeights& weights, const std::string& prefix,
+                           const Tensor& t) {
+  PlanSlot s;
+  s.kind = PlanSlot::Kind::weight;
+  s.spec = spec_of(t);
+  s.index =
+      weights.add_weight(prefix + hash_bytes(t.raw_data(), t.nbytes()).hex().substr(0, 16), t);
+  plan.slots.push_back(s);
+  return static_cast<int>(plan.slots.size()) - 1;
+}
+
 // Who reads and who writes each slot of a plan.
 struct SlotUse {
   std::vector<std::vector<int>> readers;  // step indices
@@ -230,17 +243,8 @@ NEURON_INLINE int fold_batch_norms(Plan& plan, PlanWeights& weights) {
     // Named after the conv's weight and the folded contents, so equal folds share one weight.
     const std::string base =
         weights.weight_name(plan.slots[static_cast<std::size_t>(conv.inputs[1])].index);
-    auto add = [&](const std::string& suffix, const Tensor& t) {
-      const std::string name =
-          base + suffix + hash_bytes(t.raw_data(), t.nbytes()).hex().substr(0, 16);
-      PlanSlot s;
-      s.kind = K::weight;
-      s.spec = spec_of(t);
-      s.index = weights.add_weight(name, t);
-      plan.slots.push_back(s);
-      return static_cast<int>(plan.slots.size()) - 1;
-    };
-    const int wslot = add(".bn_folded.", new_w), bslot = add(".bn_folded_bias.", new_b);
+    const int wslot = detail::add_weight_slot(plan, weights, base + ".bn_folded.", new_w);
+    const int bslot = detail::add_weight_slot(plan, weights, base + ".bn_folded_bias.", new_b);
     conv.inputs = {conv.inputs[0], wslot, bslot};
     detail::edit_conv(conv, [](auto& op) { op.has_bias = true; });
     conv.output = bn_step.output;

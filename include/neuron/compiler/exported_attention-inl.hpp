@@ -113,18 +113,13 @@ class AttentionMatcher {
     if (!st) return nullptr;
     if (st->op->name() == "fused") {
       if (!st->scalars.empty()) return nullptr;
-      const nlohmann::json t = st->op->attrs_json();
+      const std::string t = tree_text(st->op->attrs_json());
       const auto& in = st->inputs;
-      auto is_mul = [](const nlohmann::json& j) {
-        return is_op(j, "mul", 2) && is_leaf(j["args"][0]) && is_leaf(j["args"][1]);
-      };
-      if (is_mul(t) && in.size() == 2) {
+      if (t == "mul(x,x)" && in.size() == 2) {
         c2 = constant(in[1]);
-      } else if (is_op(t, "add", 2) && is_leaf(t["args"][1]) && in.size() == 2 &&
-                 is_leaf(t["args"][0])) {
+      } else if (t == "add(x,x)" && in.size() == 2) {
         a.mask = in[1];
-      } else if (is_op(t, "add", 2) && is_leaf(t["args"][1]) && in.size() == 3 &&
-                 is_mul(t["args"][0])) {
+      } else if (t == "add(mul(x,x),x)" && in.size() == 3) {
         c2 = constant(in[1]);
         a.mask = in[2];
       } else {
@@ -144,9 +139,9 @@ class AttentionMatcher {
     const PlanStep& st = plan_.steps[static_cast<std::size_t>(w)];
     if (st.op->name() != "fused") return slot;
     if (!use_.single_reader(slot) || !st.scalars.empty() || st.inputs.size() != 2) return -1;
-    const nlohmann::json t = st.op->attrs_json();
-    const bool div = is_op(t, "div", 2), mul = is_op(t, "mul", 2);
-    if (!(div || mul) || !is_leaf(t["args"][0]) || !is_leaf(t["args"][1])) return -1;
+    const std::string t = tree_text(st.op->attrs_json());
+    const bool div = t == "div(x,x)";
+    if (!div && t != "mul(x,x)") return -1;
     const double c = constant(st.inputs[1]);
     if (!std::isfinite(c) || c == 0) return -1;
     cq = div ? 1.0 / c : c;
@@ -257,12 +252,7 @@ inline int weight_rows(Plan& plan, PlanWeights& weights, int slot, std::int64_t 
   Tensor t = Tensor::empty(shape, float32);
   std::memcpy(t.raw_data(), w.data<float>() + part * e * row,
               static_cast<std::size_t>(e * row) * sizeof(float));
-  PlanSlot s;
-  s.kind = PlanSlot::Kind::weight;
-  s.spec = spec_of(t);
-  s.index = weights.add_weight(weights.weight_name(index) + "." + what, t);
-  plan.slots.push_back(s);
-  return static_cast<int>(plan.slots.size()) - 1;
+  return add_weight_slot(plan, weights, weights.weight_name(index) + "." + what + ".", t);
 }
 
 inline int arena_slot(Plan& plan, const Shape& shape) {

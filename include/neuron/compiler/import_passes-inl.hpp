@@ -84,18 +84,13 @@ inline double constant_value(const Plan& plan, PlanWeights& weights, int slot) {
   return weights.weight(s.index).data<float>()[0];
 }
 
-// torch.onnx's GELU: mul(mul(x, add(erf(div(x, c)), c)), c), leaves in order x, x, sqrt(2), 1,
-// 0.5 (the constants checked by the caller).
-inline bool is_erf_gelu_tree(const nlohmann::json& j) {
-  if (!is_op(j, "mul", 2) || !is_leaf(j["args"][1])) return false;
-  const nlohmann::json& m = j["args"][0];
-  if (!is_op(m, "mul", 2) || !is_leaf(m["args"][0])) return false;
-  const nlohmann::json& a = m["args"][1];
-  if (!is_op(a, "add", 2) || !is_leaf(a["args"][1])) return false;
-  const nlohmann::json& e = a["args"][0];
-  if (!is_op(e, "erf", 1)) return false;
-  const nlohmann::json& d = e["args"][0];
-  return is_op(d, "div", 2) && is_leaf(d["args"][0]) && is_leaf(d["args"][1]);
+// A fused tree as text with its leaves as x: "add(mul(div(x,x),x),x)".
+inline std::string tree_text(const nlohmann::json& j) {
+  if (is_leaf(j)) return "x";
+  if (!j.is_object() || !j.contains("op") || !j.contains("args")) return "?";
+  std::string s = j["op"].get<std::string>() + "(";
+  for (std::size_t i = 0; i < j["args"].size(); ++i) s += (i ? "," : "") + tree_text(j["args"][i]);
+  return s + ")";
 }
 
 }  // namespace detail
@@ -104,8 +99,9 @@ NEURON_INLINE int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights) {
   int rewritten = 0;
   const auto near = [](double v, double want) { return std::abs(v - want) <= 1e-6 * want; };
   for (PlanStep& st : plan.steps) {
+    // torch.onnx's GELU, leaves in order x, x, sqrt(2), 1, 0.5 (the constants checked below)
     if (st.op->name() != "fused" || st.inputs.size() != 5 || !st.scalars.empty() ||
-        !detail::is_erf_gelu_tree(st.op->attrs_json()))
+        detail::tree_text(st.op->attrs_json()) != "mul(mul(x,add(erf(div(x,x)),x)),x)")
       continue;
     const std::vector<int>& in = st.inputs;
     const TensorSpec& x = plan.slots[static_cast<std::size_t>(in[0])].spec;
@@ -134,15 +130,6 @@ NEURON_INLINE int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights) {
 }
 
 namespace detail {
-
-// A fused tree as text with its leaves as x: "add(mul(div(x,x),x),x)".
-inline std::string tree_text(const nlohmann::json& j) {
-  if (is_leaf(j)) return "x";
-  if (!j.is_object() || !j.contains("op") || !j.contains("args")) return "?";
-  std::string s = j["op"].get<std::string>() + "(";
-  for (std::size_t i = 0; i < j["args"].size(); ++i) s += (i ? "," : "") + tree_text(j["args"][i]);
-  return s + ")";
-}
 
 // The fused step writing `slot` when it has `arity` inputs, no C++ numbers and the tree `want`
 // (its leaves in order); nullptr otherwise.
@@ -304,18 +291,15 @@ NEURON_INLINE int matmul_bias_as_linear(Plan& plan, PlanWeights& weights) {
     float* dst = t.data<float>();
     for (std::int64_t r = 0; r < k; ++r)
       for (std::int64_t c = 0; c < n; ++c) dst[c * k + r] = src[r * n + c];
-    const std::string name =
+    const int wt_slot = detail::add_weight_slot(
+        plan, weights,
         weights.weight_name(plan.slots[static_cast<std::size_t>(st.inputs[1])].index) +
-        ".transposed." + hash_bytes(t.raw_data(), t.nbytes()).hex().substr(0, 16);
-    PlanSlot slot;
-    slot.kind = PlanSlot::Kind::weight;
-    slot.spec = spec_of(t);
-    slot.index = weights.add_weight(name, t);
-    plan.slots.push_back(slot);
+            ".transposed.",
+        t);
     Linear lin;
     lin.has_bias = true;
     st.op = std::make_shared<OpModel<Linear>>(lin);
-    st.inputs = {st.inputs[0], static_cast<int>(plan.slots.size()) - 1, bias};
+    st.inputs = {st.inputs[0], wt_slot, bias};
     st.output = plan.steps[static_cast<std::size_t>(add_step)].output;
     removed[static_cast<std::size_t>(add_step)] = true;
     ++rewritten;

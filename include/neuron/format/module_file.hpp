@@ -26,9 +26,10 @@
 namespace neuron {
 
 inline constexpr int kModuleFormatMajor = 1;
-// 1.1: per-input pad values, tied dims, min extents. 1.2: conv2d/conv1d, max_pool and batch_norm
-// carry a last attribute, channel_block (1.1 files, without it, still load; a 1.1 reader refuses a
-// 1.2 file at that op's attribute count).
+// 1.1: per-input pad values, tied dims, min extents. 1.2: the activation layout in channel blocks,
+// conv2d/conv1d's last two attributes (src_/dst_channel_block) and max_pool's and batch_norm's last
+// (channel_block); 1.1 files, without them, still load (attrs_added_later); a 1.1 reader refuses a
+// 1.2 file at those ops' attribute counts.
 inline constexpr int kModuleFormatMinor = 2;
 
 // Limits for loading a module (the file's own limits are fixed: see the header comment).

@@ -8,6 +8,7 @@
 
 #include "any_op-inl.hpp"
 #include "batch_norm.hpp"
+#include "channel_block.hpp"
 
 namespace neuron {
 
@@ -20,12 +21,7 @@ NEURON_INLINE TensorSpec BatchNorm::infer(const std::vector<TensorSpec>& in) con
     throw_error<ShapeError>("batch_norm: input must be [B, C, ...], got shape ", x.shape);
   if (!(eps >= 0)) throw_error<ValueError>("batch_norm: eps must be >= 0, got ", eps);
   const std::int64_t c = x.shape[1];
-  if (channel_block != 0 && channel_block != 8 && channel_block != 16)
-    throw_error<ValueError>("batch_norm: channel_block must be 0, 8 or 16, got ", channel_block);
-  if (channels_last && channel_block > 0 && c % channel_block != 0)
-    throw_error<ShapeError>("batch_norm: the input ", x.shape, " is kept in blocks of ",
-                            channel_block, " channels, so its channels must be a multiple of ",
-                            channel_block);
+  detail::check_channel_block(name, "input", channel_block, channels_last, x.shape, x.shape.rank());
   const char* names[] = {"running_mean", "running_var", "weight", "bias"};
   for (std::size_t k = 1; k < in.size(); ++k) {
     const char* what = names[k <= 2 ? k - 1 : (k == 3 && has_weight ? 2 : 3)];

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "any_op-inl.hpp"
+#include "channel_block.hpp"
 #include "conv.hpp"
 #include "onednn-inl.hpp"
 
@@ -63,24 +64,6 @@ NEURON_INLINE void check_conv_params(const char* op, const ConvGeometry& g) {
   if (g.groups < 1) throw_error<ValueError>(op, ": groups must be >= 1, got ", g.groups);
   if (g.activation < 0 || g.activation > static_cast<std::int64_t>(EpilogueActivation::gelu_tanh))
     throw_error<ValueError>(op, ": unknown fused activation ", g.activation);
-  for (std::int64_t b : {g.src_channel_block, g.dst_channel_block})
-    if (b != 0 && b != 8 && b != 16)
-      throw_error<ValueError>(op, ": a channel block must be 0, 8 or 16, got ", b);
-}
-
-// A tensor in channel blocks is channels-last, batched, and holds whole blocks.
-NEURON_INLINE void check_channel_blocks(const char* op, const ConvGeometry& g, const Shape& x,
-                                        const Shape& out) {
-  auto check = [&](const char* what, std::int64_t block, bool channels_last, const Shape& s) {
-    if (block == 0) return;
-    if (!channels_last || s.rank() != g.n + 2 || s[1] % block != 0)
-      throw_error<ShapeError>(op, ": the ", what, " ", s, " is kept in blocks of ", block,
-                              " channels, so it must be channels-last and batched, with a "
-                              "multiple of ",
-                              block, " channels");
-  };
-  check("input", g.src_channel_block, g.src_channels_last, x);
-  check("output", g.dst_channel_block, g.dst_channels_last, out);
 }
 
 // Output spec of a convolution; the errors name the op, the operand and the shapes.
@@ -167,7 +150,8 @@ NEURON_INLINE TensorSpec infer_conv(const char* op, const ConvGeometry& g,
   if (g.has_residual && in[k].shape != out)
     throw_error<ShapeError>(op, ": residual has shape ", in[k].shape, ", expected the output's ",
                             out);
-  check_channel_blocks(op, g, x.shape, out);
+  check_channel_block(op, "input", g.src_channel_block, g.src_channels_last, x.shape, n + 2);
+  check_channel_block(op, "output", g.dst_channel_block, g.dst_channels_last, out, n + 2);
   return {out, float32};
 }
 

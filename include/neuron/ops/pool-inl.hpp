@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "any_op-inl.hpp"
+#include "channel_block.hpp"
 #include "onednn-inl.hpp"
 #include "pool.hpp"
 
@@ -76,13 +77,7 @@ NEURON_INLINE TensorSpec infer_pool(const char* op, const PoolGeometry& g,
   for (int d = 0; d < first; ++d)
     if (x.shape[d] == 0 && d == first - 1)
       throw_error<ShapeError>(op, ": input has 0 channels ", x.shape);
-  if (g.channel_block != 0 && g.channel_block != 8 && g.channel_block != 16)
-    throw_error<ValueError>(op, ": channel_block must be 0, 8 or 16, got ", g.channel_block);
-  if (g.channels_last && g.channel_block > 0 &&
-      (x.shape.rank() != n + 2 || x.shape[1] % g.channel_block != 0))
-    throw_error<ShapeError>(op, ": the input ", x.shape, " is kept in blocks of ", g.channel_block,
-                            " channels, so it must be batched with a multiple of ", g.channel_block,
-                            " channels");
+  check_channel_block(op, "input", g.channel_block, g.channels_last, x.shape, n + 2);
   return {out, x.dtype};
 }
 
