@@ -83,7 +83,10 @@ function(neuron_add_libraries suffix options)
       set_target_properties(${target} PROPERTIES
         VERSION ${PROJECT_VERSION}
         SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
-        POSITION_INDEPENDENT_CODE ON)
+        POSITION_INDEPENDENT_CODE ON
+        # No <target>_EXPORTS define in shared builds (no header reads it): shared and static
+        # objects then compile with the same flags, and ccache shares them.
+        DEFINE_SYMBOL "")
     endforeach()
     # Runtime dispatch unless the library is compiled for one CPU (NEURON_NATIVE, the
     # benchmarks' native copy) or the compiler cannot make x86 objects of each set.
@@ -124,7 +127,8 @@ function(neuron_add_onnx_library suffix options)
     EXPORT_NAME onnx
     VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
-    POSITION_INDEPENDENT_CODE ON)
+    POSITION_INDEPENDENT_CODE ON
+    DEFINE_SYMBOL "")  # as neuron_add_libraries: shared objects compile as the static ones
   if(NEURON_HEADER_ONLY)
     # Every source then compiles all of neuron: one unity translation unit compiles it once.
     set_target_properties(${lib} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)

@@ -17,13 +17,20 @@ function(run)
   message(STATUS "${out}")
 endfunction()
 
+# The test build's compiler launcher (ccache, cmake/neuronCompilerCache.cmake), or none.
+if(COMPILER_LAUNCHER)
+  set(launcher "-DCMAKE_CXX_COMPILER_LAUNCHER=${COMPILER_LAUNCHER}")
+else()
+  set(launcher -DNEURON_CCACHE=OFF)
+endif()
+
 # Configures, builds and installs neuron from source with extra options into WORK_DIR/prefix.
 function(install_neuron_with)
   run("${CMAKE_COMMAND}" -S "${NEURON_SOURCE_DIR}" -B "${WORK_DIR}/neuron-build"
       "-DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release
       -DNEURON_BUILD_TESTS=OFF -DNEURON_BUILD_EXAMPLES=OFF -DNEURON_BUILD_BENCH=OFF
       -DNEURON_BUILD_SERVER=OFF
-      -DNEURON_INSTALL=ON ${ARGV})
+      -DNEURON_INSTALL=ON ${launcher} ${ARGV})
   run("${CMAKE_COMMAND}" --build "${WORK_DIR}/neuron-build" -j 2)
   run("${CMAKE_COMMAND}" --install "${WORK_DIR}/neuron-build" --prefix "${WORK_DIR}/prefix")
 endfunction()
@@ -80,6 +87,10 @@ if(MODE STREQUAL "pkgconfig")
   return()
 endif()
 
+# The consumer's own programs (and neuron's, through add_subdirectory) with the same launcher.
+if(COMPILER_LAUNCHER)
+  list(APPEND extra "${launcher}")
+endif()
 run("${CMAKE_COMMAND}" -S "${consumer_src}" -B "${WORK_DIR}/build"
     "-DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release ${extra})
 run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build" -j 2)
