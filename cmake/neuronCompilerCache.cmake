@@ -1,14 +1,15 @@
-# Compiles through ccache when it is installed and neuron is the top-level project (a parent
-# project chooses its own launcher). The consumer tests (tests/consumer) configure neuron again
-# with the same flags, so their compilations are cache hits on the test build's own, and CI
-# reruns hit the previous run's. NEURON_CCACHE=OFF, or CMAKE_CXX_COMPILER_LAUNCHER set by the
-# caller, turns this off. ccache only hashes the working directory with -g, so build trees in
-# different directories share entries as long as their sources are at the same absolute path.
-option(NEURON_CCACHE "Compile through ccache when it is installed (top-level builds only)" ON)
-if(NEURON_CCACHE AND NEURON_IS_TOP_LEVEL AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+# Compiles neuron's targets through ccache (cmake/ccache_launcher.sh) when ccache is installed.
+# On by default when neuron is the top-level project; a parent project that adds neuron with
+# add_subdirectory may turn it on for neuron's targets alone (-DNEURON_CCACHE=ON). A launcher the
+# caller already set (CMAKE_CXX_COMPILER_LAUNCHER) wins.
+# The consumer tests (tests/consumer) build neuron again with the same flags, from build
+# directories beside the test build's (tests/consumer/run_consumer.cmake), so their compilations
+# are cache hits on the test build's own; CI reruns hit the previous run's.
+option(NEURON_CCACHE "Compile neuron through ccache when it is installed" ${NEURON_IS_TOP_LEVEL})
+if(NEURON_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   find_program(NEURON_CCACHE_PROGRAM ccache)
   if(NEURON_CCACHE_PROGRAM)
-    set(CMAKE_CXX_COMPILER_LAUNCHER "${NEURON_CCACHE_PROGRAM}")
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${CMAKE_CURRENT_LIST_DIR}/ccache_launcher.sh")
     message(STATUS "neuron: compiling through ${NEURON_CCACHE_PROGRAM}")
   endif()
 endif()

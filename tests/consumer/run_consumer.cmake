@@ -6,7 +6,11 @@
 #   pkgconfig      the test build's install, compiled by hand with `pkg-config --cflags --libs`
 # The consumer also links a runtime-only program against neuron::runtime / neuron-runtime.pc, and
 # (install, shared, pkgconfig) an ONNX program against neuron::onnx / neuron-onnx.pc.
-file(REMOVE_RECURSE "${WORK_DIR}")
+# neuron itself is built beside the test build (NEURON_BINARY_DIR-<mode>): its compiler then runs
+# at the same depth below the source tree as the test build's, so ccache, which hashes paths
+# relative to the working directory (cmake/ccache_launcher.sh), hands it the test build's objects.
+set(neuron_build "${NEURON_BINARY_DIR}-consumer-${MODE}")
+file(REMOVE_RECURSE "${WORK_DIR}" "${neuron_build}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
 function(run)
@@ -19,20 +23,20 @@ endfunction()
 
 # The test build's compiler launcher (ccache, cmake/neuronCompilerCache.cmake), or none.
 if(COMPILER_LAUNCHER)
-  set(launcher "-DCMAKE_CXX_COMPILER_LAUNCHER=${COMPILER_LAUNCHER}")
+  set(launcher "-DCMAKE_CXX_COMPILER_LAUNCHER=${COMPILER_LAUNCHER}" -DNEURON_CCACHE=ON)
 else()
   set(launcher -DNEURON_CCACHE=OFF)
 endif()
 
 # Configures, builds and installs neuron from source with extra options into WORK_DIR/prefix.
 function(install_neuron_with)
-  run("${CMAKE_COMMAND}" -S "${NEURON_SOURCE_DIR}" -B "${WORK_DIR}/neuron-build"
+  run("${CMAKE_COMMAND}" -S "${NEURON_SOURCE_DIR}" -B "${neuron_build}"
       "-DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release
       -DNEURON_BUILD_TESTS=OFF -DNEURON_BUILD_EXAMPLES=OFF -DNEURON_BUILD_BENCH=OFF
       -DNEURON_BUILD_SERVER=OFF
       -DNEURON_INSTALL=ON ${launcher} ${ARGV})
-  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/neuron-build" -j 2)
-  run("${CMAKE_COMMAND}" --install "${WORK_DIR}/neuron-build" --prefix "${WORK_DIR}/prefix")
+  run("${CMAKE_COMMAND}" --build "${neuron_build}" -j 2)
+  run("${CMAKE_COMMAND}" --install "${neuron_build}" --prefix "${WORK_DIR}/prefix")
 endfunction()
 
 set(consumer_src "${NEURON_SOURCE_DIR}/tests/consumer")
@@ -62,7 +66,7 @@ else()
   # Without the ONNX importer: the test build itself already uses neuron::onnx as a subproject
   # target (tests/onnx links it), so building it here again would add minutes and no coverage.
   set(extra "-DNEURON_SOURCE_DIR=${NEURON_SOURCE_DIR}" -DNEURON_CONSUMER_MODE=subdirectory
-      -DNEURON_ONNX=OFF)
+      -DNEURON_ONNX=OFF "-DNEURON_SUBDIRECTORY_BINARY_DIR=${neuron_build}")
   set(expect_onnx OFF)
 endif()
 
@@ -81,7 +85,8 @@ if(MODE STREQUAL "pkgconfig")
     endif()
     message(STATUS "pkg-config --cflags --libs ${pc}: ${flags}")
     separate_arguments(flags UNIX_COMMAND "${flags}")
-    run("${CMAKE_CXX_COMPILER}" -O2 "${consumer_src}/${src}" -o "${WORK_DIR}/${exe}" ${flags})
+    run(${COMPILER_LAUNCHER} "${CMAKE_CXX_COMPILER}" -O2 "${consumer_src}/${src}" -o "${WORK_DIR}/${exe}"
+        ${flags})
     run("${WORK_DIR}/${exe}")
   endforeach()
   return()
