@@ -68,10 +68,10 @@ void lazy_lookup(benchmark::State& st) {
   LazySetup s;
   nr::Tensor y = s.model(s.x);
   nr::Graph g = nr::build_graph({nr::lazy::node_of(y)});
-  nr::ExecutableCache::instance().insert(g, nr::compile(g));
+  nr::PlanCache::instance().insert(g, nr::compile(g));
   nr::GraphCut cut;
   nr::cut_graph({&nr::lazy::node_of(y)}, cut);
-  for (auto _ : st) benchmark::DoNotOptimize(nr::ExecutableCache::instance().find(cut).get());
+  for (auto _ : st) benchmark::DoNotOptimize(nr::PlanCache::instance().find(cut).get());
 }
 
 void lazy_run(benchmark::State& st) {

@@ -5,5 +5,6 @@
 #include <neuron/compiler/exported_attention-inl.hpp>
 #include <neuron/compiler/import_passes-inl.hpp>
 #include <neuron/compiler/memory_plan-inl.hpp>
+#include <neuron/compiler/optimize-inl.hpp>
 #include <neuron/compiler/pad_constants-inl.hpp>
 #include <neuron/compiler/padding-inl.hpp>

@@ -428,10 +428,10 @@ TEST_CASE("fuse_linear_epilogues: linear + activation / residual become one fuse
   const nr::Graph g = test::graph_of({y});
   nr::mark_step();
   test::check_close(y.cpu(), want, 1e-6, 1e-6, "lazy");
-  std::shared_ptr<const nr::Executable> exe = nr::ExecutableCache::instance().find(g);
+  std::shared_ptr<const nr::PreparedPlan> exe = nr::PlanCache::instance().find(g);
   REQUIRE(exe);
   int fused_linears = 0;
-  for (const auto& st : exe->steps) fused_linears += st.op->name() == "fused_linear";
+  for (const auto& st : exe->plan().steps) fused_linears += st.op->name() == "fused_linear";
   CHECK(fused_linears == 2);
 }
 
@@ -499,10 +499,10 @@ TEST_CASE("fuse_add_layer_norm: a sum -> layer_norm becomes one add_layer_norm")
   const nr::Graph g = test::graph_of({y});
   nr::mark_step();
   test::check_equal(y.cpu(), on(x));
-  std::shared_ptr<const nr::Executable> exe = nr::ExecutableCache::instance().find(g);
+  std::shared_ptr<const nr::PreparedPlan> exe = nr::PlanCache::instance().find(g);
   REQUIRE(exe);
   int fused = 0;
-  for (const auto& st : exe->steps) fused += st.op->name() == "add_layer_norm";
+  for (const auto& st : exe->plan().steps) fused += st.op->name() == "add_layer_norm";
   CHECK(fused == 1);
 }
 

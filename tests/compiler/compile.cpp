@@ -32,27 +32,33 @@ TEST_CASE("CSE never merges ops whose runtime scalars may differ") {
   CHECK(test::values(out[1])[0] == doctest::Approx(test::values(x.cpu())[0] * 3));
 }
 
-TEST_CASE("executables check what they are given") {
+TEST_CASE("compiled plans check what they are given") {
   nr::Tensor x = nr::rand({3}, lazy);
   nr::Graph g = graph_of({nr::exp(x)});
   auto exe = nr::compile(g);
-  CHECK_THROWS_WITH_ALL(exe->run({}, {}), nr::ValueError, "expected 1 inputs");
+  CHECK_THROWS_WITH_ALL(exe->run({}, {}), nr::ValueError, "expects 1 inputs", "got 0");
   CHECK_THROWS_WITH_ALL(exe->run({nr::rand({4})}, {}), nr::ShapeError, "input 0", "[4]", "[3]");
+  nr::Graph scaled = graph_of({nr::exp(x) * 2.0f});
+  auto with_scalar = nr::compile(scaled);
+  REQUIRE(with_scalar->plan().scalar_count == 1);
+  CHECK_THROWS_WITH_ALL(with_scalar->run(scaled.inputs, {}), nr::ValueError,
+                        "expects 1 runtime scalars", "got 0");
 }
 
-TEST_CASE("lazy executables keep intermediates in one reused arena; results never live in it") {
+TEST_CASE("lazy plans keep intermediates in one reused arena; results never live in it") {
   nr::Tensor x = nr::rand({8, 16}, lazy), w = nr::rand({16, 16}, lazy);
   nr::Tensor h = nr::softmax(nr::matmul(x, w), -1);
   nr::Tensor y = nr::softmax(nr::matmul(h, w) + h, -1);  // h is read twice: two live intermediates
   nr::Graph g = graph_of({y, h});
   auto exe = nr::compile(g);
-  REQUIRE(exe->arena_offsets.size() == exe->slots.size());
-  for (int o : exe->outputs) CHECK(exe->arena_offsets[static_cast<std::size_t>(o)] == -1);
-  for (int i = 0; i < exe->input_count; ++i)
-    CHECK(exe->arena_offsets[static_cast<std::size_t>(i)] == -1);
+  using K = nr::PlanSlot::Kind;
+  const nr::Plan& plan = exe->plan();
+  for (int o : plan.outputs) CHECK(plan.slots[static_cast<std::size_t>(o)].kind == K::output);
+  for (int i = 0; i < 2; ++i) CHECK(plan.slots[static_cast<std::size_t>(i)].kind == K::input);
   int placed = 0;
-  for (std::int64_t off : exe->arena_offsets) placed += off >= 0;
+  for (const nr::PlanSlot& s : plan.slots) placed += s.kind == K::arena;
   CHECK(placed >= 1);
+  CHECK(plan.arena_bytes > 0);
 
   auto expect = [](const nr::Tensor& xc, const nr::Tensor& wc) {
     nr::Tensor hc = nr::softmax(nr::matmul(xc, wc), -1);
@@ -87,14 +93,31 @@ TEST_CASE("lazy executables keep intermediates in one reused arena; results neve
   CHECK(wrong == std::vector<int>{0, 0});
 }
 
-TEST_CASE("an executable must be finalized before it runs") {
+TEST_CASE("lower keeps every graph input at its position and reads scalars at run time") {
   nr::Tensor x = nr::rand({3}, lazy);
-  nr::Graph g = graph_of({nr::exp(x)});
-  std::shared_ptr<nr::Executable> exe = nr::lower(g);
-  CHECK_THROWS_WITH_ALL(exe->run(g.inputs, g.scalars), nr::ValueError, "finalize");
+  nr::Tensor y = nr::exp(x) * 2.0f;
+  nr::Graph g = graph_of({y});
+  nr::Plan p = nr::lower(g);
+  REQUIRE(p.inputs.size() == g.inputs.size());
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    CHECK(p.slots[i].kind == nr::PlanSlot::Kind::input);
+    CHECK(p.slots[i].index == static_cast<int>(i));
+  }
+  CHECK(p.scalar_count == static_cast<int>(g.scalars.size()));
+  int runtime = 0;
+  for (const nr::PlanStep& st : p.steps) {
+    CHECK(st.scalars.empty());  // never stored: a new value runs the same plan
+    if (st.has_scalars()) runtime += st.scalar_offset >= 0;
+  }
+  CHECK(runtime == 1);
+  // the same plan serves other values of the scalar
+  auto exe = nr::compile(g);
+  std::vector<nr::ScalarValue> three = g.scalars;
+  three[0] = 3.0;
+  test::check_equal(exe->run(g.inputs, three)[0], nr::exp(x.cpu()) * 3.0f);
 }
 
-TEST_CASE("an executable writes its results into a vector the caller reuses, its inputs too") {
+TEST_CASE("a compiled plan writes its results into a vector the caller reuses, its inputs too") {
   nr::Tensor x = nr::rand({3}, lazy);
   nr::Graph g = graph_of({nr::exp(x)});
   auto exe = nr::compile(g);

@@ -52,7 +52,7 @@ TEST_CASE("a cache hit is verified against the cached graph, not trusted on the 
   nr::Graph other = graph_of({nr::log(a)});
   other.hash = g.hash;  // a forged collision
   CHECK_FALSE(c.matches(other));
-  nr::ExecutableCache cache;
+  nr::PlanCache cache;
   cache.insert(g, nr::compile(g));
   CHECK(cache.find(g) != nullptr);
   CHECK(cache.find(other) == nullptr);
@@ -87,7 +87,7 @@ TEST_CASE("a cut has the graph's order, wiring, data and hashes, in storage reus
   CHECK(cut.hash != graph_of({big, small}).hash);
   // A collision forged on the cut is still caught by the canonical form.
   nr::Graph g = graph_of({small});
-  nr::ExecutableCache cache;
+  nr::PlanCache cache;
   cache.insert(g, nr::compile(g));
   nr::Tensor other = nr::sigmoid(nr::matmul(a, b));
   nr::cut_graph({&nr::lazy::node_of(other)}, cut);

@@ -19,10 +19,10 @@ TEST_CASE("a lazy CNN step fuses conv epilogues, keeps activations channels-last
   const nr::Graph g = test::graph_of({y});
   nr::mark_step();
   test::check_close(y.cpu(), want, 1e-5, 1e-6, "lazy CNN");
-  std::shared_ptr<const nr::Executable> exe = nr::ExecutableCache::instance().find(g);
+  std::shared_ptr<const nr::PreparedPlan> exe = nr::PlanCache::instance().find(g);
   REQUIRE(exe);
   int convs = 0, fused = 0, last = 0;
-  for (const auto& st : exe->steps) {
+  for (const auto& st : exe->plan().steps) {
     if (auto* c = dynamic_cast<const nr::OpModel<nr::Conv2dOp>*>(st.op.get())) {
       ++convs;
       last += c->op().dst_channels_last;

@@ -1,4 +1,5 @@
-// The persistent executable cache, across processes (the probe program runs the same model).
+// The persistent plan cache, across processes (the probe program runs the same model): reuse,
+// corrupted entries, the size bound and its eviction from several processes at once.
 #include "format/format_util.hpp"
 #include "test_util.hpp"
 
@@ -30,9 +31,10 @@ TEST_CASE("a second process finds the executable on disk instead of compiling") 
   CHECK(probe(dir) == "CompileCount=1 DiskCacheHit=0 DiskCacheRejected=0 exact=1\n");
   REQUIRE(entries(dir).size() == 1);
   CHECK(probe(dir) == "CompileCount=0 DiskCacheHit=1 DiskCacheRejected=0 exact=1\n");
-  // No temp files are left behind by the atomic writes.
+  // No temp files are left behind by the atomic writes (.lock and .size are the size bound's).
   std::size_t files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.is_regular_file();
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    files += e.is_regular_file() && e.path().filename().string()[0] != '.';
   CHECK(files == 1);
   std::filesystem::remove_all(dir);
 }
@@ -62,13 +64,13 @@ TEST_CASE("set_cache_dir in-process: entries are keyed by graph, reused after th
   std::string dir = test::temp_path("cache_c");
   std::filesystem::remove_all(dir);
   nr::set_cache_dir(dir);
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::Tensor x = nr::rand({3, 5}, nr::lazy_device());
   nr::Tensor y = nr::log_softmax(x, -1);
   nr::mark_step();
   CHECK(entries(dir).size() == 1);
-  nr::ExecutableCache::instance().clear();  // as if a new process
+  nr::PlanCache::instance().clear();  // as if a new process
   nr::Tensor y2 = nr::log_softmax(nr::rand({3, 5}, nr::lazy_device()), -1);
   nr::mark_step();
   CHECK(nr::metrics::counter("CompileCount") == 1);
@@ -77,5 +79,90 @@ TEST_CASE("set_cache_dir in-process: entries are keyed by graph, reused after th
   nr::mark_step();
   CHECK(entries(dir).size() == 2);
   nr::set_cache_dir("");
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+std::int64_t entry_bytes(const std::string& dir) {
+  std::int64_t total = 0;
+  for (const auto& p : entries(dir))
+    total += static_cast<std::int64_t>(std::filesystem::file_size(p));
+  return total;
+}
+// Runs one probe per command line at once; returns each one's output.
+std::vector<std::string> run_together(const std::vector<std::string>& cmds) {
+  std::vector<std::FILE*> procs;
+  for (const std::string& c : cmds) procs.push_back(popen(c.c_str(), "r"));
+  std::vector<std::string> outs;
+  for (std::FILE* f : procs) {
+    REQUIRE(f != nullptr);
+    std::string out;
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, f)) out += buf;
+    CHECK(pclose(f) == 0);
+    outs.push_back(out);
+  }
+  return outs;
+}
+}  // namespace
+
+TEST_CASE("a bounded cache stays under its bound and evicts the least recently used entry") {
+  std::string dir = test::temp_path("cache_bound");
+  std::filesystem::remove_all(dir);
+  nr::set_cache_dir(dir);
+  nr::PlanCache::instance().clear();
+  nr::metrics::reset();
+  auto step = [](int rows) {  // one graph per row count
+    nr::Tensor y = nr::log_softmax(nr::rand({rows, 5}, nr::lazy_device()), -1);
+    nr::mark_step();
+  };
+  step(1);
+  const std::int64_t one = entry_bytes(dir);
+  REQUIRE(one > 0);
+  nr::set_cache_max_bytes(4 * one + one / 2);  // room for four entries of this size
+  for (int rows = 2; rows <= 4; ++rows) step(rows);
+  CHECK(entries(dir).size() == 4);
+  nr::PlanCache::instance().clear();  // as if a new process: rows=1 comes from disk, used again
+  step(1);
+  CHECK(nr::metrics::counter("DiskCacheHit") == 1);
+  for (int rows = 5; rows <= 7; ++rows) step(rows);  // three more: rows 2, 3, 4 go
+  CHECK(entries(dir).size() == 4);
+  CHECK(entry_bytes(dir) <= 4 * one + one / 2);
+  CHECK(nr::metrics::counter("DiskCacheEvicted") == 3);
+  nr::PlanCache::instance().clear();
+  const std::int64_t compiles = nr::metrics::counter("CompileCount");
+  step(1);  // kept: used after rows 2-4 were written
+  step(7);
+  CHECK(nr::metrics::counter("CompileCount") == compiles);
+  step(2);  // evicted: compiled again
+  CHECK(nr::metrics::counter("CompileCount") == compiles + 1);
+  nr::set_cache_max_bytes(0);  // no bound
+  for (int rows = 8; rows <= 12; ++rows) step(rows);
+  CHECK(entries(dir).size() == 9);
+  nr::set_cache_dir("");
+  nr::set_cache_max_bytes(std::int64_t{1} << 30);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("two processes fill and evict one bounded directory at once") {
+  std::string dir = test::temp_path("cache_two");
+  std::filesystem::remove_all(dir);
+  const std::string bound = "20000";
+  const std::string cmd = "NEURON_CACHE_DIR='" + dir + "' NEURON_CACHE_MAX_BYTES=" + bound + " " +
+                          NEURON_HASH_PROBE + " --graphs 60";
+  for (int round = 0; round < 2; ++round) {  // the second round also hits and touches
+    std::vector<std::string> outs = run_together({cmd, cmd});
+    for (const std::string& out : outs) {
+      CHECK(out.find("exact=1") != std::string::npos);
+      CHECK(out.find("DiskCacheRejected=0") != std::string::npos);  // never a half-written entry
+      CHECK(out.find("DiskCacheWriteFailed=0") != std::string::npos);
+    }
+    CHECK(entry_bytes(dir) <= std::stoll(bound));
+    CHECK(!entries(dir).empty());
+  }
+  std::size_t temps = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    temps += e.path().string().find(".tmp-") != std::string::npos;
+  CHECK(temps == 0);
   std::filesystem::remove_all(dir);
 }

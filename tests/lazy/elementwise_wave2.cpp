@@ -43,7 +43,7 @@ void check_all_equal(const std::vector<nr::Tensor>& got, const std::vector<nr::T
 }  // namespace
 
 TEST_CASE("lazy graphs of wave 2 ops equal eager; attributes recompile, clamp bounds do not") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::manual_seed(11);
   std::vector<nr::Tensor> in = inputs();
@@ -63,12 +63,12 @@ TEST_CASE("wave 2 attributes survive the disk cache (read back from JSON)") {
   std::string dir = test::temp_path("cache_wave2");
   std::filesystem::remove_all(dir);
   nr::set_cache_dir(dir);
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::manual_seed(12);
   std::vector<nr::Tensor> in = inputs();
   check_all_equal(run_lazy(in, 0.2, -0.5), model(in, 0.2, -0.5));
-  nr::ExecutableCache::instance().clear();  // as if a new process
+  nr::PlanCache::instance().clear();  // as if a new process
   check_all_equal(run_lazy(in, 0.2, -0.5), model(in, 0.2, -0.5));
   CHECK(count("CompileCount") == 1);
   CHECK(count("DiskCacheHit") == 1);

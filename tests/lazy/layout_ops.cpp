@@ -48,7 +48,7 @@ void check_all_equal(const std::vector<nr::Tensor>& got, const std::vector<nr::T
 }  // namespace
 
 TEST_CASE("lazy graphs of topk and the layout ops equal eager; their attributes recompile") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::manual_seed(31);
   std::vector<nr::Tensor> in = inputs();
@@ -81,12 +81,12 @@ TEST_CASE("topk and pad attributes survive the disk cache (read back from JSON)"
   std::string dir = test::temp_path("cache_layout_ops");
   std::filesystem::remove_all(dir);
   nr::set_cache_dir(dir);
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::manual_seed(32);
   std::vector<nr::Tensor> in = inputs();
   check_all_equal(run_lazy(in, 4, 2.5), model(in, 4, 2.5));
-  nr::ExecutableCache::instance().clear();  // as if a new process
+  nr::PlanCache::instance().clear();  // as if a new process
   check_all_equal(run_lazy(in, 4, 2.5), model(in, 4, 2.5));
   CHECK(count("CompileCount") == 1);
   CHECK(count("DiskCacheHit") == 1);

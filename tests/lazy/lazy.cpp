@@ -31,7 +31,7 @@ TEST_CASE("ops on lazy tensors are recorded, not run, and shapes are known at on
 }
 
 TEST_CASE("mark_step compiles once, then new data with the same shapes hits the cache") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nn::Sequential m = seed_mlp();
   m.to(lazy);
@@ -50,7 +50,7 @@ TEST_CASE("mark_step compiles once, then new data with the same shapes hits the 
 }
 
 TEST_CASE("a new shape recompiles once; returning to an old shape hits") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::manual_seed(0);
   nn::Sequential m(nn::Embedding(100, 16), nn::Linear(16, 8), nn::ReLU(), nn::Linear(8, 2),
@@ -82,7 +82,7 @@ TEST_CASE("a new shape recompiles once; returning to an old shape hits") {
 }
 
 TEST_CASE("C++ scalars are runtime values: changing them does not recompile") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::Tensor x = nr::tensor<float>({1.f, 2.f, 3.f});
   nr::Tensor lx = x.to(lazy);
@@ -99,7 +99,7 @@ TEST_CASE("C++ scalars are runtime values: changing them does not recompile") {
 }
 
 TEST_CASE("an elementwise expression over lazy tensors records one fused node") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::Tensor a = nr::rand({4, 5}, lazy), b = nr::rand({4, 5}, lazy), c = nr::rand({5}, lazy);
   nr::Tensor y = nr::relu(a * b + c - 0.5f);
@@ -128,7 +128,7 @@ TEST_CASE("one expression type over operands of other dtypes is another kernel")
 }
 
 TEST_CASE("dead tensors are not computed; live intermediates are") {
-  nr::ExecutableCache::instance().clear();
+  nr::PlanCache::instance().clear();
   nr::metrics::reset();
   nr::Tensor x = nr::rand({3, 3}, lazy);
   nr::Tensor kept = nr::exp(x);

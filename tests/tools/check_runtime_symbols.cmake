@@ -3,7 +3,7 @@
 # the check cannot pass by matching nothing.
 set(forbidden
   "neuron::lazy::" "neuron::nn::" "neuron::Graph" "neuron::IrNode" "neuron::compile\\("
-  "neuron::mark_step" "neuron::detail::trace_" "neuron::ExecutableCache" "neuron::plan_memory")
+  "neuron::mark_step" "neuron::detail::trace_" "neuron::PlanCache" "neuron::plan_memory")
 function(defined_symbols lib out)
   execute_process(COMMAND nm -C --defined-only "${lib}" RESULT_VARIABLE rc
                   OUTPUT_VARIABLE symbols ERROR_VARIABLE err)

@@ -146,7 +146,7 @@ inline Epilogue match_epilogue(const Plan& plan, const SlotUse& use,
     return {};
   const int j = use.readers[static_cast<std::size_t>(out)][0];
   const PlanStep& next = plan.steps[static_cast<std::size_t>(j)];
-  if (removed[static_cast<std::size_t>(j)] || next.op->name() != "fused" || !next.scalars.empty())
+  if (removed[static_cast<std::size_t>(j)] || next.op->name() != "fused" || next.has_scalars())
     return {};
   const nlohmann::json tree = next.op->attrs_json();
   const std::int64_t act = activation_of(tree);
@@ -317,12 +317,12 @@ NEURON_INLINE int fuse_add_layer_norm(Plan& plan) {
   std::vector<bool> removed(plan.steps.size(), false);
   for (PlanStep& st : plan.steps) {
     const auto* ln = detail::op_as<LayerNorm>(st);
-    if (!ln || !st.scalars.empty()) continue;
+    if (!ln || st.has_scalars()) continue;
     const int x = st.inputs[0];
     const int w = use.writer[static_cast<std::size_t>(x)];
     if (w < 0 || removed[static_cast<std::size_t>(w)] || !use.single_reader(x)) continue;
     const PlanStep& sum = plan.steps[static_cast<std::size_t>(w)];
-    if (sum.op->name() != "fused" || !sum.scalars.empty()) continue;
+    if (sum.op->name() != "fused" || sum.has_scalars()) continue;
     const int leaves = detail::add_chain_leaves(sum.op->attrs_json());
     if (leaves < 2 || leaves != static_cast<int>(sum.inputs.size())) continue;
     AddLayerNorm f;
@@ -453,7 +453,7 @@ NEURON_INLINE int use_channels_last(Plan& plan, std::int64_t channel_block) {
                          plan.slots[static_cast<std::size_t>(st.output)].spec.shape.rank() >= 3
                    : false;
       case Kind::fused: {
-        if (!same_shape_fused(st) || !st.scalars.empty()) return false;
+        if (!same_shape_fused(st) || st.has_scalars()) return false;
         for (int in : st.inputs)
           if (!in_last(in)) return false;
         return in_last(st.output);
@@ -515,61 +515,6 @@ NEURON_INLINE int use_channels_last(Plan& plan, std::int64_t channel_block) {
     }
   }
   return count;
-}
-
-NEURON_INLINE void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last,
-                                           bool fuse_linear, bool fuse_add_norm) {
-  bool any_conv = false, any_linear = false, any_layer_norm = false;
-  for (const Step& st : exe.steps) {
-    const std::string n = st.op->name();
-    any_conv = any_conv || n == "conv1d" || n == "conv2d" || n == "conv_transpose2d";
-    any_linear = any_linear || n == "linear";
-    any_layer_norm = any_layer_norm || n == "layer_norm";
-  }
-  const bool conv_passes = any_conv && (fuse_epilogues || channels_last);
-  const bool linear_pass = any_linear && fuse_linear;
-  const bool norm_pass = any_layer_norm && fuse_add_norm;
-  // nothing to do: keep lazy compiles of other models as cheap as before
-  if (!conv_passes && !linear_pass && !norm_pass) return;
-  // The passes work on plans: inputs are the executable's first slots, everything else is an
-  // intermediate. A step's runtime scalars are carried through as its scalar offset (the passes
-  // never move or drop a step that has scalars).
-  Plan p;
-  for (std::size_t s = 0; s < exe.slots.size(); ++s) {
-    PlanSlot slot;
-    slot.spec = exe.slots[s];
-    const bool input = static_cast<int>(s) < exe.input_count;
-    slot.kind = input ? PlanSlot::Kind::input : PlanSlot::Kind::arena;
-    slot.index = input ? static_cast<int>(s) : 0;
-    if (input) p.inputs.push_back(exe.slots[s]);
-    p.slots.push_back(slot);
-  }
-  for (const Step& st : exe.steps) {
-    PlanStep ps;
-    ps.op = st.op;
-    ps.inputs = st.inputs;
-    ps.output = st.output;
-    ps.scalars.assign(static_cast<std::size_t>(st.op->scalar_count()),
-                      static_cast<ScalarValue>(st.scalar_offset));
-    p.steps.push_back(std::move(ps));
-  }
-  p.outputs = exe.outputs;
-  if (any_conv && fuse_epilogues) fuse_conv_epilogues(p);
-  if (linear_pass) fuse_linear_epilogues(p);
-  if (norm_pass) fuse_add_layer_norm(p);
-  if (any_conv && channels_last) use_channels_last(p);
-  exe.slots.clear();
-  for (const PlanSlot& s : p.slots) exe.slots.push_back(s.spec);
-  exe.steps.clear();
-  for (PlanStep& ps : p.steps) {
-    Step st;
-    st.op = std::move(ps.op);
-    st.inputs = std::move(ps.inputs);
-    st.output = ps.output;
-    st.scalar_offset = ps.scalars.empty() ? 0 : static_cast<int>(ps.scalars[0]);
-    exe.steps.push_back(std::move(st));
-  }
-  exe.outputs = p.outputs;
 }
 
 NEURON_INLINE void remove_unused_slots(Plan& plan) {

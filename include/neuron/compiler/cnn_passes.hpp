@@ -1,5 +1,6 @@
-// Traced-plan passes for convolutional networks. They run on a plan whose weights are known
-// constants (trace(), after lowering, before memory planning):
+// Plan passes for convolutional networks, linears and layer norms. optimize() runs them on the
+// lowered plans of both modes, before memory planning; fold_batch_norms needs constant weights
+// (trace's), so lazy plans, whose weights are inputs, skip it:
 //   fold_batch_norms      conv -> batch_norm becomes one conv with scaled weights and a bias
 //   fuse_conv_epilogues   conv -> relu | relu6 | silu | hardswish, and conv -> add(residual),
 //                         become one conv whose oneDNN post-ops apply them to its output
@@ -21,7 +22,6 @@
 #include <vector>
 
 #include "../core/config.hpp"
-#include "../runtime/executable.hpp"
 #include "../runtime/plan.hpp"
 
 namespace neuron {
@@ -43,12 +43,6 @@ std::pair<int, int> fuse_linear_epilogues(Plan& plan);
 // Returns the number of sums fused.
 int fuse_add_layer_norm(Plan& plan);
 int use_channels_last(Plan& plan, std::int64_t channel_block = -1);
-
-// fuse_conv_epilogues, fuse_linear_epilogues, fuse_add_layer_norm and use_channels_last (the
-// passes that need no constant weights) on a lowered, not yet finalised executable (lazy mode;
-// weights are its inputs there).
-void optimize_cnn_executable(Executable& exe, bool fuse_epilogues, bool channels_last,
-                             bool fuse_linear = true, bool fuse_add_norm = true);
 
 // Drops slots no step, output or input binding refers to, and renumbers the rest.
 void remove_unused_slots(Plan& plan);

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "cnn_passes.hpp"
 #include "compile.hpp"
 #include "memory_plan.hpp"
+#include "optimize.hpp"
 
 #include <algorithm>
 #include <map>
@@ -46,7 +46,7 @@ NEURON_INLINE std::vector<bool> live_entries(const Graph& g, const std::vector<i
   return live;
 }
 
-NEURON_INLINE std::shared_ptr<Executable> lower(const Graph& g, const CompileOptions& options) {
+NEURON_INLINE Plan lower(const Graph& g, const CompileOptions& options) {
   std::vector<int> rep(g.entries.size());
   if (options.cse)
     rep = eliminate_common_subexpressions(g);
@@ -54,48 +54,54 @@ NEURON_INLINE std::shared_ptr<Executable> lower(const Graph& g, const CompileOpt
     for (std::size_t i = 0; i < rep.size(); ++i) rep[i] = static_cast<int>(i);
   std::vector<bool> live = live_entries(g, rep);
 
-  auto exe = std::make_shared<Executable>();
+  using K = PlanSlot::Kind;
+  Plan p;
   std::vector<int> slot_of(g.entries.size(), -1);
-  // Inputs keep their positions (every graph input is a slot, used or not, so binding is
-  // positional).
-  for (std::size_t i = 0; i < g.entries.size(); ++i)
-    if (g.entries[i].node->is_data()) {
-      slot_of[i] = g.entries[i].input_index;
-      exe->slots.resize(std::max(exe->slots.size(), static_cast<std::size_t>(slot_of[i] + 1)));
-      exe->slots[static_cast<std::size_t>(slot_of[i])] = g.entries[i].node->spec;
-    }
-  exe->input_count = static_cast<int>(g.inputs.size());
-  exe->slots.resize(static_cast<std::size_t>(exe->input_count));
+  p.slots.resize(g.inputs.size());
+  for (std::size_t i = 0; i < g.entries.size(); ++i) {
+    const GraphEntry& e = g.entries[i];
+    if (!e.node->is_data()) continue;
+    if (e.input_index < 0 || e.input_index >= static_cast<int>(p.slots.size()))
+      throw_error<ValueError>("lower: data entry ", i, " is input ", e.input_index, " of ",
+                              p.slots.size());
+    slot_of[i] = e.input_index;
+    PlanSlot& s = p.slots[static_cast<std::size_t>(e.input_index)];
+    s.kind = K::input;
+    s.index = e.input_index;
+    s.spec = e.node->spec;
+  }
+  for (const PlanSlot& s : p.slots) p.inputs.push_back(s.spec);
   for (std::size_t i = 0; i < g.entries.size(); ++i) {
     const GraphEntry& e = g.entries[i];
     if (e.node->is_data() || !live[i] || rep[i] != static_cast<int>(i)) continue;
-    Step s;
-    s.op = e.node->op;
+    PlanStep st;
+    st.op = e.node->op;
     for (int in : e.inputs)
-      s.inputs.push_back(slot_of[static_cast<std::size_t>(rep[static_cast<std::size_t>(in)])]);
-    s.output = static_cast<int>(exe->slots.size());
-    s.scalar_offset = e.scalar_offset;
-    exe->slots.push_back(e.node->spec);
-    slot_of[i] = s.output;
-    exe->steps.push_back(std::move(s));
+      st.inputs.push_back(slot_of[static_cast<std::size_t>(rep[static_cast<std::size_t>(in)])]);
+    st.output = static_cast<int>(p.slots.size());
+    if (st.op->scalar_count() > 0) st.scalar_offset = e.scalar_offset;
+    PlanSlot out;
+    out.kind = K::arena;
+    out.spec = e.node->spec;
+    p.slots.push_back(out);
+    slot_of[i] = st.output;
+    p.steps.push_back(std::move(st));
   }
-  for (int o : g.outputs)
-    exe->outputs.push_back(slot_of[static_cast<std::size_t>(rep[static_cast<std::size_t>(o)])]);
-  exe->scalar_count = static_cast<int>(g.scalars.size());
-  return exe;
+  for (int o : g.outputs) {
+    const int slot = slot_of[static_cast<std::size_t>(rep[static_cast<std::size_t>(o)])];
+    if (p.slots[static_cast<std::size_t>(slot)].kind == K::arena)
+      p.slots[static_cast<std::size_t>(slot)].kind = K::output;
+    p.outputs.push_back(slot);
+  }
+  p.scalar_count = static_cast<int>(g.scalars.size());
+  return p;
 }
 
-NEURON_INLINE void optimize_executable(Executable& exe, const CompileOptions& options) {
-  optimize_cnn_executable(exe, options.fuse_conv_epilogues, options.channels_last,
-                          options.fuse_linear_epilogues, options.fuse_add_layer_norm);
-  plan_memory(exe);  // intermediates in one reused arena, as in traced plans
-  exe.finalize();
-}
-
-NEURON_INLINE std::shared_ptr<Executable> compile(const Graph& g, const CompileOptions& options) {
-  std::shared_ptr<Executable> exe = lower(g, options);
-  optimize_executable(*exe, options);
-  return exe;
+NEURON_INLINE std::shared_ptr<PreparedPlan> compile(const Graph& g, const CompileOptions& options) {
+  Plan p = lower(g, options);
+  optimize(p, options);
+  plan_memory(p);  // intermediates in one reused arena
+  return std::make_shared<PreparedPlan>(std::move(p));
 }
 
 }  // namespace neuron

@@ -112,7 +112,7 @@ class AttentionMatcher {
     const PlanStep* st = producer(slot, a);
     if (!st) return nullptr;
     if (st->op->name() == "fused") {
-      if (!st->scalars.empty()) return nullptr;
+      if (st->has_scalars()) return nullptr;
       const std::string t = tree_text(st->op->attrs_json());
       const auto& in = st->inputs;
       if (t == "mul(x,x)" && in.size() == 2) {
@@ -138,7 +138,7 @@ class AttentionMatcher {
     if (w < 0) return -1;
     const PlanStep& st = plan_.steps[static_cast<std::size_t>(w)];
     if (st.op->name() != "fused") return slot;
-    if (!use_.single_reader(slot) || !st.scalars.empty() || st.inputs.size() != 2) return -1;
+    if (!use_.single_reader(slot) || st.has_scalars() || st.inputs.size() != 2) return -1;
     const std::string t = tree_text(st.op->attrs_json());
     const bool div = t == "div(x,x)";
     if (!div && t != "mul(x,x)") return -1;

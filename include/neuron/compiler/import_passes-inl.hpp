@@ -44,6 +44,9 @@ inline bool substitute_leaf(nlohmann::json& j, int& leaf, const nlohmann::json& 
 // Inlines the fused step `a` (whose result is read only at operand `k` of the fused step `b`)
 // into `b`; false (nothing changed) when the merged tree does not build.
 inline bool inline_fused(const Plan& plan, const PlanStep& a, PlanStep& b, std::size_t k) {
+  // A lazy plan's steps read their scalars at their own offsets in each call's values, which a
+  // merged tree could not keep in order: only steps with stored (or no) scalars merge.
+  if (a.scalar_offset >= 0 || b.scalar_offset >= 0) return false;
   nlohmann::json tree = b.op->attrs_json();
   int leaf = static_cast<int>(k), scalars_before = 0;
   if (!substitute_leaf(tree, leaf, a.op->attrs_json(), scalars_before)) return false;
@@ -100,7 +103,7 @@ NEURON_INLINE int erf_gelu_as_gelu(Plan& plan, PlanWeights& weights) {
   const auto near = [](double v, double want) { return std::abs(v - want) <= 1e-6 * want; };
   for (PlanStep& st : plan.steps) {
     // torch.onnx's GELU, leaves in order x, x, sqrt(2), 1, 0.5 (the constants checked below)
-    if (st.op->name() != "fused" || st.inputs.size() != 5 || !st.scalars.empty() ||
+    if (st.op->name() != "fused" || st.inputs.size() != 5 || st.has_scalars() ||
         detail::tree_text(st.op->attrs_json()) != "mul(mul(x,add(erf(div(x,x)),x)),x)")
       continue;
     const std::vector<int>& in = st.inputs;
@@ -138,7 +141,7 @@ inline const PlanStep* fused_writer(const Plan& plan, const SlotUse& use, int sl
   const int w = use.writer[static_cast<std::size_t>(slot)];
   if (w < 0) return nullptr;
   const PlanStep& st = plan.steps[static_cast<std::size_t>(w)];
-  if (st.op->name() != "fused" || st.inputs.size() != arity || !st.scalars.empty()) return nullptr;
+  if (st.op->name() != "fused" || st.inputs.size() != arity || st.has_scalars()) return nullptr;
   return tree_text(st.op->attrs_json()) == want ? &st : nullptr;
 }
 
@@ -161,7 +164,7 @@ NEURON_INLINE int written_layer_norm_as_layer_norm(Plan& plan, PlanWeights& weig
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     PlanStep& y = plan.steps[i];
     // y = (d / sqrt(v + eps)) * w + b
-    if (y.op->name() != "fused" || y.inputs.size() != 4 || !y.scalars.empty() ||
+    if (y.op->name() != "fused" || y.inputs.size() != 4 || y.has_scalars() ||
         detail::tree_text(y.op->attrs_json()) != "add(mul(div(x,x),x),x)")
       continue;
     const int d = y.inputs[0], sd = y.inputs[1];
@@ -269,9 +272,9 @@ NEURON_INLINE int matmul_bias_as_linear(Plan& plan, PlanWeights& weights) {
       const PlanStep& next = plan.steps[static_cast<std::size_t>(j)];
       const nlohmann::json tree =
           next.op->name() == "fused" ? next.op->attrs_json() : nlohmann::json();
-      if (!removed[static_cast<std::size_t>(j)] && next.scalars.empty() &&
-          next.inputs.size() == 2 && detail::is_op(tree, "add", 2) &&
-          detail::is_leaf(tree["args"][0]) && detail::is_leaf(tree["args"][1])) {
+      if (!removed[static_cast<std::size_t>(j)] && !next.has_scalars() && next.inputs.size() == 2 &&
+          detail::is_op(tree, "add", 2) && detail::is_leaf(tree["args"][0]) &&
+          detail::is_leaf(tree["args"][1])) {
         const int other = next.inputs[0] == out ? next.inputs[1] : next.inputs[0];
         if (other != out && detail::is_weight_of(plan, other, Shape{n}) &&
             plan.slots[static_cast<std::size_t>(next.output)].spec ==

@@ -1,7 +1,9 @@
-// Traced-plan passes that see through how exporters write a model (an imported ONNX graph records
-// one op per ONNX node, where DSL code records whole expressions), so that an imported model
-// compiles to the plan of the same model written in the DSL. They run before the CNN passes
-// (cnn_passes.hpp), which then find the same patterns in both:
+// Plan passes that see through how exporters write a model (an imported ONNX graph records one op
+// per ONNX node, where DSL code records whole expressions), so that an imported model compiles to
+// the plan of the same model written in the DSL. optimize() runs them before the CNN passes
+// (cnn_passes.hpp), which then find the same patterns in both; those that take PlanWeights read
+// or add constant weights, so they run on traced plans only (fuse_elementwise_chains runs on lazy
+// plans too, and leaves their steps with runtime scalars as they are):
 //   fuse_elementwise_chains  a fused elementwise step whose result only one other fused step reads,
 //                            at one operand and at the same shape, is inlined into that step:
 //                            Add then Relu is relu(add(x, r)), as the DSL's relu(y + identity),

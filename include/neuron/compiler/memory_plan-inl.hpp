@@ -50,35 +50,4 @@ NEURON_INLINE void plan_memory(Plan& p) {
   }
 }
 
-NEURON_INLINE void plan_memory(Executable& exe) {
-  using K = PlanSlot::Kind;
-  Plan p;
-  p.slots.resize(exe.slots.size());
-  std::vector<int> writes(exe.slots.size(), 0);
-  std::vector<bool> read_early(exe.slots.size(), false);
-  for (const Step& st : exe.steps) {
-    for (int in : st.inputs)
-      if (writes[static_cast<std::size_t>(in)] == 0)
-        read_early[static_cast<std::size_t>(in)] = true;
-    ++writes[static_cast<std::size_t>(st.output)];
-  }
-  for (std::size_t s = 0; s < p.slots.size(); ++s) {
-    p.slots[s].spec = exe.slots[s];
-    const bool placed = static_cast<int>(s) >= exe.input_count && writes[s] == 1 && !read_early[s];
-    p.slots[s].kind = placed ? K::arena : K::input;
-  }
-  for (int o : exe.outputs) p.slots[static_cast<std::size_t>(o)].kind = K::output;
-  for (const Step& st : exe.steps) {
-    PlanStep ps;
-    ps.inputs = st.inputs;
-    ps.output = st.output;
-    p.steps.push_back(std::move(ps));
-  }
-  plan_memory(p);
-  exe.arena_offsets.assign(exe.slots.size(), -1);
-  for (std::size_t s = 0; s < p.slots.size(); ++s)
-    if (p.slots[s].kind == K::arena) exe.arena_offsets[s] = p.slots[s].offset;
-  exe.arena_bytes = p.arena_bytes;
-}
-
 }  // namespace neuron

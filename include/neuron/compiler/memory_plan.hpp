@@ -7,17 +7,11 @@
 #include <vector>
 
 #include "../core/config.hpp"
-#include "../runtime/executable.hpp"
 #include "../runtime/plan.hpp"
 
 namespace neuron {
 
 void plan_memory(Plan& p);
-
-// The same for a lazy executable: its intermediates get arena offsets (Executable::arena_offsets).
-// Inputs and outputs stay with the allocator, and so does any slot not written exactly once before
-// it is read (which a well-formed executable never has).
-void plan_memory(Executable& exe);
 
 }  // namespace neuron
 

@@ -175,6 +175,10 @@ NEURON_INLINE nlohmann::json module_graph_json(const ModuleData& d) {
                                 height, " ops deep; module files hold at most ",
                                 expr::kMaxFusedDepth,
                                 " (assign part of the expression to a Tensor to split it)");
+      if (st.scalar_offset >= 0)  // a lazy plan's: the values come with each call
+        throw_error<ValueError>("save: node ", pj["nodes"].size(), " (", st.op->name(),
+                                ") reads its scalars at run time; only plans with stored "
+                                "scalars (trace()) can be saved");
       nlohmann::json sc = nlohmann::json::array();
       for (ScalarValue v : st.scalars) sc.push_back(detail::scalar_json(v));
       pj["nodes"].push_back({{"op", st.op->name()},

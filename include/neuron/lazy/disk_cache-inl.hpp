@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -11,9 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../compiler/memory_plan.hpp"
 #include "../format/file_io.hpp"
 #include "../format/strict_json.hpp"
+#include "../runtime/plan.hpp"
 #include "../version.hpp"
+#include "cache_eviction-inl.hpp"
 #include "metrics-inl.hpp"
 
 namespace neuron {
@@ -29,6 +33,7 @@ NEURON_INLINE void DiskCache::set_dir(const std::string& dir) {
   std::lock_guard<std::mutex> lock(mutex_);
   dir_ = dir;
   env_checked_ = true;
+  writes_off_ = false;  // another directory may take writes
   if (!dir_.empty()) make_dirs(dir_);
 }
 
@@ -49,37 +54,91 @@ NEURON_INLINE std::string DiskCache::path_for(const Graph& g, const CompileOptio
   return dir() + "/" + hash_bytes(key).hex() + ".neuronexe";
 }
 
-NEURON_INLINE std::shared_ptr<Executable> DiskCache::load(const Graph& g,
-                                                          const CompileOptions& options) {
-  if (dir().empty()) return nullptr;
+NEURON_INLINE Plan DiskCache::load(const Graph& g, const CompileOptions& options, bool& found) {
+  found = false;
+  if (dir().empty()) return {};
   std::string path = path_for(g, options);
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return nullptr;
+  if (::stat(path.c_str(), &st) != 0) return {};
   try {
     auto file = MappedFile::open(path);
-    return decode(reinterpret_cast<const char*>(file->data()), file->size(), g, options);
+    Plan p = decode(reinterpret_cast<const char*>(file->data()), file->size(), g, options);
+    found = true;
+    touch_entry(path);  // used now: the last to be evicted
+    return p;
+  } catch (const IOError&) {  // gone between stat and open: another process evicted it
+    return {};
   } catch (const std::exception& e) {
     metrics::add("DiskCacheRejected");
     if (std::getenv("NEURON_LOG"))
       std::fprintf(stderr, "[neuron] ignoring cache entry %s: %s\n", path.c_str(), e.what());
-    return nullptr;
+    return {};
   }
 }
 
 NEURON_INLINE void DiskCache::store(const Graph& g, const CompileOptions& options,
-                                    const Executable& exe) {
-  if (dir().empty()) return;
-  std::string payload = encode(g, options, exe).dump();
+                                    const Plan& lowered) {
+  const std::string where = dir();
+  if (where.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (writes_off_) return;
+  }
+  std::string payload = encode(g, options, lowered).dump();
   std::string head = "NEURONEXE 1 " + hash_bytes(payload).hex() + "\n";
+  const std::string path = path_for(g, options);
   try {
-    write_file_atomic(path_for(g, options), [&](std::FILE* f) {
+    write_file_atomic(path, [&](std::FILE* f) {
       write_all(f, head.data(), head.size(), "cache entry");
       write_all(f, payload.data(), payload.size(), "cache entry");
     });
+    touch_entry(path);
+    if (const std::int64_t bound = max_bytes(); bound > 0) {
+      const auto bytes = static_cast<std::int64_t>(head.size() + payload.size());
+      const EvictionResult r = account_and_evict(where, ".neuronexe", bound, bytes);
+      if (r.removed > 0) metrics::add("DiskCacheEvicted", r.removed);
+    }
   } catch (const IOError& e) {  // a cache that cannot be written only costs speed
-    metrics::add("DiskCacheWriteFailed");
-    if (std::getenv("NEURON_LOG")) std::fprintf(stderr, "[neuron] %s\n", e.what());
+    writes_failed(e.what());
   }
+}
+
+NEURON_INLINE void DiskCache::writes_failed(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (writes_off_) return;
+    writes_off_ = true;
+  }
+  metrics::add("DiskCacheWriteFailed");
+  std::fprintf(stderr,
+               "[neuron] warning: cannot write the plan cache (%s); compiled plans stay in memory "
+               "for the rest of this process\n",
+               why.c_str());
+}
+
+NEURON_INLINE void DiskCache::set_max_bytes(std::int64_t n) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  max_bytes_ = n < 0 ? 0 : n;
+}
+
+NEURON_INLINE std::int64_t DiskCache::max_bytes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (max_bytes_ < 0) {
+    max_bytes_ = kDefaultMaxBytes;
+    if (const char* env = std::getenv("NEURON_CACHE_MAX_BYTES")) {
+      char* end = nullptr;
+      errno = 0;
+      const long long v = std::strtoll(env, &end, 10);
+      if (end != env && *end == '\0' && errno == 0 && v >= 0)
+        max_bytes_ = static_cast<std::int64_t>(v);
+      else
+        std::fprintf(stderr,
+                     "[neuron] warning: NEURON_CACHE_MAX_BYTES='%s' is not a byte count; using "
+                     "%lld\n",
+                     env, static_cast<long long>(kDefaultMaxBytes));
+    }
+  }
+  return max_bytes_;
 }
 
 NEURON_INLINE void DiskCache::make_dirs(const std::string& dir) {
@@ -93,23 +152,24 @@ NEURON_INLINE nlohmann::json DiskCache::spec_json(const TensorSpec& s) {
 }
 
 NEURON_INLINE nlohmann::json DiskCache::encode(const Graph& g, const CompileOptions& options,
-                                               const Executable& exe) {
+                                               const Plan& lowered) {
   nlohmann::json entries = nlohmann::json::array();
   for (const GraphEntry& e : g.entries)
     entries.push_back({e.node->local.hex(), e.node->is_data() ? "data" : e.node->op->name(),
                        e.node->is_data() ? nlohmann::json::array() : e.node->op->attrs_json(),
                        spec_json(e.node->spec), e.inputs});
-  // Steps refer to ops by the graph entry they came from.
+  // Steps refer to ops by the graph entry they came from (lower() shares the node's op).
   nlohmann::json steps = nlohmann::json::array();
-  for (const Step& s : exe.steps) {
+  for (const PlanStep& s : lowered.steps) {
     int entry = -1;
     for (std::size_t i = 0; i < g.entries.size() && entry < 0; ++i)
-      if (g.entries[i].node->op == s.op && g.entries[i].scalar_offset == s.scalar_offset)
+      if (g.entries[i].node->op == s.op &&
+          (s.scalar_offset < 0 || g.entries[i].scalar_offset == s.scalar_offset))
         entry = static_cast<int>(i);
     steps.push_back({entry, s.inputs, s.output, s.scalar_offset});
   }
   nlohmann::json slots = nlohmann::json::array();
-  for (const TensorSpec& s : exe.slots) slots.push_back(spec_json(s));
+  for (const PlanSlot& s : lowered.slots) slots.push_back(spec_json(s.spec));
   return {{"version", version_string},
           {"options", options.key()},
           {"graph", g.hash.hex()},
@@ -117,28 +177,13 @@ NEURON_INLINE nlohmann::json DiskCache::encode(const Graph& g, const CompileOpti
           {"outputs", g.outputs},
           {"plan",
            {{"slots", slots},
-            {"inputs", exe.input_count},
-            {"scalars", exe.scalar_count},
+            {"inputs", lowered.inputs.size()},
+            {"scalars", lowered.scalar_count},
             {"steps", steps},
-            {"outputs", exe.outputs}}}};
+            {"outputs", lowered.outputs}}}};
 }
 
-NEURON_INLINE std::shared_ptr<Executable> DiskCache::decode(const char* data, std::size_t size,
-                                                            const Graph& g,
-                                                            const CompileOptions& options) {
-  const std::string magic = "NEURONEXE 1 ";
-  if (size < magic.size() + 33 || std::string(data, magic.size()) != magic)
-    throw_error<FormatError>("not a neuron cache entry of format 1");
-  std::string sum(data + magic.size(), 32);
-  if (data[magic.size() + 32] != '\n') throw_error<FormatError>("malformed header line");
-  const char* payload = data + magic.size() + 33;
-  const std::size_t n = size - magic.size() - 33;
-  if (hash_bytes(payload, n).hex() != sum) throw_error<FormatError>("checksum mismatch");
-  nlohmann::json j = parse_strict_json(payload, payload + n, "cache entry");
-  if (j.at("version") != version_string || j.at("options") != options.key() ||
-      j.at("graph") != g.hash.hex())
-    throw_error<FormatError>("entry is for another library version, options or graph");
-  // The canonical form must be this graph's, entry by entry.
+NEURON_INLINE void DiskCache::check_same_graph(const nlohmann::json& j, const Graph& g) {
   const auto& entries = j.at("entries");
   if (entries.size() != g.entries.size() || j.at("outputs") != nlohmann::json(g.outputs))
     throw_error<FormatError>("entry describes another graph");
@@ -152,48 +197,88 @@ NEURON_INLINE std::shared_ptr<Executable> DiskCache::decode(const char* data, st
         c.at(3) == spec_json(e.node->spec) && c.at(4) == nlohmann::json(e.inputs);
     if (!same) throw_error<FormatError>("entry ", i, " describes another node");
   }
-  const auto& plan = j.at("plan");
-  auto exe = std::make_shared<Executable>();
-  for (const auto& s : plan.at("slots")) {
-    std::vector<std::int64_t> dims = s.at(0).get<std::vector<std::int64_t>>();
-    exe->slots.push_back({Shape(dims), dtype_from_name(s.at(1).get<std::string>())});
-  }
-  exe->input_count = plan.at("inputs").get<int>();
-  exe->scalar_count = plan.at("scalars").get<int>();
-  if (exe->input_count != static_cast<int>(g.inputs.size()) ||
-      exe->scalar_count != static_cast<int>(g.scalars.size()))
+}
+
+NEURON_INLINE Plan DiskCache::decode(const char* data, std::size_t size, const Graph& g,
+                                     const CompileOptions& options) {
+  const std::string magic = "NEURONEXE 1 ";
+  if (size < magic.size() + 33 || std::string(data, magic.size()) != magic)
+    throw_error<FormatError>("not a neuron cache entry of format 1");
+  std::string sum(data + magic.size(), 32);
+  if (data[magic.size() + 32] != '\n') throw_error<FormatError>("malformed header line");
+  const char* payload = data + magic.size() + 33;
+  const std::size_t n = size - magic.size() - 33;
+  if (hash_bytes(payload, n).hex() != sum) throw_error<FormatError>("checksum mismatch");
+  nlohmann::json j = parse_strict_json(payload, payload + n, "cache entry");
+  if (j.at("version") != version_string || j.at("options") != options.key() ||
+      j.at("graph") != g.hash.hex())
+    throw_error<FormatError>("entry is for another library version, options or graph");
+  check_same_graph(j, g);
+  const auto& pj = j.at("plan");
+  using K = PlanSlot::Kind;
+  Plan p;
+  const auto input_count = pj.at("inputs").get<std::size_t>();
+  p.scalar_count = pj.at("scalars").get<int>();
+  if (input_count != g.inputs.size() || p.scalar_count != static_cast<int>(g.scalars.size()))
     throw_error<FormatError>("plan inputs or scalars do not fit the graph");
-  const int slot_count = static_cast<int>(exe->slots.size());
+  for (const auto& s : pj.at("slots")) {
+    PlanSlot slot;
+    slot.spec = {Shape(s.at(0).get<std::vector<std::int64_t>>()),
+                 dtype_from_name(s.at(1).get<std::string>())};
+    const bool input = p.slots.size() < input_count;
+    slot.kind = input ? K::input : K::arena;
+    slot.index = input ? static_cast<int>(p.slots.size()) : 0;
+    if (input) p.inputs.push_back(slot.spec);
+    p.slots.push_back(slot);
+  }
+  if (p.slots.size() < input_count) throw_error<FormatError>("fewer slots than inputs");
+  const int slot_count = static_cast<int>(p.slots.size());
   auto check_slot = [&](int s) {
     if (s < 0 || s >= slot_count) throw_error<FormatError>("slot ", s, " out of range");
     return s;
   };
-  for (const auto& s : plan.at("steps")) {
+  for (const auto& s : pj.at("steps")) {
     int entry = s.at(0).get<int>();
     if (entry < 0 || entry >= static_cast<int>(g.entries.size()) ||
         g.entries[static_cast<std::size_t>(entry)].node->is_data())
       throw_error<FormatError>("step names entry ", entry, ", which is not an op");
-    Step step;
+    PlanStep step;
     step.op = g.entries[static_cast<std::size_t>(entry)].node->op;
     for (const auto& in : s.at(1)) step.inputs.push_back(check_slot(in.get<int>()));
     step.output = check_slot(s.at(2).get<int>());
     step.scalar_offset = s.at(3).get<int>();
-    if (step.output < exe->input_count || step.scalar_offset < 0 ||
-        step.scalar_offset + step.op->scalar_count() > exe->scalar_count)
-      throw_error<FormatError>("step writes an input slot or reads scalars out of range");
-    exe->steps.push_back(std::move(step));
+    if (step.output < static_cast<int>(input_count))
+      throw_error<FormatError>("step writes input slot ", step.output);
+    p.steps.push_back(std::move(step));
   }
-  for (const auto& o : plan.at("outputs")) exe->outputs.push_back(check_slot(o.get<int>()));
-  if (exe->outputs.size() != g.outputs.size())
+  for (const auto& o : pj.at("outputs")) {
+    const int slot = check_slot(o.get<int>());
+    if (p.slots[static_cast<std::size_t>(slot)].kind == K::arena)
+      p.slots[static_cast<std::size_t>(slot)].kind = K::output;
+    p.outputs.push_back(slot);
+  }
+  if (p.outputs.size() != g.outputs.size())
     throw_error<FormatError>("plan outputs do not fit the graph");
-  exe->finalize();
-  return exe;
+  // Slot references, definition before use, every op's spec and the scalar ranges (on a copy
+  // with its memory planned, as validate_plan expects).
+  try {
+    Plan placed = p;
+    plan_memory(placed);
+    validate_plan(placed, {}, "cache entry");
+  } catch (const Error& e) {
+    throw_error<FormatError>(e.what());
+  }
+  return p;
 }
 
 }  // namespace lazy
 
 NEURON_INLINE void set_cache_dir(const std::string& dir) {
   lazy::DiskCache::instance().set_dir(dir);
+}
+
+NEURON_INLINE void set_cache_max_bytes(std::int64_t n) {
+  lazy::DiskCache::instance().set_max_bytes(n);
 }
 
 }  // namespace neuron

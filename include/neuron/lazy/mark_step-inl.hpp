@@ -8,10 +8,12 @@
 #include <cstring>
 #include <string>
 
+#include "../compiler/memory_plan.hpp"
+#include "../compiler/optimize.hpp"
 #include "disk_cache-inl.hpp"
-#include "executable_cache-inl.hpp"
 #include "lazy_tensor-inl.hpp"
 #include "metrics-inl.hpp"
+#include "plan_cache-inl.hpp"
 
 namespace neuron {
 
@@ -27,38 +29,45 @@ NEURON_INLINE CompileOptions& compile_options() {
   return o;
 }
 
-NEURON_INLINE std::shared_ptr<const Executable> executable_for(const Graph& g) {
-  ExecutableCache& cache = ExecutableCache::instance();
-  if (auto exe = cache.find(g)) {
+// lower() -> optimize() -> plan_memory() -> prepared, as compile() does, with the disk cache
+// between lowering and the passes: it keeps the lowered form, whose steps name the graph's nodes.
+NEURON_INLINE std::shared_ptr<const PreparedPlan> plan_for(const Graph& g) {
+  PlanCache& cache = PlanCache::instance();
+  if (auto hit = cache.find(g)) {
     metrics::add("CacheHit");
-    return exe;
+    return hit;
   }
   metrics::add("CacheMiss");
-  if (std::shared_ptr<Executable> exe = DiskCache::instance().load(g, compile_options())) {
-    optimize_executable(*exe, compile_options());  // the disk keeps the lowered form
+  auto finish = [&](Plan p) {
+    optimize(p, compile_options());
+    plan_memory(p);
+    auto prepared = std::make_shared<const PreparedPlan>(std::move(p));
+    cache.insert(g, prepared);
+    return prepared;
+  };
+  bool found = false;
+  Plan stored = DiskCache::instance().load(g, compile_options(), found);
+  if (found) {
     metrics::add("DiskCacheHit");
-    cache.insert(g, exe);
-    return exe;
+    return finish(std::move(stored));
   }
   std::string reason = cache.miss_reason(g);
   metrics::ScopedTimer timer("CompileTime");
-  std::shared_ptr<Executable> exe = lower(g, compile_options());
-  // Stored before the CPU passes: the disk cache names each step's op by its graph node.
-  DiskCache::instance().store(g, compile_options(), *exe);
-  optimize_executable(*exe, compile_options());
+  Plan lowered = lower(g, compile_options());
+  DiskCache::instance().store(g, compile_options(), lowered);
+  std::shared_ptr<const PreparedPlan> prepared = finish(std::move(lowered));
   double ms = timer.elapsed_ms();
-  cache.insert(g, exe);
   metrics::add("CompileCount");
   metrics::add("CompiledNodes", static_cast<std::int64_t>(g.op_count()));
   metrics::log_compile({g.hash.hex(), reason, g.op_count(), ms});
   if (log_compiles())
     std::fprintf(stderr, "[neuron] compile %s: %zu nodes, %.3f ms, %s\n",
                  g.hash.hex().substr(0, 12).c_str(), g.op_count(), ms, reason.c_str());
-  return exe;
+  return prepared;
 }
 
 namespace detail {
-// What a step builds on its way to the executable, kept from step to step so that a cache-hit step
+// What a step builds on its way to its plan, kept from step to step so that a cache-hit step
 // allocates none of it once warm.
 struct SyncScratch {
   std::vector<const IrNodePtr*> outputs;
@@ -89,11 +98,11 @@ NEURON_INLINE void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors)
   cut_graph(s.outputs, s.cut);
   metrics::add(metrics::StepCounter::graph_nodes, static_cast<std::int64_t>(s.cut.op_count()));
   // A hit needs only the cut; a Graph is built for a miss.
-  std::shared_ptr<const Executable> exe = ExecutableCache::instance().find(s.cut);
-  if (exe)
+  std::shared_ptr<const PreparedPlan> plan = PlanCache::instance().find(s.cut);
+  if (plan)
     metrics::add(metrics::StepCounter::cache_hit);
   else
-    exe = executable_for(build_graph(s.cut));
+    plan = plan_for(build_graph(s.cut));
   s.scalars.clear();
   for (std::size_t i = 0; i < s.cut.size(); ++i) {
     const IrNode& n = s.cut.node(i);
@@ -102,7 +111,7 @@ NEURON_INLINE void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors)
   }
   const auto start = std::chrono::steady_clock::now();
   std::vector<Tensor>& results = s.results;
-  exe->run(s.inputs, s.scalars, results);
+  plan->run(s.inputs, s.scalars, results);
   metrics::add_execute_time(std::chrono::steady_clock::now() - start);
   metrics::add(metrics::StepCounter::execute_count);
   for (std::size_t i = 0; i < tensors.size(); ++i) {

@@ -8,9 +8,9 @@
 
 #include "../core/config.hpp"
 #include "disk_cache.hpp"
-#include "executable_cache.hpp"
 #include "lazy_tensor.hpp"
 #include "metrics.hpp"
+#include "plan_cache.hpp"
 
 namespace neuron {
 
@@ -22,8 +22,8 @@ bool log_compiles();
 // The options mark_step() compiles with.
 CompileOptions& compile_options();
 
-// Finds or compiles the executable for `g`.
-std::shared_ptr<const Executable> executable_for(const Graph& g);
+// Finds or compiles the plan for `g` (the plan cache, then the disk cache, then compiling).
+std::shared_ptr<const PreparedPlan> plan_for(const Graph& g);
 
 // Computes the pending `tensors` (all lazy, pending) and makes them device data.
 void sync(const std::vector<std::shared_ptr<TensorImpl>>& tensors);

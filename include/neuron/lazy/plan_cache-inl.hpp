@@ -1,39 +1,39 @@
 #pragma once
 
-#include "executable_cache.hpp"
+#include "plan_cache.hpp"
 
 #include <utility>
 
 namespace neuron {
 
-NEURON_INLINE ExecutableCache& ExecutableCache::instance() {
-  static ExecutableCache* c = new ExecutableCache();  // lives until exit
+NEURON_INLINE PlanCache& PlanCache::instance() {
+  static PlanCache* c = new PlanCache();  // lives until exit
   return *c;
 }
 
 template <class G>
-std::shared_ptr<const Executable> ExecutableCache::find_verified(const G& g) {
+std::shared_ptr<const PreparedPlan> PlanCache::find_verified(const G& g) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = index_.find(g.hash);
   if (it == index_.end() || !it->second->canonical.matches(g)) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->executable;
+  return it->second->plan;
 }
-NEURON_INLINE std::shared_ptr<const Executable> ExecutableCache::find(const Graph& g) {
+NEURON_INLINE std::shared_ptr<const PreparedPlan> PlanCache::find(const Graph& g) {
   return find_verified(g);
 }
-NEURON_INLINE std::shared_ptr<const Executable> ExecutableCache::find(const GraphCut& cut) {
+NEURON_INLINE std::shared_ptr<const PreparedPlan> PlanCache::find(const GraphCut& cut) {
   return find_verified(cut);
 }
 
-NEURON_INLINE void ExecutableCache::insert(const Graph& g, std::shared_ptr<const Executable> exe) {
+NEURON_INLINE void PlanCache::insert(const Graph& g, std::shared_ptr<const PreparedPlan> plan) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = index_.find(g.hash);
   if (it != index_.end()) {  // a colliding graph: the newer one wins the slot
     lru_.erase(it->second);
     index_.erase(it);
   }
-  lru_.push_front({g.hash, g.shapeless, CanonicalGraph::of(g), std::move(exe)});
+  lru_.push_front({g.hash, g.shapeless, CanonicalGraph::of(g), std::move(plan)});
   index_[g.hash] = lru_.begin();
   while (lru_.size() > capacity_) {
     index_.erase(lru_.back().hash);
@@ -41,7 +41,7 @@ NEURON_INLINE void ExecutableCache::insert(const Graph& g, std::shared_ptr<const
   }
 }
 
-NEURON_INLINE std::string ExecutableCache::miss_reason(const Graph& g) {
+NEURON_INLINE std::string PlanCache::miss_reason(const Graph& g) {
   std::lock_guard<std::mutex> lock(mutex_);
   // Which data inputs of `g` differ in shape or dtype from the cached graph `e`'s.
   auto input_changes = [&](const Entry& e) {
@@ -82,7 +82,7 @@ NEURON_INLINE std::string ExecutableCache::miss_reason(const Graph& g) {
   return "new graph";
 }
 
-NEURON_INLINE void ExecutableCache::set_capacity(std::size_t n) {
+NEURON_INLINE void PlanCache::set_capacity(std::size_t n) {
   std::lock_guard<std::mutex> lock(mutex_);
   capacity_ = n == 0 ? 1 : n;
   while (lru_.size() > capacity_) {
@@ -91,25 +91,23 @@ NEURON_INLINE void ExecutableCache::set_capacity(std::size_t n) {
   }
 }
 
-NEURON_INLINE std::size_t ExecutableCache::size() {
+NEURON_INLINE std::size_t PlanCache::size() {
   std::lock_guard<std::mutex> lock(mutex_);
   return lru_.size();
 }
 
-NEURON_INLINE void ExecutableCache::clear() {
+NEURON_INLINE void PlanCache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   lru_.clear();
   index_.clear();
 }
 
-NEURON_INLINE std::string ExecutableCache::compact(const Shape& s) {
+NEURON_INLINE std::string PlanCache::compact(const Shape& s) {
   std::string out = "[";
   for (int i = 0; i < s.rank(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
   return out + "]";
 }
 
-NEURON_INLINE void set_cache_capacity(std::size_t n) {
-  ExecutableCache::instance().set_capacity(n);
-}
+NEURON_INLINE void set_cache_capacity(std::size_t n) { PlanCache::instance().set_capacity(n); }
 
 }  // namespace neuron

@@ -1,6 +1,6 @@
-// The in-memory executable cache: graph hash -> executable, least recently used evicted first,
+// The in-memory plan cache: graph hash -> prepared plan, least recently used evicted first,
 // thread-safe. A hit is verified against the cached graph's canonical form, so a hash collision
-// is a miss, never a wrong executable.
+// is a miss, never a wrong plan.
 #pragma once
 
 #include <list>
@@ -14,20 +14,20 @@
 
 namespace neuron {
 
-class ExecutableCache {
+class PlanCache {
  public:
   struct Entry {
     Hash128 hash, shapeless;
     CanonicalGraph canonical;
-    std::shared_ptr<const Executable> executable;
+    std::shared_ptr<const PreparedPlan> plan;
   };
 
-  static ExecutableCache& instance();
+  static PlanCache& instance();
 
-  std::shared_ptr<const Executable> find(const Graph& g);
-  std::shared_ptr<const Executable> find(const GraphCut& cut);
+  std::shared_ptr<const PreparedPlan> find(const Graph& g);
+  std::shared_ptr<const PreparedPlan> find(const GraphCut& cut);
 
-  void insert(const Graph& g, std::shared_ptr<const Executable> exe);
+  void insert(const Graph& g, std::shared_ptr<const PreparedPlan> plan);
 
   // Why `g` needs a compile: "new graph", or how its inputs differ from the most recently used
   // cached graph of the same structure.
@@ -40,18 +40,18 @@ class ExecutableCache {
  private:
   static std::string compact(const Shape& s);
   template <class G>
-  std::shared_ptr<const Executable> find_verified(const G& g);
+  std::shared_ptr<const PreparedPlan> find_verified(const G& g);
   std::mutex mutex_;
   std::list<Entry> lru_;
   std::map<Hash128, std::list<Entry>::iterator> index_;
   std::size_t capacity_ = 256;
 };
 
-// Executables kept in memory (least recently used are evicted beyond this).
+// Plans kept in memory (least recently used are evicted beyond this).
 void set_cache_capacity(std::size_t n);
 
 }  // namespace neuron
 
 #ifdef NEURON_HEADER_ONLY
-#include "executable_cache-inl.hpp"
+#include "plan_cache-inl.hpp"
 #endif

@@ -63,7 +63,19 @@ NEURON_INLINE void prepare_plan_steps(Plan& plan, const std::vector<Tensor>& wei
 
 NEURON_INLINE std::vector<Tensor> run_plan(const Plan& plan, const std::vector<Tensor>& weights,
                                            const std::vector<Tensor>& inputs, ArenaPool& pool) {
+  std::vector<Tensor> out;
+  run_plan(plan, weights, inputs, {}, pool, out);
+  return out;
+}
+
+NEURON_INLINE void run_plan(const Plan& plan, const std::vector<Tensor>& weights,
+                            const std::vector<Tensor>& inputs,
+                            const std::vector<ScalarValue>& scalars, ArenaPool& pool,
+                            std::vector<Tensor>& results) {
   using K = PlanSlot::Kind;
+  if (static_cast<std::int64_t>(scalars.size()) < plan.scalar_count)
+    throw_error<ValueError>("plan expects ", plan.scalar_count, " runtime scalars, got ",
+                            scalars.size());
   // Kernels size their loops from their inputs and write into slots sized by the plan: an input
   // of another spec would over-run them, so this is checked here too, whatever the caller did.
   if (inputs.size() != plan.inputs.size())
@@ -111,17 +123,34 @@ NEURON_INLINE std::vector<Tensor> run_plan(const Plan& plan, const std::vector<T
           slot.kind == K::weight ? weights[static_cast<std::size_t>(slot.index)] : a.values[in];
       if (args[j].impl_ptr() != v.impl_ptr()) args[j] = v;  // weights and views: the first call
     }
-    st.op->run(args, st.scalars.data(), a.values[static_cast<std::size_t>(st.output)]);
+    st.op->run(args, st.scalars_for(scalars.data()), a.values[static_cast<std::size_t>(st.output)]);
   }
-  std::vector<Tensor> out;
-  out.reserve(plan.outputs.size());
+  results.clear();  // only now: `results` may be `inputs` (the arena still holds them)
+  results.reserve(plan.outputs.size());
   for (int o : plan.outputs) {
     const PlanSlot& slot = plan.slots[static_cast<std::size_t>(o)];
     const Tensor& v = slot.kind == K::weight ? weights[static_cast<std::size_t>(slot.index)]
                                              : a.values[static_cast<std::size_t>(o)];
-    out.push_back(slot.kind == K::output ? v : v.clone());
+    results.push_back(slot.kind == K::output ? v : v.clone());
   }
-  return out;
+}
+
+NEURON_INLINE PreparedPlan::PreparedPlan(Plan plan, std::vector<Tensor> weights)
+    : plan_(std::move(plan)), weights_(std::move(weights)), pool_(plan_) {
+  prepare_plan_steps(plan_, weights_);
+}
+
+NEURON_INLINE void PreparedPlan::run(const std::vector<Tensor>& inputs,
+                                     const std::vector<ScalarValue>& scalars,
+                                     std::vector<Tensor>& results) const {
+  run_plan(plan_, weights_, inputs, scalars, pool_, results);
+}
+
+NEURON_INLINE std::vector<Tensor> PreparedPlan::run(const std::vector<Tensor>& inputs,
+                                                    const std::vector<ScalarValue>& scalars) const {
+  std::vector<Tensor> results;
+  run(inputs, scalars, results);
+  return results;
 }
 
 }  // namespace neuron

@@ -25,10 +25,7 @@ struct Arena {
 
 class ArenaPool {
  public:
-  explicit ArenaPool(const Plan& plan) : ArenaPool(plan.arena_bytes, plan.slots) {}
-  // An arena of `bytes` with a view on each arena slot of `slots` (lazy executables use this).
-  ArenaPool(std::int64_t bytes, std::vector<PlanSlot> slots)
-      : bytes_(bytes), slots_(std::move(slots)) {}
+  explicit ArenaPool(const Plan& plan) : bytes_(plan.arena_bytes), slots_(plan.slots) {}
 
   class Lease {
    public:
@@ -67,6 +64,37 @@ void prepare_plan_steps(Plan& plan, const std::vector<Tensor>& weights);
 // so a caller can never change a module's weights through a result.
 std::vector<Tensor> run_plan(const Plan& plan, const std::vector<Tensor>& weights,
                              const std::vector<Tensor>& inputs, ArenaPool& pool);
+
+// The run loop of both modes. `scalars` are the call's runtime scalars (a lazy plan's steps read
+// theirs from PlanStep::scalar_offset; at least plan.scalar_count of them). The outputs go to
+// `results`, cleared only once the steps have run (it may be `inputs`); its capacity is reused, so
+// a warm call allocates nothing but its outputs.
+void run_plan(const Plan& plan, const std::vector<Tensor>& weights,
+              const std::vector<Tensor>& inputs, const std::vector<ScalarValue>& scalars,
+              ArenaPool& pool, std::vector<Tensor>& results);
+
+// A plan made ready to run on its own: its steps prepared for its weights (prepare_plan_steps)
+// and the arena pool its calls borrow from. What lazy mode caches; shared, never copied.
+class PreparedPlan {
+ public:
+  explicit PreparedPlan(Plan plan, std::vector<Tensor> weights = {});
+  PreparedPlan(const PreparedPlan&) = delete;
+  PreparedPlan& operator=(const PreparedPlan&) = delete;
+
+  const Plan& plan() const { return plan_; }
+  const std::vector<Tensor>& weights() const { return weights_; }
+  std::size_t op_count() const { return plan_.steps.size(); }
+  // run_plan with this plan's weights and pool.
+  void run(const std::vector<Tensor>& inputs, const std::vector<ScalarValue>& scalars,
+           std::vector<Tensor>& results) const;
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs,
+                          const std::vector<ScalarValue>& scalars = {}) const;
+
+ private:
+  Plan plan_;
+  std::vector<Tensor> weights_;
+  mutable ArenaPool pool_;
+};
 
 }  // namespace neuron
 

@@ -122,10 +122,18 @@ NEURON_INLINE void validate_plan(const Plan& p, const std::vector<TensorSpec>& w
     if (defined[static_cast<std::size_t>(st.output)])
       detail::bad_plan(where, what + " writes slot " + std::to_string(st.output) +
                                   ", which is already computed");
-    if (static_cast<int>(st.scalars.size()) != st.op->scalar_count())
+    if (st.scalar_offset >= 0) {  // read from the call's runtime scalars
+      if (!st.scalars.empty() || p.scalar_count < 0 ||
+          st.scalar_offset > p.scalar_count - st.op->scalar_count())
+        detail::bad_plan(where, what + " reads runtime scalars " +
+                                    std::to_string(st.scalar_offset) + ".." +
+                                    std::to_string(st.scalar_offset + st.op->scalar_count()) +
+                                    " of the " + std::to_string(p.scalar_count) + " a call passes");
+    } else if (static_cast<int>(st.scalars.size()) != st.op->scalar_count()) {
       detail::bad_plan(where, what + " has " + std::to_string(st.scalars.size()) +
                                   " scalars, the op takes " +
                                   std::to_string(st.op->scalar_count()));
+    }
     TensorSpec got;
     try {
       got = st.op->infer(in);

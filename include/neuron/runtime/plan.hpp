@@ -28,11 +28,23 @@ struct PlanSlot {
 
 const char* slot_kind_name(PlanSlot::Kind k);
 
+// A step's runtime scalars (a scale, clamp bounds, a fill value) are either stored with it
+// (`scalars`: traced plans, whose values were fixed when traced) or read from the values a call
+// passes, from `scalar_offset` on (lazy plans: a new value runs the same plan, never a new
+// compile). A step with scalars has exactly one of the two.
 struct PlanStep {
   std::shared_ptr<const AnyOp> op;
   std::vector<int> inputs;  // slots
   int output = 0;           // slot
   std::vector<ScalarValue> scalars;
+  int scalar_offset = -1;  // >= 0: the first of this step's scalars among a call's runtime scalars
+
+  // Whether the op takes scalars at all (stored or passed at run time).
+  bool has_scalars() const { return op->scalar_count() > 0; }
+  // The values the kernel reads, given a call's runtime scalars.
+  const ScalarValue* scalars_for(const ScalarValue* runtime) const {
+    return scalar_offset >= 0 ? runtime + scalar_offset : scalars.data();
+  }
 };
 
 // Where the values along an output dim came from, for slicing padding off (trace_buckets,
@@ -51,6 +63,8 @@ struct Plan {
   std::vector<PlanStep> steps;
   std::vector<int> outputs;  // slots
   std::int64_t arena_bytes = 0;
+  // Runtime scalars a call passes (lazy plans, PlanStep::scalar_offset); 0 for traced plans.
+  int scalar_count = 0;
   // Per output, per dim: the padded input dims it follows (empty: none). Filled for padded modes.
   std::vector<std::vector<std::vector<DimSource>>> output_sources;
 

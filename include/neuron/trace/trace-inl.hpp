@@ -11,6 +11,7 @@
 #include "../compiler/compile.hpp"
 #include "../compiler/import_passes.hpp"
 #include "../compiler/memory_plan.hpp"
+#include "../compiler/optimize.hpp"
 #include "../compiler/pad_constants.hpp"
 #include "../compiler/padding.hpp"
 #include "../core/creation.hpp"
@@ -106,24 +107,6 @@ class TableWeights final : public PlanWeights {
   WeightTable& t_;
 };
 
-// The traced-plan passes the options ask for (cnn_passes.hpp), in order.
-NEURON_INLINE void run_cnn_passes(Plan& plan, WeightTable& weights, const CompileOptions& options) {
-  TableWeights w(weights);
-  if (options.matmul_as_linear) matmul_bias_as_linear(plan, w);
-  if (options.fuse_elementwise_chains) {
-    fuse_elementwise_chains(plan);
-    erf_gelu_as_gelu(plan, w);  // the chain fuse_elementwise_chains made of exported GELUs
-    written_layer_norm_as_layer_norm(plan, w);  // opset < 17's LayerNorm, written out
-    // its scale and mask are one fused step after fuse_elementwise_chains
-    if (options.matmul_as_linear) exported_attention_as_multihead(plan, w);
-  }
-  if (options.fold_batch_norm) fold_batch_norms(plan, w);
-  if (options.fuse_conv_epilogues) fuse_conv_epilogues(plan);
-  if (options.fuse_linear_epilogues) fuse_linear_epilogues(plan);
-  if (options.fuse_add_layer_norm) fuse_add_layer_norm(plan);
-  if (options.channels_last) use_channels_last(plan);
-}
-
 NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& examples,
                               const WeightNames& names, WeightTable& weights,
                               const CompileOptions& options) {
@@ -153,19 +136,17 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
     }
     g = build_graph(nodes);
   }
-  // Lowered only: the plan gets every CNN pass below, and its primitives at make_ready().
-  std::shared_ptr<const Executable> exe = lower(g, options);
-
-  // Slots: the executable's graph inputs are the caller's inputs or weights.
+  // Lowered as lazy mode lowers (compile.hpp); then the graph's inputs are bound to the caller's
+  // inputs or to weights, and the steps keep the scalar values they were recorded with.
+  std::vector<TensorSpec> signature = std::move(plan.inputs);
+  plan = lower(g, options);
+  plan.inputs = std::move(signature);
   using K = PlanSlot::Kind;
-  plan.slots.resize(exe->slots.size());
   for (const GraphEntry& e : g.entries) {
     if (!e.node->is_data()) continue;
     PlanSlot& s = plan.slots[static_cast<std::size_t>(e.input_index)];
-    s.spec = e.node->spec;
     auto in = input_of.find(e.node.get());
     if (in != input_of.end()) {
-      s.kind = K::input;
       s.index = in->second;
       continue;
     }
@@ -176,23 +157,15 @@ NEURON_INLINE Plan trace_plan(const TraceFn& fn, const std::vector<Tensor>& exam
       name = it->second;  // a CPU parameter, captured as it is
     s.index = weights.add(name.empty() ? constant_name(e.node->data) : name, e.node->data);
   }
-  std::vector<bool> is_output(exe->slots.size(), false);
-  for (int o : exe->outputs) is_output[static_cast<std::size_t>(o)] = true;
-  for (const Step& st : exe->steps) {
-    PlanSlot& s = plan.slots[static_cast<std::size_t>(st.output)];
-    s.kind = is_output[static_cast<std::size_t>(st.output)] ? K::output : K::arena;
-    s.spec = exe->slots[static_cast<std::size_t>(st.output)];
-    PlanStep ps;
-    ps.op = st.op;
-    ps.inputs = st.inputs;
-    ps.output = st.output;
-    ps.scalars.assign(g.scalars.begin() + st.scalar_offset,
-                      g.scalars.begin() + st.scalar_offset + st.op->scalar_count());
-    plan.steps.push_back(std::move(ps));
+  for (PlanStep& st : plan.steps) {
+    if (st.scalar_offset < 0) continue;
+    const auto first = g.scalars.begin() + st.scalar_offset;
+    st.scalars.assign(first, first + st.op->scalar_count());
+    st.scalar_offset = -1;
   }
-  // An input that no output depends on still has a place in the signature.
-  plan.outputs = exe->outputs;
-  run_cnn_passes(plan, weights, options);
+  plan.scalar_count = 0;
+  TableWeights w(weights);
+  optimize(plan, options, &w);
   plan_memory(plan);
   return plan;
 }
