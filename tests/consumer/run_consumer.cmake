@@ -8,7 +8,7 @@
 # (install, shared, pkgconfig) an ONNX program against neuron::onnx / neuron-onnx.pc.
 # neuron itself is built beside the test build (NEURON_BINARY_DIR-<mode>): its compiler then runs
 # at the same depth below the source tree as the test build's, so ccache, which hashes paths
-# relative to the working directory (cmake/ccache_launcher.sh), hands it the test build's objects.
+# relative to the working directory (cmake/ccache_launcher.sh.in), hands it the test build's objects.
 set(neuron_build "${NEURON_BINARY_DIR}-consumer-${MODE}")
 file(REMOVE_RECURSE "${WORK_DIR}" "${neuron_build}")
 file(MAKE_DIRECTORY "${WORK_DIR}")

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 namespace {
 std::string probe(const std::string& cache_dir) {
   std::string cmd = "NEURON_CACHE_DIR='" + cache_dir + "' " + NEURON_HASH_PROBE + " --counters";
@@ -164,5 +166,39 @@ TEST_CASE("two processes fill and evict one bounded directory at once") {
   for (const auto& e : std::filesystem::directory_iterator(dir))
     temps += e.path().string().find(".tmp-") != std::string::npos;
   CHECK(temps == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an entry whose checksum holds but whose outputs are not the graph's is refused") {
+  // Someone who can write the directory can recompute the checksum: the specs the step hands to
+  // its tensors must come from the graph, never from the file (a [3, 5] result read from a []
+  // slot would be read past its end).
+  std::string dir = test::temp_path("cache_hostile");
+  std::filesystem::remove_all(dir);
+  nr::set_cache_dir(dir);
+  nr::PlanCache::instance().clear();
+  nr::metrics::reset();
+  const nr::Tensor xc = nr::rand({3, 5});
+  auto run = [&] {
+    nr::Tensor x = xc.to(nr::lazy_device());
+    nr::Tensor y = nr::log_softmax(x, -1), s = nr::sum(x);
+    nr::mark_step();
+    test::check_equal(y.cpu(), nr::log_softmax(xc, -1));
+    test::check_equal(s.cpu(), nr::sum(xc));
+  };
+  run();
+  const std::string path = entries(dir).at(0).string();
+  const std::string good = test::read_bytes(path);
+  nlohmann::json j = nlohmann::json::parse(good.substr(good.find('\n') + 1));
+  auto& outs = j["plan"]["outputs"];
+  REQUIRE(outs.size() == 2);
+  std::swap(outs[0], outs[1]);
+  const std::string payload = j.dump();
+  test::write_bytes(path, "NEURONEXE 1 " + nr::hash_bytes(payload).hex() + "\n" + payload);
+  nr::PlanCache::instance().clear();  // as if a new process
+  run();
+  CHECK(nr::metrics::counter("DiskCacheRejected") == 1);
+  CHECK(nr::metrics::counter("CompileCount") == 2);
+  nr::set_cache_dir("");
   std::filesystem::remove_all(dir);
 }

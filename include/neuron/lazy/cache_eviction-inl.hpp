@@ -13,8 +13,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <string>
 #include <vector>
 
 #include "../core/error.hpp"
@@ -47,10 +49,17 @@ inline bool ends_with(const std::string& s, const std::string& suffix) {
 class DirLock {
  public:
   explicit DirLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: a link planted in a shared directory must not make us open another file.
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd_ < 0)
       throw_error<IOError>("cannot open the cache lock '", path, "': ", std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    int rc = 0;
+    while ((rc = ::flock(fd_, LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+      const int e = errno;
+      ::close(fd_);
+      throw_error<IOError>("cannot lock '", path, "': ", std::strerror(e));
     }
   }
   ~DirLock() { ::close(fd_); }  // closing releases the lock
@@ -61,20 +70,28 @@ class DirLock {
   int fd_ = -1;
 };
 
+// The running total, or -1 when it is missing, garbled or past any real directory (count again).
 NEURON_INLINE std::int64_t read_total(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "r");
-  if (!f) return -1;
-  long long v = -1;
-  if (std::fscanf(f, "%lld", &v) != 1 || v < 0) v = -1;  // garbled: count again
-  std::fclose(f);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return -1;
+  char buf[32] = {};
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(buf, &end, 10);
+  if (end == buf || errno != 0 || v < 0 || v > (std::int64_t{1} << 50)) return -1;
   return v;
 }
 
 NEURON_INLINE void write_total(const std::string& path, std::int64_t v) {
-  if (std::FILE* f = std::fopen(path.c_str(), "w")) {
-    std::fprintf(f, "%lld\n", static_cast<long long>(v));
-    std::fclose(f);
-  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return;  // the next write counts again
+  const std::string text = std::to_string(v) + "\n";
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    ::unlink(path.c_str());
+  ::close(fd);
 }
 
 // Removes least recently used entries until they hold at most `target` bytes.
@@ -117,6 +134,8 @@ NEURON_INLINE EvictionResult scan_and_evict(const std::string& dir, const std::s
 }
 
 }  // namespace detail
+
+NEURON_INLINE void forget_total(const std::string& dir) { ::unlink((dir + "/.size").c_str()); }
 
 NEURON_INLINE EvictionResult account_and_evict(const std::string& dir, const std::string& suffix,
                                                std::int64_t max_bytes, std::int64_t added) {

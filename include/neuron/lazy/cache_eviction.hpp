@@ -29,9 +29,13 @@ struct EvictionResult {
 // the directory and removes the least recently used entries (files whose names end in `suffix`)
 // down to 90% of it. The total is counted from the files when missing or garbled; an entry
 // replaced in place is counted twice until the next scan (too high is harmless: an early scan).
-// Throws IOError when the lock file cannot be opened.
+// Throws IOError when the lock file cannot be opened or locked (a file system without flock):
+// the cache then stops writing, with one warning (disk_cache.hpp).
 EvictionResult account_and_evict(const std::string& dir, const std::string& suffix,
                                  std::int64_t max_bytes, std::int64_t added);
+
+// Drops the running total (after a write that was not counted), so the next count scans.
+void forget_total(const std::string& dir);
 
 }  // namespace neuron::lazy
 

@@ -97,6 +97,8 @@ NEURON_INLINE void DiskCache::store(const Graph& g, const CompileOptions& option
       const auto bytes = static_cast<std::int64_t>(head.size() + payload.size());
       const EvictionResult r = account_and_evict(where, ".neuronexe", bound, bytes);
       if (r.removed > 0) metrics::add("DiskCacheEvicted", r.removed);
+    } else {
+      forget_total(where);  // unbounded writes are not counted: a bounded writer counts afresh
     }
   } catch (const IOError& e) {  // a cache that cannot be written only costs speed
     writes_failed(e.what());
@@ -259,6 +261,21 @@ NEURON_INLINE Plan DiskCache::decode(const char* data, std::size_t size, const G
   }
   if (p.outputs.size() != g.outputs.size())
     throw_error<FormatError>("plan outputs do not fit the graph");
+  // The specs the caller relies on are the graph's own, not the file's: its inputs are bound to
+  // the graph's data and its outputs become tensors of the graph's output specs (an output slot
+  // of another size would be read past its end).
+  for (const GraphEntry& e : g.entries)
+    if (e.node->is_data() && !(p.inputs[static_cast<std::size_t>(e.input_index)] == e.node->spec))
+      throw_error<FormatError>("input ", e.input_index, " is ",
+                               spec_str(p.inputs[static_cast<std::size_t>(e.input_index)]),
+                               " in the entry, ", spec_str(e.node->spec), " in the graph");
+  for (std::size_t k = 0; k < p.outputs.size(); ++k) {
+    const TensorSpec& want = g.entries[static_cast<std::size_t>(g.outputs[k])].node->spec;
+    if (!(p.slots[static_cast<std::size_t>(p.outputs[k])].spec == want))
+      throw_error<FormatError>("output ", k, " is ",
+                               spec_str(p.slots[static_cast<std::size_t>(p.outputs[k])].spec),
+                               " in the entry, ", spec_str(want), " in the graph");
+  }
   // Slot references, definition before use, every op's spec and the scalar ranges (on a copy
   // with its memory planned, as validate_plan expects).
   try {
