@@ -1,16 +1,29 @@
-// Helpers for file-format tests: byte images, temporary files.
+// Helpers for file-format tests: byte images, temporary files, an empty persistent cache.
 #pragma once
 
 #include <unistd.h>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <neuron/neuron.hpp>
 
 namespace test {
 
 inline std::string temp_path(const std::string& name) {
   return "/tmp/neuron_test_" + std::to_string(::getpid()) + "_" + name;
+}
+
+// `path` emptied and made the persistent cache, with the in-memory cache and the metrics cleared:
+// a lazy test's next step compiles and writes an entry there.
+inline std::string fresh_cache_dir(const std::string& path) {
+  std::filesystem::remove_all(path);
+  neuron::set_cache_dir(path);
+  neuron::PlanCache::instance().clear();
+  neuron::metrics::reset();
+  return path;
 }
 
 inline void write_bytes(const std::string& path, const std::string& bytes) {

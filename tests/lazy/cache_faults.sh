@@ -10,6 +10,8 @@
 set -uo pipefail
 probe="$1" work="$2" mode="$3"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+pid=""
+trap '[[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null' EXIT  # a failed round leaves no probe behind
 rm -rf "$work" && mkdir -p "$work" || fail "cannot make $work"
 # has KEY=VALUE: one exact counter of the probe's output line (" CompileCount=80 ", not 800)
 has() { [[ " $out " == *" $1 "* ]]; }

@@ -63,11 +63,7 @@ TEST_CASE("a corrupt or truncated cache entry is ignored, recompiled and replace
 }
 
 TEST_CASE("set_cache_dir in-process: entries are keyed by graph, reused after the memory cache") {
-  std::string dir = test::temp_path("cache_c");
-  std::filesystem::remove_all(dir);
-  nr::set_cache_dir(dir);
-  nr::PlanCache::instance().clear();
-  nr::metrics::reset();
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_c"));
   nr::Tensor x = nr::rand({3, 5}, nr::lazy_device());
   nr::Tensor y = nr::log_softmax(x, -1);
   nr::mark_step();
@@ -109,11 +105,7 @@ std::vector<std::string> run_together(const std::vector<std::string>& cmds) {
 }  // namespace
 
 TEST_CASE("a bounded cache stays under its bound and evicts the least recently used entry") {
-  std::string dir = test::temp_path("cache_bound");
-  std::filesystem::remove_all(dir);
-  nr::set_cache_dir(dir);
-  nr::PlanCache::instance().clear();
-  nr::metrics::reset();
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_bound"));
   auto step = [](int rows) {  // one graph per row count
     nr::Tensor y = nr::log_softmax(nr::rand({rows, 5}, nr::lazy_device()), -1);
     nr::mark_step();
@@ -173,11 +165,7 @@ TEST_CASE("an entry whose checksum holds but whose outputs are not the graph's i
   // Someone who can write the directory can recompute the checksum: the specs the step hands to
   // its tensors must come from the graph, never from the file (a [3, 5] result read from a []
   // slot would be read past its end).
-  std::string dir = test::temp_path("cache_hostile");
-  std::filesystem::remove_all(dir);
-  nr::set_cache_dir(dir);
-  nr::PlanCache::instance().clear();
-  nr::metrics::reset();
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_hostile"));
   const nr::Tensor xc = nr::rand({3, 5});
   auto run = [&] {
     nr::Tensor x = xc.to(nr::lazy_device());

@@ -60,11 +60,7 @@ TEST_CASE("lazy graphs of wave 2 ops equal eager; attributes recompile, clamp bo
 }
 
 TEST_CASE("wave 2 attributes survive the disk cache (read back from JSON)") {
-  std::string dir = test::temp_path("cache_wave2");
-  std::filesystem::remove_all(dir);
-  nr::set_cache_dir(dir);
-  nr::PlanCache::instance().clear();
-  nr::metrics::reset();
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_wave2"));
   nr::manual_seed(12);
   std::vector<nr::Tensor> in = inputs();
   check_all_equal(run_lazy(in, 0.2, -0.5), model(in, 0.2, -0.5));

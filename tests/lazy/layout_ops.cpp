@@ -78,11 +78,7 @@ TEST_CASE("a lazy topk records a values node and an indices node") {
 }
 
 TEST_CASE("topk and pad attributes survive the disk cache (read back from JSON)") {
-  std::string dir = test::temp_path("cache_layout_ops");
-  std::filesystem::remove_all(dir);
-  nr::set_cache_dir(dir);
-  nr::PlanCache::instance().clear();
-  nr::metrics::reset();
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_layout_ops"));
   nr::manual_seed(32);
   std::vector<nr::Tensor> in = inputs();
   check_all_equal(run_lazy(in, 4, 2.5), model(in, 4, 2.5));
