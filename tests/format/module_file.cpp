@@ -1,12 +1,21 @@
 // The .neuron file: round trips for every mode, the layout DESIGN.md specifies, and malformed
 // files, each of which must end in a FormatError with a useful message (never a crash or an
 // over-read: this file also runs under ASan/UBSan).
+#include "format/module_edit.hpp"
 #include "test_util.hpp"
 
 #include <cstdio>
 #include <filesystem>
 
 namespace nn = neuron::nn;
+using test::assemble;
+using test::assemble_text;
+using test::edited;
+using test::header_len;
+using test::join;
+using test::Parts;
+using test::resign;
+using test::split;
 
 namespace {
 
@@ -21,56 +30,6 @@ nr::TracedModule small_module() {
 
 nr::TracedModule load_bytes(const std::string& s) {
   return nr::load_from_memory(s.data(), s.size());
-}
-
-std::uint64_t header_len(const std::string& f) {
-  std::uint64_t n;
-  std::memcpy(&n, f.data(), 8);
-  return n;
-}
-
-// Recomputes the checksum, so a test reaches the validation behind it.
-std::string resign(std::string f) {
-  const auto* p = reinterpret_cast<const std::byte*>(f.data());
-  std::size_t digits = nr::detail::find_checksum(p + 8, header_len(f), "test") + 8;
-  f.replace(digits, 32, nr::detail::module_checksum(p, f.size(), digits));
-  return f;
-}
-
-// Rebuilds a file from header text and data bytes, padded to 64 with spaces, signed.
-std::string assemble_text(std::string text, const std::string& data) {
-  text.append((64 - (8 + text.size()) % 64) % 64, ' ');
-  std::uint64_t n = text.size();
-  std::string f(reinterpret_cast<const char*>(&n), 8);
-  return resign(f + text + data);
-}
-std::string assemble(const nlohmann::json& header, const std::string& data) {
-  return assemble_text(header.dump(), data);
-}
-
-struct Parts {
-  nlohmann::json header;
-  nlohmann::json graph;
-  std::string data;
-};
-Parts split(const std::string& f) {
-  Parts p;
-  const std::uint64_t n = header_len(f);
-  p.header = nlohmann::json::parse(f.substr(8, n));
-  p.graph = nlohmann::json::parse(p.header["__metadata__"]["neuron.graph"].get<std::string>());
-  p.data = f.substr(8 + n);
-  return p;
-}
-std::string join(Parts p) {
-  p.header["__metadata__"]["neuron.graph"] = p.graph.dump();
-  return assemble(p.header, p.data);
-}
-// Applies `edit` to the parsed header and graph of a good file and re-signs it.
-template <class Edit>
-std::string edited(const std::string& good, Edit edit) {
-  Parts p = split(good);
-  edit(p);
-  return join(p);
 }
 
 std::string format_error(const std::string& bytes) {
@@ -130,7 +89,7 @@ TEST_CASE("the file is a safetensors file with 64-byte aligned weights and the g
   Parts p = split(f);
   const auto& meta = p.header["__metadata__"];
   CHECK(meta["neuron.format"] == "neuron.module");
-  CHECK(meta["neuron.format_version"] == "1.2");
+  CHECK(meta["neuron.format_version"] == "1.3");
   CHECK(meta["neuron.checksum"].get<std::string>().rfind("xxh3-128:", 0) == 0);
   for (const char* key : {"weights", "mode", "plans"}) CHECK(p.graph.contains(key));
   for (const char* key : {"inputs", "slots", "nodes", "outputs", "memory"})
@@ -644,6 +603,50 @@ TEST_CASE("fused expressions as deep as files allow round-trip; deeper ones are 
   nr::TracedModule too_deep = nr::trace(deeper, nr::rand({5}));
   test::check_equal(too_deep(x), deeper(x));  // runs in memory; only its file is refused
   CHECK_THROWS_WITH_ALL(too_deep.to_bytes(), nr::ValueError, "66 ops deep", "at most 64");
+}
+
+TEST_CASE("1.3: other metadata entries are kept; runtime-scalar offsets are read and checked") {
+  auto scaled = [](const nr::Tensor& x) { return nr::Tensor(nr::tanh(x) * 2.5 + 1.0); };
+  const std::string good =
+      nr::trace(scaled, nr::rand({2, 6})).to_bytes();  // a fused node, 2 scalars
+  nr::TracedModule m = load_bytes(
+      edited(good, [](Parts& p) { p.header["__metadata__"]["note"] = "made by a test"; }));
+  CHECK(m.metadata().at("note") == "made by a test");
+  CHECK(load_bytes(m.to_bytes()).metadata().at("note") == "made by a test");
+  // A node that reads its scalars from each call (a lazy plan's), as the plan cache writes them.
+  auto with_scalars = [](Parts& p) -> nlohmann::json& {
+    for (auto& node : p.graph["plans"][0]["nodes"])
+      if (!node["scalars"].empty()) return node;
+    throw std::runtime_error("no node with scalars");
+  };
+  auto to_offsets = [&](Parts& p, int offset, int count) {
+    nlohmann::json& node = with_scalars(p);
+    node["scalars"] = nlohmann::json::array();
+    node["scalar_offset"] = offset;
+    p.graph["plans"][0]["scalar_count"] = count;
+  };
+  const std::size_t n = [&] {
+    Parts p = split(good);
+    return with_scalars(p)["scalars"].size();
+  }();
+  const int count = static_cast<int>(n);
+  nr::TracedModule lazy = load_bytes(edited(good, [&](Parts& p) { to_offsets(p, 0, count); }));
+  CHECK(lazy.plans()[0].scalar_count == count);
+  CHECK_THROWS_WITH_AS(lazy(nr::rand({2, 6})), doctest::Contains("lazy"), nr::ValueError);
+  CHECK(lazy.to_bytes().find("\\\"scalar_offset\\\":0") != std::string::npos);
+  CHECK(format_error(edited(good, [&](Parts& p) {
+          to_offsets(p, 1, count);
+        })).find("runtime scalars") != std::string::npos);
+  CHECK(format_error(edited(good, [&](Parts& p) {
+          nlohmann::json& node = with_scalars(p);
+          node["scalar_offset"] = 0;  // stored scalars and an offset: one of the two
+          p.graph["plans"][0]["scalar_count"] = count;
+        })).find("runtime scalars") != std::string::npos);
+  CHECK(format_error(edited(good, [&](Parts& p) {
+          to_offsets(p, -1, count);
+        })).find("out of range") != std::string::npos);
+  CHECK(format_error(edited(good, [&](Parts& p) { to_offsets(p, 0, -3); })).find("out of range") !=
+        std::string::npos);
 }
 
 TEST_CASE("file scalars no C++ integer can hold give torch's value, not undefined behaviour") {

@@ -25,10 +25,10 @@ case "$mode" in
       NEURON_CACHE_DIR="$dir" NEURON_CACHE_MAX_BYTES=30000 "$probe" --graphs 3000 >/dev/null 2>&1 &
       pid=$!
       for _ in $(seq 100); do
-        compgen -G "$dir/*.neuronexe" >/dev/null && break
+        compgen -G "$dir/*.neuron" >/dev/null && break
         sleep 0.05
       done
-      compgen -G "$dir/*.neuronexe" >/dev/null || fail "round $round: no entry written in 5 s"
+      compgen -G "$dir/*.neuron" >/dev/null || fail "round $round: no entry written in 5 s"
       sleep "0.$((RANDOM % 5))$((RANDOM % 10))"
       kill -9 "$pid" 2>/dev/null
       wait "$pid" 2>/dev/null
@@ -41,7 +41,7 @@ case "$mode" in
       has DiskCacheRejected=0 || fail "round $round: a half-written entry was read"
       has DiskCacheWriteFailed=0 || fail "round $round: a write failed"
     done
-    bytes=$(find "$dir" -name '*.neuronexe' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    bytes=$(find "$dir" -name '*.neuron' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
     ((bytes <= 30000)) || fail "entries hold $bytes bytes, over the 30000 bound"
     echo "PASS: 5 SIGKILLs; entries hold $bytes bytes (bound 30000)"
     ;;

@@ -1,6 +1,8 @@
 // The persistent plan cache, across processes (the probe program runs the same model): reuse,
-// corrupted entries, the size bound and its eviction from several processes at once.
+// entries that are module files, corrupted and foreign entries, the size bound and its eviction
+// from several processes at once.
 #include "format/format_util.hpp"
+#include "format/module_edit.hpp"
 #include "test_util.hpp"
 
 #include <cstdio>
@@ -22,7 +24,7 @@ std::string probe(const std::string& cache_dir) {
 std::vector<std::filesystem::path> entries(const std::string& dir) {
   std::vector<std::filesystem::path> out;
   for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".neuronexe") out.push_back(e.path());
+    if (e.path().extension() == ".neuron") out.push_back(e.path());
   return out;
 }
 }  // namespace
@@ -177,16 +179,67 @@ TEST_CASE("an entry whose checksum holds but whose outputs are not the graph's i
   run();
   const std::string path = entries(dir).at(0).string();
   const std::string good = test::read_bytes(path);
-  nlohmann::json j = nlohmann::json::parse(good.substr(good.find('\n') + 1));
-  auto& outs = j["plan"]["outputs"];
-  REQUIRE(outs.size() == 2);
-  std::swap(outs[0], outs[1]);
-  const std::string payload = j.dump();
-  test::write_bytes(path, "NEURONEXE 1 " + nr::hash_bytes(payload).hex() + "\n" + payload);
+  test::write_bytes(path, test::edited(good, [](test::Parts& p) {
+                      auto& outs = p.graph["plans"][0]["outputs"];
+                      REQUIRE(outs.size() == 2);
+                      std::swap(outs[0], outs[1]);
+                    }));
   nr::PlanCache::instance().clear();  // as if a new process
   run();
   CHECK(nr::metrics::counter("DiskCacheRejected") == 1);
   CHECK(nr::metrics::counter("CompileCount") == 2);
+  nr::set_cache_dir("");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a cache entry is a .neuron module: load() reads it, its metadata name key and graph") {
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_module"));
+  const nr::Tensor xc = nr::rand({3, 5});
+  nr::Tensor y = nr::log_softmax(xc.to(nr::lazy_device()), -1);  // no scalars
+  nr::mark_step();
+  REQUIRE(entries(dir).size() == 1);
+  const std::string plain = entries(dir).at(0).string();
+  nr::TracedModule m = nr::load(plain);
+  CHECK(m.metadata().at("neuron.cache_key").find(nr::version_string) != std::string::npos);
+  CHECK(m.metadata().at("neuron.source_graph").find("log_softmax") != std::string::npos);
+  CHECK(m.plans().at(0).scalar_count == 0);
+  test::check_equal(m(xc), y.cpu());                    // the lowered plan, run as a traced module
+  nr::Tensor z = xc.to(nr::lazy_device()) * 2.5 + 1.0;  // runtime scalars: 2 of them
+  nr::mark_step();
+  REQUIRE(entries(dir).size() == 2);
+  std::string scaled = entries(dir).at(0).string() == plain ? entries(dir).at(1).string()
+                                                            : entries(dir).at(0).string();
+  nr::TracedModule s = nr::load(scaled);
+  CHECK(s.plans().at(0).scalar_count == 2);
+  CHECK_THROWS_WITH_AS(s(xc), doctest::Contains("lazy"), nr::ValueError);
+  // Its bytes round-trip through to_bytes() (format 1.3 keeps the offsets and the metadata).
+  CHECK(nr::load_from_memory(s.to_bytes().data(), s.to_bytes().size()).to_bytes() ==
+        test::read_bytes(scaled));
+  nr::set_cache_dir("");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an entry under another graph's name is refused for its key, then replaced") {
+  std::string dir = test::fresh_cache_dir(test::temp_path("cache_foreign"));
+  const nr::Tensor xc = nr::rand({3, 5});
+  auto step = [&](bool softmax) {
+    nr::Tensor x = xc.to(nr::lazy_device());
+    nr::Tensor y = softmax ? nr::softmax(x, -1) : nr::log_softmax(x, -1);
+    nr::mark_step();
+    return y.cpu();
+  };
+  step(false);
+  const std::string first = entries(dir).at(0).string();
+  step(true);
+  REQUIRE(entries(dir).size() == 2);
+  const std::string second = entries(dir).at(0).string() == first ? entries(dir).at(1).string()
+                                                                  : entries(dir).at(0).string();
+  std::filesystem::copy_file(first, second, std::filesystem::copy_options::overwrite_existing);
+  nr::PlanCache::instance().clear();  // as if a new process
+  test::check_equal(step(true), nr::softmax(xc, -1));
+  CHECK(nr::metrics::counter("DiskCacheRejected") == 1);
+  CHECK(nr::metrics::counter("CompileCount") == 3);
+  CHECK(test::read_bytes(second) != test::read_bytes(first));  // replaced by the recompile
   nr::set_cache_dir("");
   std::filesystem::remove_all(dir);
 }

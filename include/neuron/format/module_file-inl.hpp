@@ -74,6 +74,11 @@ NEURON_INLINE std::pair<int, int> parse_version(const std::string& v, const std:
   return {number(v.substr(0, dot)), number(v.substr(dot + 1))};
 }
 
+NEURON_INLINE bool is_format_key(const std::string& key) {
+  return key == "neuron.format" || key == "neuron.format_version" || key == "neuron.graph" ||
+         key == "neuron.checksum";
+}
+
 }  // namespace detail
 
 NEURON_INLINE std::string TracedModule::to_bytes() const {
@@ -100,6 +105,11 @@ NEURON_INLINE std::string TracedModule::to_bytes() const {
        std::to_string(kModuleFormatMajor) + "." + std::to_string(kModuleFormatMinor)},
       {"neuron.graph", module_graph_json(d).dump()},
       {"neuron.checksum", "xxh3-128:" + std::string(detail::kChecksumDigits, '0')}};
+  for (const auto& [key, value] : d.metadata) {
+    if (detail::is_format_key(key))
+      throw_error<ValueError>("save: metadata key '", key, "' is the format's own");
+    header["__metadata__"][key] = value;
+  }
   std::string text = header.dump();
   text.append((kAlignment - (8 + text.size()) % kAlignment) % kAlignment, ' ');
   std::string out;
@@ -121,9 +131,10 @@ NEURON_INLINE void TracedModule::save(const std::string& path) const {
   write_file_atomic(path, [&](std::FILE* f) { write_all(f, bytes.data(), bytes.size(), path); });
 }
 
-NEURON_INLINE TracedModule load_module_image(std::byte* data, std::size_t size,
-                                             std::shared_ptr<void> owner, const std::string& where,
-                                             const LoadOptions& options) {
+NEURON_INLINE std::shared_ptr<ModuleData> detail::read_module_image(std::byte* data,
+                                                                    std::size_t size,
+                                                                    std::shared_ptr<void> owner,
+                                                                    const std::string& where) {
   SafetensorsHeader h = parse_safetensors_header(data, size, where);
   if (h.data_offset % kAlignment != 0)
     throw_error<FormatError>(where, ": the weights start at byte ", h.data_offset,
@@ -185,6 +196,16 @@ NEURON_INLINE TracedModule load_module_image(std::byte* data, std::size_t size,
                                "' is not used by the graph");
   auto d = module_from_graph_json(graph, std::move(weights), where);
   d->keepalive = owner;
+  for (const auto& [key, value] : h.metadata)
+    if (!detail::is_format_key(key)) d->metadata.emplace(key, value);
+  return d;
+}
+
+NEURON_INLINE TracedModule load_module_image(std::byte* data, std::size_t size,
+                                             std::shared_ptr<void> owner, const std::string& where,
+                                             const LoadOptions& options) {
+  std::shared_ptr<ModuleData> d = detail::read_module_image(data, size, std::move(owner), where);
+  d->make_ready();
   TracedModule m(std::move(d));
   const MemoryPlan plan = m.memory_plan();
   if (plan.per_call_bytes() > options.max_call_bytes)

@@ -9,6 +9,8 @@
 //   neuron.graph           the compiled plans as JSON text (module_graph.hpp)
 //   neuron.checksum        "xxh3-128:<32 hex digits>": XXH3-128 of the whole file, read with
 //                          these 32 digits as '0's. Any changed byte anywhere is detected.
+//   (others)               kept as they are, in ModuleData::metadata (a lazy-mode cache entry's
+//                          key and source graph)
 // Weights whose size is a multiple of 64 bytes come first, so each of them starts 64-byte aligned
 // and is used in place from the memory map; the rest (small biases) are copied on load.
 #pragma once
@@ -30,7 +32,10 @@ inline constexpr int kModuleFormatMajor = 1;
 // conv2d/conv1d's last two attributes (src_/dst_channel_block) and max_pool's and batch_norm's last
 // (channel_block); 1.1 files, without them, still load (attrs_added_later); a 1.1 reader refuses a
 // 1.2 file at those ops' attribute counts.
-inline constexpr int kModuleFormatMinor = 2;
+// 1.3: lazy plans, whose steps read runtime scalars by offset (a node's "scalar_offset", a
+// plan's "scalar_count"), and __metadata__ entries besides the format's own, kept on load; a 1.2
+// reader refuses a node with an offset at its empty "scalars".
+inline constexpr int kModuleFormatMinor = 3;
 
 // Limits for loading a module (the file's own limits are fixed: see the header comment).
 struct LoadOptions {
@@ -51,6 +56,16 @@ std::string module_checksum(const std::byte* data, std::size_t size, std::size_t
 
 // Where the checksum's digits are in the header: the key written exactly once, as save() writes it.
 std::size_t find_checksum(const std::byte* header, std::size_t n, const std::string& where);
+
+// The four `__metadata__` keys the format itself writes (ModuleData::metadata holds the others).
+bool is_format_key(const std::string& key);
+
+// Reads and validates a module image as load_module_image() does, without preparing its steps to
+// run (make_ready()) or checking LoadOptions: for a reader that only wants the plans (the lazy
+// plan cache optimizes and prepares them itself).
+std::shared_ptr<ModuleData> read_module_image(std::byte* data, std::size_t size,
+                                              std::shared_ptr<void> owner,
+                                              const std::string& where);
 
 }  // namespace detail
 

@@ -123,6 +123,100 @@ NEURON_INLINE int fused_tree_height(const nlohmann::json& t) {
   return h;
 }
 
+// One plan of the graph JSON ("plans"[b]), validated against the weights' specs.
+NEURON_INLINE Plan plan_from_json(const JsonIn& pj, const std::vector<TensorSpec>& wspecs,
+                                  TraceMode mode) {
+  constexpr std::int64_t kMaxCount = 1 << 24;  // slots, nodes, inputs: far above real models
+  Plan p;
+  JsonIn ins = pj.child("inputs");
+  if (static_cast<std::int64_t>(ins.size()) > kMaxCount)
+    throw_error<FormatError>(ins.where, ": too many inputs");
+  for (std::size_t i = 0; i < ins.size(); ++i) p.inputs.push_back(ins.item(i).spec());
+  JsonIn slots = pj.child("slots");
+  if (static_cast<std::int64_t>(slots.size()) > kMaxCount)
+    throw_error<FormatError>(slots.where, ": too many slots");
+  for (std::size_t s = 0; s < slots.size(); ++s) {
+    JsonIn sj = slots.item(s);
+    PlanSlot slot;
+    slot.spec = sj.spec();
+    const std::string kind = sj.child("kind").string();
+    int k = 0;
+    while (k < 4 && kind != detail::kSlotKinds[k]) ++k;
+    if (k == 4)
+      throw_error<FormatError>(sj.where, ".kind: unknown slot kind '", kind.substr(0, 64), "'");
+    slot.kind = static_cast<PlanSlot::Kind>(k);
+    if (slot.kind == PlanSlot::Kind::input) slot.index = sj.child("index").index(p.inputs.size());
+    if (slot.kind == PlanSlot::Kind::weight) slot.index = sj.child("index").index(wspecs.size());
+    if (slot.kind == PlanSlot::Kind::arena)
+      slot.offset = sj.child("offset").integer(0, std::numeric_limits<std::int64_t>::max() / 2);
+    p.slots.push_back(slot);
+  }
+  if (pj.j.contains("scalar_count"))  // 1.3: runtime scalars a call passes (lazy plans)
+    p.scalar_count = static_cast<int>(pj.child("scalar_count").integer(0, kMaxCount));
+  const nlohmann::json& arena = pj.child("memory").at("arena_bytes");
+  p.arena_bytes = JsonIn{arena, pj.where + ".memory.arena_bytes"}.integer(
+      0, std::numeric_limits<std::int64_t>::max() / 2);
+  JsonIn nodes = pj.child("nodes");
+  if (static_cast<std::int64_t>(nodes.size()) > kMaxCount)
+    throw_error<FormatError>(nodes.where, ": too many nodes");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    JsonIn nj = nodes.item(i);
+    PlanStep st;
+    JsonIn in = nj.child("inputs");
+    std::vector<TensorSpec> specs;
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      st.inputs.push_back(in.item(k).index(p.slots.size()));
+      specs.push_back(p.slots[static_cast<std::size_t>(st.inputs.back())].spec);
+    }
+    st.output = nj.child("output").index(p.slots.size());
+    JsonIn sc = nj.child("scalars");
+    for (std::size_t k = 0; k < sc.size(); ++k) st.scalars.push_back(scalar_from_json(sc.item(k)));
+    if (nj.j.contains("scalar_offset"))  // 1.3, a lazy plan's (validate_plan checks the range)
+      st.scalar_offset = static_cast<int>(nj.child("scalar_offset").integer(0, kMaxCount));
+    try {
+      st.op = op_from_file(nj.child("op").string(), nj.at("attrs"), specs);
+    } catch (const FormatError& e) {
+      throw_error<FormatError>(nj.where, ": ", e.what());
+    }
+    p.steps.push_back(std::move(st));
+  }
+  JsonIn outs = pj.child("outputs");
+  for (std::size_t o = 0; o < outs.size(); ++o) {
+    JsonIn oj = outs.item(o);
+    const int slot = oj.child("slot").index(p.slots.size());
+    if (!(oj.spec() == p.slots[static_cast<std::size_t>(slot)].spec))
+      throw_error<FormatError>(oj.where, ": dtype/shape differ from slot ", slot);
+    p.outputs.push_back(slot);
+    JsonIn follows = oj.child("follows");
+    const TensorSpec spec = oj.spec();
+    if ((follows.size() != 0 || mode != TraceMode::fixed) &&
+        follows.size() != static_cast<std::size_t>(spec.shape.rank()))
+      throw_error<FormatError>(follows.where, ": expected one entry per output dim");
+    std::vector<std::vector<DimSource>> dims;
+    for (std::size_t k = 0; k < follows.size(); ++k) {
+      JsonIn srcs = follows.item(k);
+      std::vector<DimSource> v;
+      for (std::size_t m = 0; m < srcs.size(); ++m) {
+        JsonIn pair = srcs.item(m);
+        if (pair.size() != 2) throw_error<FormatError>(pair.where, ": expected [input, dim]");
+        const int input = pair.item(0).index(p.inputs.size());
+        const int dim = pair.item(1).index(
+            static_cast<std::size_t>(p.inputs[static_cast<std::size_t>(input)].shape.rank()));
+        if (p.inputs[static_cast<std::size_t>(input)].shape[dim] != spec.shape[static_cast<int>(k)])
+          throw_error<FormatError>(pair.where, ": output dim ", k, " has size ",
+                                   spec.shape[static_cast<int>(k)], " but input ", input, " dim ",
+                                   dim, " has size ",
+                                   p.inputs[static_cast<std::size_t>(input)].shape[dim]);
+        v.push_back({input, dim});
+      }
+      dims.push_back(std::move(v));
+    }
+    p.output_sources.push_back(std::move(dims));
+  }
+  validate_plan(p, wspecs, pj.where);
+  return p;
+}
+
 }  // namespace detail
 
 NEURON_INLINE nlohmann::json module_graph_json(const ModuleData& d) {
@@ -175,18 +269,18 @@ NEURON_INLINE nlohmann::json module_graph_json(const ModuleData& d) {
                                 height, " ops deep; module files hold at most ",
                                 expr::kMaxFusedDepth,
                                 " (assign part of the expression to a Tensor to split it)");
-      if (st.scalar_offset >= 0)  // a lazy plan's: the values come with each call
-        throw_error<ValueError>("save: node ", pj["nodes"].size(), " (", st.op->name(),
-                                ") reads its scalars at run time; only plans with stored "
-                                "scalars (trace()) can be saved");
       nlohmann::json sc = nlohmann::json::array();
       for (ScalarValue v : st.scalars) sc.push_back(detail::scalar_json(v));
-      pj["nodes"].push_back({{"op", st.op->name()},
+      nlohmann::json node = {{"op", st.op->name()},
                              {"attrs", attrs},
                              {"inputs", st.inputs},
                              {"output", st.output},
-                             {"scalars", sc}});
+                             {"scalars", sc}};
+      // A lazy plan's (1.3): the values come with each call, from this offset on.
+      if (st.scalar_offset >= 0) node["scalar_offset"] = st.scalar_offset;
+      pj["nodes"].push_back(std::move(node));
     }
+    if (p.scalar_count > 0) pj["scalar_count"] = p.scalar_count;
     pj["outputs"] = nlohmann::json::array();
     for (std::size_t o = 0; o < p.outputs.size(); ++o) {
       nlohmann::json oj = detail::spec_json(p.output_spec(o));
@@ -211,7 +305,6 @@ NEURON_INLINE std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann:
                                                                  std::vector<Tensor> weights,
                                                                  const std::string& where) {
   using detail::JsonIn;
-  constexpr std::int64_t kMaxCount = 1 << 24;  // slots, nodes, inputs: far above real models
   JsonIn g{graph, where + " graph"};
   auto d = std::make_shared<ModuleData>();
   JsonIn names = g.child("weights");
@@ -243,95 +336,8 @@ NEURON_INLINE std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann:
   if (d->mode != TraceMode::buckets && plans.size() != 1)
     throw_error<FormatError>(plans.where, ": mode ", mode, " has exactly one plan, got ",
                              plans.size());
-  for (std::size_t b = 0; b < plans.size(); ++b) {
-    JsonIn pj = plans.item(b);
-    Plan p;
-    JsonIn ins = pj.child("inputs");
-    if (static_cast<std::int64_t>(ins.size()) > kMaxCount)
-      throw_error<FormatError>(ins.where, ": too many inputs");
-    for (std::size_t i = 0; i < ins.size(); ++i) p.inputs.push_back(ins.item(i).spec());
-    JsonIn slots = pj.child("slots");
-    if (static_cast<std::int64_t>(slots.size()) > kMaxCount)
-      throw_error<FormatError>(slots.where, ": too many slots");
-    for (std::size_t s = 0; s < slots.size(); ++s) {
-      JsonIn sj = slots.item(s);
-      PlanSlot slot;
-      slot.spec = sj.spec();
-      const std::string kind = sj.child("kind").string();
-      int k = 0;
-      while (k < 4 && kind != detail::kSlotKinds[k]) ++k;
-      if (k == 4)
-        throw_error<FormatError>(sj.where, ".kind: unknown slot kind '", kind.substr(0, 64), "'");
-      slot.kind = static_cast<PlanSlot::Kind>(k);
-      if (slot.kind == PlanSlot::Kind::input) slot.index = sj.child("index").index(p.inputs.size());
-      if (slot.kind == PlanSlot::Kind::weight) slot.index = sj.child("index").index(wspecs.size());
-      if (slot.kind == PlanSlot::Kind::arena)
-        slot.offset = sj.child("offset").integer(0, std::numeric_limits<std::int64_t>::max() / 2);
-      p.slots.push_back(slot);
-    }
-    const nlohmann::json& arena = pj.child("memory").at("arena_bytes");
-    p.arena_bytes = JsonIn{arena, pj.where + ".memory.arena_bytes"}.integer(
-        0, std::numeric_limits<std::int64_t>::max() / 2);
-    JsonIn nodes = pj.child("nodes");
-    if (static_cast<std::int64_t>(nodes.size()) > kMaxCount)
-      throw_error<FormatError>(nodes.where, ": too many nodes");
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      JsonIn nj = nodes.item(i);
-      PlanStep st;
-      JsonIn in = nj.child("inputs");
-      std::vector<TensorSpec> specs;
-      for (std::size_t k = 0; k < in.size(); ++k) {
-        st.inputs.push_back(in.item(k).index(p.slots.size()));
-        specs.push_back(p.slots[static_cast<std::size_t>(st.inputs.back())].spec);
-      }
-      st.output = nj.child("output").index(p.slots.size());
-      JsonIn sc = nj.child("scalars");
-      for (std::size_t k = 0; k < sc.size(); ++k)
-        st.scalars.push_back(detail::scalar_from_json(sc.item(k)));
-      try {
-        st.op = detail::op_from_file(nj.child("op").string(), nj.at("attrs"), specs);
-      } catch (const FormatError& e) {
-        throw_error<FormatError>(nj.where, ": ", e.what());
-      }
-      p.steps.push_back(std::move(st));
-    }
-    JsonIn outs = pj.child("outputs");
-    for (std::size_t o = 0; o < outs.size(); ++o) {
-      JsonIn oj = outs.item(o);
-      const int slot = oj.child("slot").index(p.slots.size());
-      if (!(oj.spec() == p.slots[static_cast<std::size_t>(slot)].spec))
-        throw_error<FormatError>(oj.where, ": dtype/shape differ from slot ", slot);
-      p.outputs.push_back(slot);
-      JsonIn follows = oj.child("follows");
-      const TensorSpec spec = oj.spec();
-      if ((follows.size() != 0 || d->mode != TraceMode::fixed) &&
-          follows.size() != static_cast<std::size_t>(spec.shape.rank()))
-        throw_error<FormatError>(follows.where, ": expected one entry per output dim");
-      std::vector<std::vector<DimSource>> dims;
-      for (std::size_t k = 0; k < follows.size(); ++k) {
-        JsonIn srcs = follows.item(k);
-        std::vector<DimSource> v;
-        for (std::size_t m = 0; m < srcs.size(); ++m) {
-          JsonIn pair = srcs.item(m);
-          if (pair.size() != 2) throw_error<FormatError>(pair.where, ": expected [input, dim]");
-          const int input = pair.item(0).index(p.inputs.size());
-          const int dim = pair.item(1).index(
-              static_cast<std::size_t>(p.inputs[static_cast<std::size_t>(input)].shape.rank()));
-          if (p.inputs[static_cast<std::size_t>(input)].shape[dim] !=
-              spec.shape[static_cast<int>(k)])
-            throw_error<FormatError>(pair.where, ": output dim ", k, " has size ",
-                                     spec.shape[static_cast<int>(k)], " but input ", input, " dim ",
-                                     dim, " has size ",
-                                     p.inputs[static_cast<std::size_t>(input)].shape[dim]);
-          v.push_back({input, dim});
-        }
-        dims.push_back(std::move(v));
-      }
-      p.output_sources.push_back(std::move(dims));
-    }
-    validate_plan(p, wspecs, pj.where);
-    d->plans.push_back(std::move(p));
-  }
+  for (std::size_t b = 0; b < plans.size(); ++b)
+    d->plans.push_back(detail::plan_from_json(plans.item(b), wspecs, d->mode));
   JsonIn padded = g.child("padded_dims");
   for (std::size_t i = 0; i < padded.size(); ++i) {
     JsonIn pair = padded.item(i);
@@ -431,7 +437,6 @@ NEURON_INLINE std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann:
         throw_error<FormatError>(where, ": dynamic_batch outputs follow the batch in one dim");
     }
   }
-  d->make_ready();
   return d;
 }
 

@@ -13,8 +13,13 @@
 //    "plans": [{                                   one per bucket, ascending
 //      "inputs":  [{"dtype", "shape"}],
 //      "slots":   [{"kind": "input"|"weight"|"arena"|"output", "index"|"offset", "dtype",
-//      "shape"}], "nodes":   [{"op", "attrs", "inputs": [slot], "output": slot, "scalars":
-//      [number]}], "outputs": [{"slot", "dtype", "shape", "follows": [[[input, dim]] per dim]}],
+//                  "shape"}],
+//      "nodes":   [{"op", "attrs", "inputs": [slot], "output": slot, "scalars": [number],
+//                   "scalar_offset": n}],          optional (1.3): the step reads its scalars from
+//                                                  a call's runtime scalars, from n on ("scalars"
+//                                                  is then empty; lazy-mode cache entries)
+//      "scalar_count": n,                          optional (1.3): runtime scalars a call passes
+//      "outputs": [{"slot", "dtype", "shape", "follows": [[[input, dim]] per dim]}],
 //      "memory":  {"arena_bytes"}}]}
 //
 // Reading validates every field's type and range, rebuilds each op from the op list (fused
@@ -32,10 +37,16 @@
 
 namespace neuron {
 
+namespace detail {
+// A tensor spec as the graph JSON writes it: {"dtype": name, "shape": [dims]}.
+nlohmann::json spec_json(const TensorSpec& s);
+}  // namespace detail
+
 // The graph JSON of module `d` (weights, mode, plans).
 nlohmann::json module_graph_json(const ModuleData& d);
 
-// Builds and validates the module a graph describes over `weights` (in the graph's weight order).
+// Builds and validates the module a graph describes over `weights` (in the graph's weight order);
+// make_ready() prepares it to run.
 std::shared_ptr<ModuleData> module_from_graph_json(const nlohmann::json& graph,
                                                    std::vector<Tensor> weights,
                                                    const std::string& where);

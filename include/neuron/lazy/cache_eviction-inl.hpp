@@ -110,7 +110,9 @@ NEURON_INLINE EvictionResult scan_and_evict(const std::string& dir, const std::s
         if (now - st.st_mtim.tv_sec > 3600) ::unlinkat(::dirfd(d), e->d_name, 0);
         continue;
       }
-      if (!detail::ends_with(name, suffix)) continue;
+      // Entries of the retired format (".neuronexe", before the cache stored module files) are
+      // read by nothing any more: counted and evicted like entries, the oldest first.
+      if (!detail::ends_with(name, suffix) && !detail::ends_with(name, ".neuronexe")) continue;
       entries.push_back({name, static_cast<std::int64_t>(st.st_size), st.st_mtim});
       r.bytes_before += static_cast<std::int64_t>(st.st_size);
     }

@@ -14,7 +14,7 @@
 
 #include "../compiler/memory_plan.hpp"
 #include "../format/file_io.hpp"
-#include "../format/strict_json.hpp"
+#include "../format/module_file.hpp"
 #include "../runtime/plan.hpp"
 #include "../version.hpp"
 #include "cache_eviction-inl.hpp"
@@ -49,9 +49,13 @@ NEURON_INLINE std::string DiskCache::dir() {
   return dir_;
 }
 
+NEURON_INLINE std::string DiskCache::key_for(const Graph& g, const CompileOptions& options) {
+  return g.hash.hex() + "|" + version_string + "|" + std::to_string(kModuleFormatMajor) + "." +
+         std::to_string(kModuleFormatMinor) + "|" + options.key();
+}
+
 NEURON_INLINE std::string DiskCache::path_for(const Graph& g, const CompileOptions& options) {
-  std::string key = g.hash.hex() + "|" + version_string + "|" + options.key();
-  return dir() + "/" + hash_bytes(key).hex() + ".neuronexe";
+  return dir() + "/" + hash_bytes(key_for(g, options)).hex() + ".neuron";
 }
 
 NEURON_INLINE Plan DiskCache::load(const Graph& g, const CompileOptions& options, bool& found) {
@@ -61,8 +65,7 @@ NEURON_INLINE Plan DiskCache::load(const Graph& g, const CompileOptions& options
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
   try {
-    auto file = MappedFile::open(path);
-    Plan p = decode(reinterpret_cast<const char*>(file->data()), file->size(), g, options);
+    Plan p = read_entry(path, g, key_for(g, options));
     found = true;
     touch_entry(path);  // used now: the last to be evicted
     return p;
@@ -70,8 +73,7 @@ NEURON_INLINE Plan DiskCache::load(const Graph& g, const CompileOptions& options
     return {};
   } catch (const std::exception& e) {
     metrics::add("DiskCacheRejected");
-    if (std::getenv("NEURON_LOG"))
-      std::fprintf(stderr, "[neuron] ignoring cache entry %s: %s\n", path.c_str(), e.what());
+    skipped(path, e.what());
     return {};
   }
 }
@@ -84,18 +86,18 @@ NEURON_INLINE void DiskCache::store(const Graph& g, const CompileOptions& option
     std::lock_guard<std::mutex> lock(mutex_);
     if (writes_off_) return;
   }
-  std::string payload = encode(g, options, lowered).dump();
-  std::string head = "NEURONEXE 1 " + hash_bytes(payload).hex() + "\n";
+  auto d = std::make_shared<ModuleData>();
+  d->plans.push_back(lowered);
+  plan_memory(d->plans[0]);  // placed, as every module's plan is (load() validates the arena)
+  d->metadata = {{kKeyMetadata, key_for(g, options)}, {kGraphMetadata, source_graph(g)}};
+  const std::string bytes = TracedModule(std::move(d)).to_bytes();
   const std::string path = path_for(g, options);
   try {
-    write_file_atomic(path, [&](std::FILE* f) {
-      write_all(f, head.data(), head.size(), "cache entry");
-      write_all(f, payload.data(), payload.size(), "cache entry");
-    });
+    write_file_atomic(path, [&](std::FILE* f) { write_all(f, bytes.data(), bytes.size(), path); });
     touch_entry(path);
     if (const std::int64_t bound = max_bytes(); bound > 0) {
-      const auto bytes = static_cast<std::int64_t>(head.size() + payload.size());
-      const EvictionResult r = account_and_evict(where, ".neuronexe", bound, bytes);
+      const auto n = static_cast<std::int64_t>(bytes.size());
+      const EvictionResult r = account_and_evict(where, ".neuron", bound, n);
       if (r.removed > 0) metrics::add("DiskCacheEvicted", r.removed);
     } else {
       forget_total(where);  // unbounded writes are not counted: a bounded writer counts afresh
@@ -103,6 +105,15 @@ NEURON_INLINE void DiskCache::store(const Graph& g, const CompileOptions& option
   } catch (const IOError& e) {  // a cache that cannot be written only costs speed
     writes_failed(e.what());
   }
+}
+
+NEURON_INLINE void DiskCache::skipped(const std::string& path, const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (skipped_.size() >= 4096 || !skipped_.insert(path).second) return;
+  }
+  std::fprintf(stderr, "[neuron] ignoring plan cache entry %s (it will be replaced): %s\n",
+               path.c_str(), why.c_str());
 }
 
 NEURON_INLINE void DiskCache::writes_failed(const std::string& why) {
@@ -149,121 +160,42 @@ NEURON_INLINE void DiskCache::make_dirs(const std::string& dir) {
   }
 }
 
-NEURON_INLINE nlohmann::json DiskCache::spec_json(const TensorSpec& s) {
-  return {s.shape.vec(), std::string(dtype_name(s.dtype))};
-}
-
-NEURON_INLINE nlohmann::json DiskCache::encode(const Graph& g, const CompileOptions& options,
-                                               const Plan& lowered) {
+NEURON_INLINE std::string DiskCache::source_graph(const Graph& g) {
   nlohmann::json entries = nlohmann::json::array();
   for (const GraphEntry& e : g.entries)
     entries.push_back({e.node->local.hex(), e.node->is_data() ? "data" : e.node->op->name(),
                        e.node->is_data() ? nlohmann::json::array() : e.node->op->attrs_json(),
-                       spec_json(e.node->spec), e.inputs});
-  // Steps refer to ops by the graph entry they came from (lower() shares the node's op).
-  nlohmann::json steps = nlohmann::json::array();
-  for (const PlanStep& s : lowered.steps) {
-    int entry = -1;
-    for (std::size_t i = 0; i < g.entries.size() && entry < 0; ++i)
-      if (g.entries[i].node->op == s.op &&
-          (s.scalar_offset < 0 || g.entries[i].scalar_offset == s.scalar_offset))
-        entry = static_cast<int>(i);
-    steps.push_back({entry, s.inputs, s.output, s.scalar_offset});
-  }
-  nlohmann::json slots = nlohmann::json::array();
-  for (const PlanSlot& s : lowered.slots) slots.push_back(spec_json(s.spec));
-  return {{"version", version_string},
-          {"options", options.key()},
-          {"graph", g.hash.hex()},
-          {"entries", entries},
-          {"outputs", g.outputs},
-          {"plan",
-           {{"slots", slots},
-            {"inputs", lowered.inputs.size()},
-            {"scalars", lowered.scalar_count},
-            {"steps", steps},
-            {"outputs", lowered.outputs}}}};
+                       neuron::detail::spec_json(e.node->spec), e.inputs});
+  return nlohmann::json{{"entries", entries}, {"outputs", g.outputs}, {"scalars", g.scalars.size()}}
+      .dump();
 }
 
-NEURON_INLINE void DiskCache::check_same_graph(const nlohmann::json& j, const Graph& g) {
-  const auto& entries = j.at("entries");
-  if (entries.size() != g.entries.size() || j.at("outputs") != nlohmann::json(g.outputs))
-    throw_error<FormatError>("entry describes another graph");
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const GraphEntry& e = g.entries[i];
-    const auto& c = entries[i];
-    bool same =
-        c.at(0) == e.node->local.hex() &&
-        c.at(1) == (e.node->is_data() ? std::string("data") : e.node->op->name()) &&
-        c.at(2) == (e.node->is_data() ? nlohmann::json::array() : e.node->op->attrs_json()) &&
-        c.at(3) == spec_json(e.node->spec) && c.at(4) == nlohmann::json(e.inputs);
-    if (!same) throw_error<FormatError>("entry ", i, " describes another node");
-  }
-}
-
-NEURON_INLINE Plan DiskCache::decode(const char* data, std::size_t size, const Graph& g,
-                                     const CompileOptions& options) {
-  const std::string magic = "NEURONEXE 1 ";
-  if (size < magic.size() + 33 || std::string(data, magic.size()) != magic)
-    throw_error<FormatError>("not a neuron cache entry of format 1");
-  std::string sum(data + magic.size(), 32);
-  if (data[magic.size() + 32] != '\n') throw_error<FormatError>("malformed header line");
-  const char* payload = data + magic.size() + 33;
-  const std::size_t n = size - magic.size() - 33;
-  if (hash_bytes(payload, n).hex() != sum) throw_error<FormatError>("checksum mismatch");
-  nlohmann::json j = parse_strict_json(payload, payload + n, "cache entry");
-  if (j.at("version") != version_string || j.at("options") != options.key() ||
-      j.at("graph") != g.hash.hex())
-    throw_error<FormatError>("entry is for another library version, options or graph");
-  check_same_graph(j, g);
-  const auto& pj = j.at("plan");
-  using K = PlanSlot::Kind;
-  Plan p;
-  const auto input_count = pj.at("inputs").get<std::size_t>();
-  p.scalar_count = pj.at("scalars").get<int>();
-  if (input_count != g.inputs.size() || p.scalar_count != static_cast<int>(g.scalars.size()))
-    throw_error<FormatError>("plan inputs or scalars do not fit the graph");
-  for (const auto& s : pj.at("slots")) {
-    PlanSlot slot;
-    slot.spec = {Shape(s.at(0).get<std::vector<std::int64_t>>()),
-                 dtype_from_name(s.at(1).get<std::string>())};
-    const bool input = p.slots.size() < input_count;
-    slot.kind = input ? K::input : K::arena;
-    slot.index = input ? static_cast<int>(p.slots.size()) : 0;
-    if (input) p.inputs.push_back(slot.spec);
-    p.slots.push_back(slot);
-  }
-  if (p.slots.size() < input_count) throw_error<FormatError>("fewer slots than inputs");
-  const int slot_count = static_cast<int>(p.slots.size());
-  auto check_slot = [&](int s) {
-    if (s < 0 || s >= slot_count) throw_error<FormatError>("slot ", s, " out of range");
-    return s;
+NEURON_INLINE Plan DiskCache::read_entry(const std::string& path, const Graph& g,
+                                         const std::string& key) {
+  auto file = MappedFile::open(path);
+  std::shared_ptr<ModuleData> d =
+      neuron::detail::read_module_image(file->data(), file->size(), file, "cache entry");
+  auto metadata = [&](const char* name) {
+    auto it = d->metadata.find(name);
+    return it == d->metadata.end() ? std::string() : it->second;
   };
-  for (const auto& s : pj.at("steps")) {
-    int entry = s.at(0).get<int>();
-    if (entry < 0 || entry >= static_cast<int>(g.entries.size()) ||
-        g.entries[static_cast<std::size_t>(entry)].node->is_data())
-      throw_error<FormatError>("step names entry ", entry, ", which is not an op");
-    PlanStep step;
-    step.op = g.entries[static_cast<std::size_t>(entry)].node->op;
-    for (const auto& in : s.at(1)) step.inputs.push_back(check_slot(in.get<int>()));
-    step.output = check_slot(s.at(2).get<int>());
-    step.scalar_offset = s.at(3).get<int>();
-    if (step.output < static_cast<int>(input_count))
-      throw_error<FormatError>("step writes input slot ", step.output);
-    p.steps.push_back(std::move(step));
-  }
-  for (const auto& o : pj.at("outputs")) {
-    const int slot = check_slot(o.get<int>());
-    if (p.slots[static_cast<std::size_t>(slot)].kind == K::arena)
-      p.slots[static_cast<std::size_t>(slot)].kind = K::output;
-    p.outputs.push_back(slot);
-  }
-  if (p.outputs.size() != g.outputs.size())
-    throw_error<FormatError>("plan outputs do not fit the graph");
+  if (const std::string k = metadata(kKeyMetadata); k != key)
+    throw_error<FormatError>("its key is '", k.substr(0, 200), "', this one '", key,
+                             "' (another graph, library version, format or options)");
+  if (metadata(kGraphMetadata) != source_graph(g))
+    throw_error<FormatError>("it describes another graph with the same hash");
+  if (d->plans.size() != 1 || !d->weights.empty() || d->mode != TraceMode::fixed)
+    throw_error<FormatError>("not a lazy plan (", d->plans.size(), " plans, ", d->weights.size(),
+                             " weights, mode ", trace_mode_name(d->mode), ")");
+  Plan& p = d->plans[0];
   // The specs the caller relies on are the graph's own, not the file's: its inputs are bound to
   // the graph's data and its outputs become tensors of the graph's output specs (an output slot
   // of another size would be read past its end).
+  if (p.inputs.size() != g.inputs.size() || p.outputs.size() != g.outputs.size() ||
+      p.scalar_count != static_cast<int>(g.scalars.size()))
+    throw_error<FormatError>("the plan has ", p.inputs.size(), " inputs, ", p.outputs.size(),
+                             " outputs and ", p.scalar_count, " scalars; the graph ",
+                             g.inputs.size(), ", ", g.outputs.size(), " and ", g.scalars.size());
   for (const GraphEntry& e : g.entries)
     if (e.node->is_data() && !(p.inputs[static_cast<std::size_t>(e.input_index)] == e.node->spec))
       throw_error<FormatError>("input ", e.input_index, " is ",
@@ -271,21 +203,11 @@ NEURON_INLINE Plan DiskCache::decode(const char* data, std::size_t size, const G
                                " in the entry, ", spec_str(e.node->spec), " in the graph");
   for (std::size_t k = 0; k < p.outputs.size(); ++k) {
     const TensorSpec& want = g.entries[static_cast<std::size_t>(g.outputs[k])].node->spec;
-    if (!(p.slots[static_cast<std::size_t>(p.outputs[k])].spec == want))
-      throw_error<FormatError>("output ", k, " is ",
-                               spec_str(p.slots[static_cast<std::size_t>(p.outputs[k])].spec),
-                               " in the entry, ", spec_str(want), " in the graph");
+    if (!(p.output_spec(k) == want))
+      throw_error<FormatError>("output ", k, " is ", spec_str(p.output_spec(k)), " in the entry, ",
+                               spec_str(want), " in the graph");
   }
-  // Slot references, definition before use, every op's spec and the scalar ranges (on a copy
-  // with its memory planned, as validate_plan expects).
-  try {
-    Plan placed = p;
-    plan_memory(placed);
-    validate_plan(placed, {}, "cache entry");
-  } catch (const Error& e) {
-    throw_error<FormatError>(e.what());
-  }
-  return p;
+  return std::move(p);
 }
 
 }  // namespace lazy

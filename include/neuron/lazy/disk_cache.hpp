@@ -1,20 +1,23 @@
 // The persistent plan cache (off by default; set_cache_dir() or env NEURON_CACHE_DIR).
-// One file per graph, named by a hash of (graph hash, library version, compile options):
-//   "NEURONEXE 1 <xxh3-128 of the payload, hex>\n" + JSON payload
-// The payload holds the graph's canonical form and the plan, whose steps name the graph's nodes by
-// position. Entries are written atomically (temp file + rename); a corrupt, stale or mismatching
-// entry is ignored and recompiled, never trusted: its checksum, version, options and canonical
-// form must all match the graph at hand. The directory is bounded (cache_eviction.hpp); a cache
-// that cannot be written costs speed, never a step.
+// Each entry is a .neuron module file (format/module_file.hpp: checksummed, readable by load()
+// and neuron-inspect) named by a hash of its key,
+//   graph hash | library version | module format version | CompileOptions::key(),
+// holding the graph's lowered plan (one plan, no weights; its steps read runtime scalars by
+// offset) and two metadata entries: "neuron.cache_key", the key in full, and
+// "neuron.source_graph", the graph's canonical form (node hashes, ops, attributes, specs,
+// wiring). optimize() runs after loading, so its passes stay out of the key. Entries are written
+// atomically (temp file + rename); one that is corrupt, for another key or another graph, or
+// whose plan does not fit the graph is ignored (the reason logged once per entry), recompiled and
+// replaced, never trusted. The directory is bounded (cache_eviction.hpp); a cache that cannot be
+// written costs speed, never a step.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "../compiler/compile.hpp"
 #include "../core/config.hpp"
@@ -31,10 +34,12 @@ class DiskCache {
   void set_dir(const std::string& dir);
   std::string dir();
 
+  // The entry's key in full, and the file it lives in.
+  static std::string key_for(const Graph& g, const CompileOptions& options);
   std::string path_for(const Graph& g, const CompileOptions& options);
 
   // The cached lowered plan for `g`; `found` false when there is none (absent, unreadable,
-  // corrupt, stale, mismatching).
+  // corrupt, for another key or graph).
   Plan load(const Graph& g, const CompileOptions& options, bool& found);
 
   void store(const Graph& g, const CompileOptions& options, const Plan& lowered);
@@ -44,18 +49,20 @@ class DiskCache {
   void set_max_bytes(std::int64_t n);
   std::int64_t max_bytes();
 
+  static constexpr const char* kKeyMetadata = "neuron.cache_key";
+  static constexpr const char* kGraphMetadata = "neuron.source_graph";
+
  private:
   static void make_dirs(const std::string& dir);
 
-  static nlohmann::json spec_json(const TensorSpec& s);
+  // The canonical form an entry must match entry by entry (the hash alone could collide).
+  static std::string source_graph(const Graph& g);
 
-  // Throws unless the entry's canonical form is `g`'s, entry by entry.
-  static void check_same_graph(const nlohmann::json& j, const Graph& g);
+  // The plan of the entry at `path`, checked against `g`; throws FormatError saying why not.
+  static Plan read_entry(const std::string& path, const Graph& g, const std::string& key);
 
-  static nlohmann::json encode(const Graph& g, const CompileOptions& options, const Plan& lowered);
-
-  static Plan decode(const char* data, std::size_t size, const Graph& g,
-                     const CompileOptions& options);
+  // Logs why the entry at `path` was skipped, once per entry and process.
+  void skipped(const std::string& path, const std::string& why);
 
   // After a failed write (a full disk, a read-only directory): one warning, then plans stay in
   // memory only, for the rest of the process.
@@ -67,6 +74,7 @@ class DiskCache {
   bool env_checked_ = false;
   std::int64_t max_bytes_ = -1;  // -1: not read from the environment yet
   bool writes_off_ = false;
+  std::set<std::string> skipped_;  // entries whose skip was logged
 };
 
 }  // namespace lazy

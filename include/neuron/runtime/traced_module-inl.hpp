@@ -50,6 +50,10 @@ NEURON_INLINE Tensor TracedModule::operator()(const Tensor& x) const {
 
 NEURON_INLINE std::vector<Tensor> TracedModule::forward(const std::vector<Tensor>& inputs) const {
   const ModuleData& d = data();
+  if (d.plans[0].scalar_count > 0)
+    throw_error<ValueError>("traced module: its steps read ", d.plans[0].scalar_count,
+                            " scalars that lazy mode passes with each step (a lazy-mode cache "
+                            "entry); it can be loaded and inspected, not called");
   try {
     switch (d.mode) {
       case TraceMode::fixed:

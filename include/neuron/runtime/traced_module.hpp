@@ -7,6 +7,7 @@
 // Padding is sliced off the outputs along the dims that follow the padded input dims.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct ModuleData {
   std::vector<std::vector<DimSource>> tied_dims;
   // Per padded dim: entries a call must have (a plan reads that many leading ones as real).
   std::vector<std::int64_t> min_extents;
+  // The file's other `__metadata__` entries, kept as they are (neuron's own "neuron.*" keys
+  // besides the format's four: a lazy-mode cache entry's key and source graph, for example).
+  std::map<std::string, std::string> metadata;
   std::vector<std::unique_ptr<ArenaPool>> pools;  // one per plan
   std::shared_ptr<const void> keepalive;          // the mapped file weights point into
 
@@ -77,6 +81,8 @@ class TracedModule {
   const std::vector<Plan>& plans() const { return data().plans; }
   const std::vector<std::string>& weight_names() const { return data().weight_names; }
   const std::vector<Tensor>& weights() const { return data().weights; }
+  // `__metadata__` entries besides the format's own (ModuleData::metadata).
+  const std::map<std::string, std::string>& metadata() const { return data().metadata; }
   const ModuleData& data() const;
 
   MemoryPlan memory_plan() const;
