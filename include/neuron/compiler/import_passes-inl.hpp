@@ -1,6 +1,7 @@
 // Definitions of import_passes.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -22,13 +23,13 @@ namespace neuron {
 namespace detail {
 
 // Replaces leaf number `leaf` of a fused tree (depth-first, as InterpretedExpr numbers leaves)
-// with `sub`; counts in `scalars_before` the C++ numbers met before it (their slots in the
-// step's scalars, numbered the same way). False when the tree has no such leaf.
-inline bool substitute_leaf(nlohmann::json& j, int& leaf, const nlohmann::json& sub,
+// with `sub` (moved in); counts in `scalars_before` the C++ numbers met before it (their slots in
+// the step's scalars, numbered the same way). False (`sub` untouched) when there is no such leaf.
+inline bool substitute_leaf(nlohmann::json& j, int& leaf, nlohmann::json& sub,
                             int& scalars_before) {
   if (is_leaf(j)) {
     if (leaf-- != 0) return false;
-    j = sub;
+    j = std::move(sub);
     return true;
   }
   if (j.is_object() && j.contains("scalar")) {
@@ -41,37 +42,79 @@ inline bool substitute_leaf(nlohmann::json& j, int& leaf, const nlohmann::json& 
   return false;
 }
 
-// Inlines the fused step `a` (whose result is read only at operand `k` of the fused step `b`)
-// into `b`; false (nothing changed) when the merged tree does not build.
-inline bool inline_fused(const Plan& plan, const PlanStep& a, PlanStep& b, std::size_t k) {
-  // A lazy plan's steps read their scalars at their own offsets in each call's values, which a
-  // merged tree could not keep in order: only steps with stored (or no) scalars merge.
-  if (a.scalar_offset >= 0 || b.scalar_offset >= 0) return false;
-  nlohmann::json tree = b.op->attrs_json();
-  int leaf = static_cast<int>(k), scalars_before = 0;
-  if (!substitute_leaf(tree, leaf, a.op->attrs_json(), scalars_before)) return false;
-  std::vector<int> inputs(b.inputs.begin(), b.inputs.begin() + static_cast<std::ptrdiff_t>(k));
-  inputs.insert(inputs.end(), a.inputs.begin(), a.inputs.end());
-  inputs.insert(inputs.end(), b.inputs.begin() + static_cast<std::ptrdiff_t>(k) + 1,
-                b.inputs.end());
-  std::vector<TensorSpec> specs;
-  for (int in : inputs) specs.push_back(plan.slots[static_cast<std::size_t>(in)].spec);
-  std::shared_ptr<const AnyOp> op;
-  try {  // e.g. deeper than a module file may store
-    op = expr::fused_op_from_json(tree, specs);
-    if (!(op->infer(specs) == plan.slots[static_cast<std::size_t>(b.output)].spec)) return false;
-  } catch (const Error&) {
-    return false;
-  }
-  std::vector<ScalarValue> scalars(b.scalars.begin(), b.scalars.begin() + scalars_before);
-  scalars.insert(scalars.end(), a.scalars.begin(), a.scalars.end());
-  scalars.insert(scalars.end(), b.scalars.begin() + scalars_before, b.scalars.end());
-  if (static_cast<int>(scalars.size()) != op->scalar_count()) return false;
-  b.op = std::move(op);
-  b.inputs = std::move(inputs);
-  b.scalars = std::move(scalars);
-  return true;
+// Levels of ops in a fused tree (a leaf or a scalar: 0).
+inline int tree_height(const nlohmann::json& t) {
+  int h = 0;
+  if (t.is_object() && t.contains("args") && t["args"].is_array())
+    for (const nlohmann::json& a : t["args"]) h = std::max(h, 1 + tree_height(a));
+  return h;
 }
+
+// fuse_elementwise_chains' merges, made on the steps' trees as JSON; each merged step's op is
+// built once, at the end. (Building the op at every merge cost a chain of n elementwise steps n
+// builds of trees up to kMaxFusedDepth deep: 76 s for a lazy chain of 100,000 negations.)
+class ChainMerger {
+ public:
+  explicit ChainMerger(Plan& plan)
+      : plan_(plan),
+        trees_(plan.steps.size()),
+        heights_(plan.steps.size(), 0),
+        merged_(plan.steps.size(), false) {}
+
+  // Inlines fused step `w` (whose result only operand `k` of fused step `i` reads) into step `i`;
+  // false (nothing changed) when the merged tree could be too deep to build or store.
+  bool merge(std::size_t w, std::size_t i, std::size_t k) {
+    PlanStep &a = plan_.steps[w], &b = plan_.steps[i];
+    // A lazy plan's steps read their scalars at their own offsets in each call's values, which a
+    // merged tree could not keep in order: only steps with stored (or no) scalars merge.
+    if (a.scalar_offset >= 0 || b.scalar_offset >= 0) return false;
+    nlohmann::json &ta = tree(w), &tb = tree(i);
+    if (heights_[w] + heights_[i] > expr::kMaxFusedDepth) return false;  // may be deeper
+    int leaf = static_cast<int>(k), scalars_before = 0;
+    if (!substitute_leaf(tb, leaf, ta, scalars_before)) return false;
+    heights_[i] = tree_height(tb);
+    const auto at = b.inputs.begin() + static_cast<std::ptrdiff_t>(k);
+    b.inputs.insert(b.inputs.erase(at), a.inputs.begin(), a.inputs.end());
+    b.scalars.insert(b.scalars.begin() + scalars_before, a.scalars.begin(), a.scalars.end());
+    merged_[i] = true;
+    return true;
+  }
+
+  // Builds the op of every step that took others in (not those in `removed`); false when one does
+  // not build or does not give its output's spec (the caller then keeps the plan as it was).
+  bool build(const std::vector<bool>& removed) {
+    for (std::size_t i = 0; i < plan_.steps.size(); ++i) {
+      if (!merged_[i] || removed[i]) continue;
+      PlanStep& st = plan_.steps[i];
+      std::vector<TensorSpec> specs;
+      for (int in : st.inputs) specs.push_back(plan_.slots[static_cast<std::size_t>(in)].spec);
+      try {
+        std::shared_ptr<const AnyOp> op = expr::fused_op_from_json(trees_[i], specs);
+        if (!(op->infer(specs) == plan_.slots[static_cast<std::size_t>(st.output)].spec) ||
+            static_cast<int>(st.scalars.size()) != op->scalar_count())
+          return false;
+        st.op = std::move(op);
+      } catch (const Error&) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  nlohmann::json& tree(std::size_t i) {
+    if (trees_[i].is_null()) {
+      trees_[i] = plan_.steps[i].op->attrs_json();
+      heights_[i] = tree_height(trees_[i]);
+    }
+    return trees_[i];
+  }
+
+  Plan& plan_;
+  std::vector<nlohmann::json> trees_;  // null until read
+  std::vector<int> heights_;
+  std::vector<bool> merged_;
+};
 
 // A float32 weight slot of this shape.
 inline bool is_weight_of(const Plan& plan, int slot, const Shape& shape) {
@@ -216,7 +259,9 @@ NEURON_INLINE int written_layer_norm_as_layer_norm(Plan& plan, PlanWeights& weig
 
 NEURON_INLINE int fuse_elementwise_chains(Plan& plan) {
   int merged = 0;
+  const Plan before = plan;  // kept whole if a merged tree does not build (not expected)
   detail::SlotUse use(plan);
+  detail::ChainMerger merger(plan);
   std::vector<bool> removed(plan.steps.size(), false);
   // In plan order: a producer has taken in its own producers before its reader looks at it.
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
@@ -232,18 +277,21 @@ NEURON_INLINE int fuse_elementwise_chains(Plan& plan) {
                              use.single_reader(s) &&
                              plan.steps[static_cast<std::size_t>(w)].op->name() == "fused" &&
                              plan.slots[static_cast<std::size_t>(s)].spec.shape == out;
-      const PlanStep& a = plan.steps[static_cast<std::size_t>(w < 0 ? 0 : w)];
-      if (!candidate || !detail::inline_fused(plan, a, b, k)) {
+      if (!candidate || !merger.merge(static_cast<std::size_t>(w), i, k)) {
         ++k;
         continue;
       }
       // the single reader of a's inputs is now b (as often as a read them)
-      for (int in : a.inputs)
+      for (int in : plan.steps[static_cast<std::size_t>(w)].inputs)
         for (int& r : use.readers[static_cast<std::size_t>(in)])
           if (r == w) r = static_cast<int>(i);
       removed[static_cast<std::size_t>(w)] = true;
       ++merged;  // look at operand k again: it is a's first operand now
     }
+  }
+  if (!merger.build(removed)) {
+    plan = before;
+    return 0;
   }
   detail::drop_removed(plan, removed);
   remove_unused_slots(plan);
