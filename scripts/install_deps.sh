@@ -5,8 +5,9 @@
 # their reference outputs (PyTorch and torchvision from Debian, for /usr/bin/python3, and
 # python3-venv for scripts/minilm_reference.sh's virtualenv) and the ONNX backend test suite
 # (libonnx-testdata, /usr/share/libonnx-testdata/data), and for neuron-serve's tests nginx and wrk
-# (three replicas behind a load balancer) and python3-yaml (the KServe manifests), and ccache
-# (cmake/neuronCompilerCache.cmake); --bench adds what scripts/bench.sh needs:
+# (three replicas behind a load balancer) and python3-yaml (the KServe manifests), ccache
+# (cmake/neuronCompilerCache.cmake), and clang with its OpenMP and sanitizer runtimes (the
+# sanitized build, scripts/test_sanitized.sh); --bench adds what scripts/bench.sh needs:
 # libtorch-dev (the TorchScript column, run from C++), libopenblas0-pthread (Debian's libtorch
 # runs f32 GEMMs on libblas.so.3: netlib's reference BLAS without it, ~3 GFLOP/s, no reference
 # at all), gnuplot-nox (the chart), python3-venv (the ONNX Runtime virtualenv) and libxnnpack-dev
@@ -27,7 +28,8 @@ for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(python3-torch python3-torchvision python3-venv libonnx-testdata
       nginx-light wrk python3-yaml curl  # the server's replica test and manifest check
-      ccache) ;;  # the consumer tests compile neuron again: ccache hands them the build's objects
+      ccache  # the consumer tests compile neuron again: ccache hands them the build's objects
+      clang libomp-dev libclang-rt-dev) ;;  # scripts/test_sanitized.sh: faster instrumented builds
     --bench) packages+=(libtorch-dev libopenblas0-pthread gnuplot-nox python3-venv libxnnpack-dev libpthreadpool-dev) ;;
   esac
 done

@@ -3,12 +3,26 @@
 # included) with AddressSanitizer + UndefinedBehaviorSanitizer and runs them; then the ONNX
 # conformance runner over the whole backend test suite (a sanitizer report aborts that case's
 # process, which the runner counts as crashed, and the check fails).
-# Any report fails the run (-fno-sanitize-recover). Build dir: build-sanitize/.
+# Any report fails the run (-fno-sanitize-recover). Build dir: build-sanitize/. Compiler: clang++
+# when installed (scripts/install_deps.sh --tests installs it), else g++.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install_deps.sh
+scripts/install_deps.sh --tests
 build="${BUILD_DIR:-build-sanitize}"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -g1" -DNEURON_SANITIZE=ON \
+# clang compiles the instrumented copy in about 60% of g++'s time (ASan + UBSan at -O1 on Zen 3:
+# src/ops/ops.cpp 192 s against 285 s, src/format/format.cpp 34 s against 61 s, a test source
+# 15 s against 29 s); g++ when clang is missing. SANITIZE_CXX picks another compiler.
+cxx="${SANITIZE_CXX:-}"
+if [[ -z "$cxx" ]]; then
+  if command -v clang++ >/dev/null; then cxx=clang++; else cxx=g++; fi
+fi
+cxx="$(command -v "$cxx")"
+if [[ -f "$build/CMakeCache.txt" ]] &&
+  ! grep -q "^CMAKE_CXX_COMPILER:[A-Z]*=$cxx\$" "$build/CMakeCache.txt"; then
+  rm -rf "$build"  # made with another compiler: CMake cannot switch a build directory
+fi
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE= \
+  -DCMAKE_CXX_FLAGS="-O1 -g1" -DNEURON_SANITIZE=ON \
   -DNEURON_BUILD_TESTS=ON -DNEURON_BUILD_EXAMPLES=OFF -DNEURON_BUILD_BENCH=OFF
 targets=(neuron_tests)
 onnx=0

@@ -177,7 +177,9 @@ TEST_CASE("fuse_conv_epilogues leaves what it cannot express") {
          nr::Tensor c = conv(in);
          return c + conv(nr::relu(in));
        }}};
-  for (const auto& [name, f] : cases) {
+  for (const auto& named : cases) {  // no structured binding: CAPTURE is a lambda (clang)
+    const std::string& name = named.first;
+    const auto& f = named.second;
     CAPTURE(name);
     nr::TracedModule tm = traced(f, x, only(true, true, true));
     check_against_eager(tm, x, f(x), name);
@@ -465,7 +467,9 @@ TEST_CASE("fuse_linear_epilogues leaves what it cannot express") {
        }},
       {"broadcast add",
        [&](const nr::Tensor& in) -> nr::Tensor { return big(in) + nr::ones({64}); }}};
-  for (const auto& [name, f] : cases) {
+  for (const auto& named : cases) {  // no structured binding: CAPTURE is a lambda (clang)
+    const std::string& name = named.first;
+    const auto& f = named.second;
     CAPTURE(name);
     nr::TracedModule tm = traced(f, x, nr::CompileOptions{});
     CHECK(count_steps(tm, "fused_linear") == 0);
@@ -519,7 +523,9 @@ TEST_CASE("fuse_add_layer_norm leaves sums it cannot take") {
        }},
       {"broadcast within a row",
        [&](const nr::Tensor& in) -> nr::Tensor { return norm(in + nr::slice(r, 1, 0, 1)); }}};
-  for (const auto& [name, f] : cases) {
+  for (const auto& named : cases) {  // no structured binding: CAPTURE is a lambda (clang)
+    const std::string& name = named.first;
+    const auto& f = named.second;
     CAPTURE(name);
     nr::TracedModule tm = traced(f, x, nr::CompileOptions{});
     CHECK(count_steps(tm, "add_layer_norm") == 0);

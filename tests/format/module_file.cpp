@@ -129,7 +129,7 @@ TEST_CASE("per-input pad values, tied dims and min extents: written, read, refus
   // first position is read as a real one.
   auto f = [](const std::vector<nr::Tensor>& in) {
     nr::Tensor kept = nr::where(in[1], 0.0f, nr::cast(in[0], nr::float32));
-    return std::vector<nr::Tensor>{nr::sum(kept, {1}, false), nr::slice(in[0], 1, 0, 1)};
+    return std::vector<nr::Tensor>{nr::sum(kept, 1, false), nr::slice(in[0], 1, 0, 1)};
   };
   auto ex = [](std::int64_t len) {
     return std::vector<nr::Tensor>{nr::randint(0, 9, {2, len}, nr::int64),
@@ -173,7 +173,9 @@ TEST_CASE("per-input pad values, tied dims and min extents: written, read, refus
          q.graph["min_extents"] = {1, 99};
        }},
   };
-  for (const auto& [expect, edit] : bad) {
+  for (const auto& expected : bad) {  // no structured binding: CHECK_MESSAGE is a lambda (clang)
+    const std::string& expect = expected.first;
+    const auto& edit = expected.second;
     const std::string msg = format_error(edited(good, edit));
     CHECK_MESSAGE(msg.find(expect) != std::string::npos, expect << ": " << msg);
   }

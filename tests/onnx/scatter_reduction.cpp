@@ -24,7 +24,9 @@ TEST_CASE("onnx: ScatterND with reduction add and mul accumulates duplicate indi
   nr::Tensor upd = nr::tensor<float>({{10, 20}, {2, 3}, {-1, 0.5}});
   nr::Tensor add = nr::tensor<float>({{1, 2}, {12, 24.5}, {5, 6}, {9, 11}});
   nr::Tensor mul = nr::tensor<float>({{1, 2}, {-30, 40}, {5, 6}, {14, 24}});
-  for (const auto& [reduction, want] : {std::pair{"add", add}, std::pair{"mul", mul}}) {
+  for (const auto& c : {std::pair{"add", add}, std::pair{"mul", mul}}) {
+    const char* reduction = c.first;  // not a structured binding: INFO is a lambda (clang)
+    const nr::Tensor& want = c.second;
     INFO(reduction);
     nr::onnx::Model m = scatter_nd(reduction);
     onnx_test::check_close(m.forward({data, upd})[0], want);

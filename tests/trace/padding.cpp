@@ -265,7 +265,9 @@ TEST_CASE(
       {"topk", [](const nr::Tensor& x) { return nr::topk(x, 1, 0).values; }},
       {"split", [](const nr::Tensor& x) { return nr::split(x, 1, 0)[1]; }},
   };
-  for (const auto& [name, f] : kept) {
+  for (const auto& named : kept) {  // no structured binding: CAPTURE is a lambda (clang)
+    const std::string& name = named.first;
+    const auto& f = named.second;
     CAPTURE(name);
     nr::TracedModule tm = nr::trace_buckets(f, ex, {});
     for (std::int64_t len : {3, 4, 6, 8}) {
