@@ -259,7 +259,8 @@ NEURON_INLINE int written_layer_norm_as_layer_norm(Plan& plan, PlanWeights& weig
 
 NEURON_INLINE int fuse_elementwise_chains(Plan& plan) {
   int merged = 0;
-  const Plan before = plan;  // kept whole if a merged tree does not build (not expected)
+  const std::vector<PlanStep> before = plan.steps;  // merges change steps only; restored if a
+                                                    // merged tree does not build (not expected)
   detail::SlotUse use(plan);
   detail::ChainMerger merger(plan);
   std::vector<bool> removed(plan.steps.size(), false);
@@ -290,7 +291,7 @@ NEURON_INLINE int fuse_elementwise_chains(Plan& plan) {
     }
   }
   if (!merger.build(removed)) {
-    plan = before;
+    plan.steps = before;
     return 0;
   }
   detail::drop_removed(plan, removed);

@@ -54,18 +54,18 @@ NEURON_INLINE std::string DiskCache::key_for(const Graph& g, const CompileOption
          std::to_string(kModuleFormatMinor) + "|" + options.key();
 }
 
-NEURON_INLINE std::string DiskCache::path_for(const Graph& g, const CompileOptions& options) {
-  return dir() + "/" + hash_bytes(key_for(g, options)).hex() + ".neuron";
+NEURON_INLINE std::string DiskCache::path_for(const std::string& key) {
+  return dir() + "/" + hash_bytes(key).hex() + ".neuron";
 }
 
 NEURON_INLINE Plan DiskCache::load(const Graph& g, const CompileOptions& options, bool& found) {
   found = false;
   if (dir().empty()) return {};
-  std::string path = path_for(g, options);
+  const std::string key = key_for(g, options), path = path_for(key);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
   try {
-    Plan p = read_entry(path, g, key_for(g, options));
+    Plan p = read_entry(path, g, key);
     found = true;
     touch_entry(path);  // used now: the last to be evicted
     return p;
@@ -89,9 +89,9 @@ NEURON_INLINE void DiskCache::store(const Graph& g, const CompileOptions& option
   auto d = std::make_shared<ModuleData>();
   d->plans.push_back(lowered);
   plan_memory(d->plans[0]);  // placed, as every module's plan is (load() validates the arena)
-  d->metadata = {{kKeyMetadata, key_for(g, options)}, {kGraphMetadata, source_graph(g)}};
+  const std::string key = key_for(g, options), path = path_for(key);
+  d->metadata = {{kKeyMetadata, key}, {kGraphMetadata, source_graph(g)}};
   const std::string bytes = TracedModule(std::move(d)).to_bytes();
-  const std::string path = path_for(g, options);
   try {
     write_file_atomic(path, [&](std::FILE* f) { write_all(f, bytes.data(), bytes.size(), path); });
     touch_entry(path);

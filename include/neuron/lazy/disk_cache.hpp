@@ -1,6 +1,6 @@
 // The persistent plan cache (off by default; set_cache_dir() or env NEURON_CACHE_DIR).
-// Each entry is a .neuron module file (format/module_file.hpp: checksummed, readable by load()
-// and neuron-inspect) named by a hash of its key,
+// Each entry is a .neuron module file (format/module_file.hpp: checksummed, readable by load())
+// named by a hash of its key,
 //   graph hash | library version | module format version | CompileOptions::key(),
 // holding the graph's lowered plan (one plan, no weights; its steps read runtime scalars by
 // offset) and two metadata entries: "neuron.cache_key", the key in full, and
@@ -34,9 +34,9 @@ class DiskCache {
   void set_dir(const std::string& dir);
   std::string dir();
 
-  // The entry's key in full, and the file it lives in.
+  // The entry's key in full, and the file the entry of that key lives in.
   static std::string key_for(const Graph& g, const CompileOptions& options);
-  std::string path_for(const Graph& g, const CompileOptions& options);
+  std::string path_for(const std::string& key);
 
   // The cached lowered plan for `g`; `found` false when there is none (absent, unreadable,
   // corrupt, for another key or graph).
